@@ -1,0 +1,263 @@
+//! The commands: from parsed arguments to output and an exit status. This is the one
+//! module that knows every other; errors here become exit 2 with a one-line reason.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+
+use crate::cli::{CheckArgs, Cli, Color, Command, Output};
+use crate::config::{Config, FailOn};
+use crate::lint::{self, Report, Scope};
+use crate::report::{self, Format};
+use crate::revision::WorkingTree;
+use crate::rules;
+use crate::schema;
+use crate::side;
+use crate::source::{Side, Sources};
+
+/// Exit statuses besides 2 (errors), which `main` maps.
+pub const CLEAN: u8 = 0;
+pub const FINDINGS: u8 = 1;
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules => {
+            print_stdout(&rules_table())?;
+            Ok(CLEAN)
+        }
+        Command::Explain { rule } => {
+            let meta = rules::find(&rule).ok_or_else(|| {
+                let candidates = rules::all().flat_map(|rule| [rule.code, rule.name]);
+                match crate::suggest::closest(&rule, candidates) {
+                    Some(close) => anyhow!("unknown rule `{rule}`; did you mean `{close}`?"),
+                    None => anyhow!("unknown rule `{rule}`; `dynalint rules` lists them"),
+                }
+            })?;
+            print_stdout(&format!("{}\n", rules::explain(meta)))?;
+            Ok(CLEAN)
+        }
+        Command::Schema => {
+            print_stdout(schema::EMBEDDED)?;
+            Ok(CLEAN)
+        }
+    }
+}
+
+fn rules_table() -> String {
+    let name_width = rules::all().map(|rule| rule.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for rule in rules::all() {
+        out.push_str(&format!(
+            "{}  {:name_width$}  {:7}  {}\n",
+            rule.code, rule.name, rule.severity, rule.summary
+        ));
+    }
+    out
+}
+
+/// Write to stdout; a closed pipe (`dynalint rules | head`) is not an error.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let root = match &args.repo {
+        Some(repo) => {
+            let root = cwd.join(repo);
+            if !root.is_dir() {
+                bail!("--repo {}: not a directory", repo.display());
+            }
+            root
+        }
+        None => repository_root(&cwd),
+    };
+    let config_path = match &args.config {
+        Some(path) => Some(cwd.join(path)),
+        None => Config::discover(&root),
+    };
+    let config = match &config_path {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let outputs = outputs(&args.formats)?;
+    let (scope, named_files) = scope(&args.paths, &cwd, &root)?;
+
+    let tree = WorkingTree::new(&root)
+        .with_context(|| format!("cannot read the repository at {}", root.display()))?;
+    let mut sources = Sources::default();
+    let mut revision = side::load(&tree, Side::Head, &config, &mut sources)?;
+    let mut findings = std::mem::take(&mut revision.findings);
+    findings.extend(lint::head_findings(&revision, &config));
+    let suppressions = std::mem::take(&mut revision.suppressions);
+    let report = lint::finish(findings, suppressions, &config, &sources, &scope, &revision);
+
+    for named in &named_files {
+        let is_values_file = revision
+            .values_files
+            .iter()
+            .any(|id| &sources.get(*id).path == named);
+        if !is_values_file {
+            eprintln!(
+                "dynalint: note: {named} is not a values file dynalint checks (include: {}); nothing reported for it",
+                config.include.join(", ")
+            );
+        }
+    }
+
+    let color = use_color(args.color);
+    for output in &outputs {
+        write_output(output, &report, &sources, color)?;
+    }
+    let failed = report
+        .worst()
+        .is_some_and(|severity| fail_on.fails(severity));
+    Ok(if failed { FINDINGS } else { CLEAN })
+}
+
+/// The git top level of `cwd`, or `cwd` itself outside a git repository.
+fn repository_root(cwd: &Path) -> PathBuf {
+    git2::Repository::discover(cwd)
+        .ok()
+        .and_then(|repository| repository.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
+fn outputs(formats: &[Output]) -> anyhow::Result<Vec<Output>> {
+    if formats.is_empty() {
+        return Ok(vec![Output {
+            format: Format::Text,
+            file: None,
+        }]);
+    }
+    let to_stdout = formats
+        .iter()
+        .filter(|output| output.file.is_none())
+        .count();
+    if to_stdout > 1 {
+        bail!(
+            "only one --format can write to standard output; send the others to files (`--format json=report.json`)"
+        );
+    }
+    Ok(formats.to_vec())
+}
+
+/// The reporting scope from PATH arguments, and the files named among them.
+fn scope(paths: &[PathBuf], cwd: &Path, root: &Path) -> anyhow::Result<(Scope, Vec<String>)> {
+    if paths.is_empty() {
+        return Ok((Scope::everything(), Vec::new()));
+    }
+    let canonical_root = root
+        .canonicalize()
+        .with_context(|| format!("cannot read the repository at {}", root.display()))?;
+    let mut scoped = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let absolute = normalize(&cwd.join(path));
+        if std::fs::symlink_metadata(&absolute).is_err() {
+            bail!("{}: no such file or directory", path.display());
+        }
+        // Resolve the folder, not the file itself: a symbolic link stays the link.
+        let resolved = match (absolute.parent(), absolute.file_name()) {
+            (Some(parent), Some(name)) => parent
+                .canonicalize()
+                .map(|parent| parent.join(name))
+                .unwrap_or(absolute.clone()),
+            _ => absolute.canonicalize().unwrap_or(absolute.clone()),
+        };
+        let relative = resolved.strip_prefix(&canonical_root).map_err(|_| {
+            anyhow!(
+                "{} is outside the repository {}",
+                path.display(),
+                root.display()
+            )
+        })?;
+        let relative = relative
+            .components()
+            .map(|component| component.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if resolved.is_file() {
+            files.push(relative.clone());
+        }
+        scoped.push(relative);
+    }
+    Ok((Scope::paths(scoped), files))
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
+    }
+}
+
+fn write_output(
+    output: &Output,
+    report: &Report,
+    sources: &Sources,
+    color: bool,
+) -> anyhow::Result<()> {
+    let mut buffer = Vec::new();
+    match output.format {
+        Format::Text => {
+            report::text::render(report, sources, color && output.file.is_none(), &mut buffer)?
+        }
+        Format::Json => report::json::render(report, &mut buffer)?,
+    }
+    match &output.file {
+        Some(file) => std::fs::write(file, &buffer).with_context(|| {
+            format!(
+                "cannot write {} output to {}",
+                output.format,
+                file.display()
+            )
+        }),
+        None => print_stdout(&String::from_utf8_lossy(&buffer)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(
+            normalize(Path::new("/r/a/./b/../c")),
+            PathBuf::from("/r/a/c")
+        );
+    }
+
+    #[test]
+    fn rules_table_lists_every_rule_once() {
+        let table = rules_table();
+        assert_eq!(table.lines().count(), rules::all().count());
+        assert!(table.contains("DL004  yaml-type-trap"));
+    }
+}

@@ -1,0 +1,125 @@
+//! The command line (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::FailOn;
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dynalint",
+    version,
+    about = "Lint DynamoDB tables declared through the helm-idp-dynamodb chart, before Crossplane applies them",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint the values files of the repository.
+    Check(CheckArgs),
+    /// List every rule: code, name, default severity, summary.
+    Rules,
+    /// Show a rule's documentation (by code or name).
+    Explain {
+        /// A rule code (DL101) or name (key-attribute-undeclared).
+        rule: String,
+    },
+    /// Print the embedded values JSON schema.
+    Schema,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Report findings only for these files or folders; the whole repository is still the
+    /// context (duplicate tables, known roles).
+    pub paths: Vec<PathBuf>,
+
+    /// Repository root (default: the git top level of the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+
+    /// Output format, optionally to a file: `json`, `json=report.json`. Repeatable.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_output)]
+    pub formats: Vec<Output>,
+
+    /// Lowest severity that fails the run (exit 1) [default: error, or `fail-on` in config].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Configuration file (default: dynalint.toml or .dynalint.toml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// One `--format` value: a format and where to write it (stdout by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub file: Option<PathBuf>,
+}
+
+fn parse_output(value: &str) -> Result<Output, String> {
+    let (name, file) = match value.split_once('=') {
+        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+        Some(_) => return Err(format!("`{value}`: a file name is needed after `=`")),
+        None => (value, None),
+    };
+    let format = Format::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Format::ALL.iter().map(|format| format.name()).collect();
+        format!("unknown format `{name}` (known: {})", known.join(", "))
+    })?;
+    Ok(Output { format, file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs() {
+        assert_eq!(
+            parse_output("json").unwrap(),
+            Output {
+                format: Format::Json,
+                file: None
+            }
+        );
+        assert_eq!(
+            parse_output("json=out/report.json").unwrap(),
+            Output {
+                format: Format::Json,
+                file: Some("out/report.json".into())
+            }
+        );
+        assert!(
+            parse_output("xml")
+                .unwrap_err()
+                .contains("unknown format `xml`")
+        );
+        assert!(parse_output("json=").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,26 @@
+//! dynalint: a GitOps CI linter for DynamoDB tables declared through the
+//! `helm-idp-dynamodb` Helm chart.
+//!
+//! The data flows one way: [`config`] -> [`revision`] (the files of a revision) ->
+//! [`side`] (parse each values file once with [`yaml`], check it with [`schema`], lower
+//! it to the [`model`]) -> [`rules`] -> [`lint`] (suppressions, order, fingerprints)
+//! -> [`report`] (renderers that only format).
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod finding;
+pub mod lint;
+pub mod model;
+pub mod parallel;
+pub mod report;
+pub mod revision;
+pub mod roles;
+pub mod rules;
+pub mod schema;
+pub mod side;
+pub mod source;
+pub mod span;
+pub mod suggest;
+pub mod suppress;
+pub mod yaml;

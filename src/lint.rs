@@ -1,0 +1,254 @@
+//! Run the rules over a loaded revision and turn findings into a [`Report`]: rule
+//! settings, suppressions and ignores, the reporting scope, a stable order, positions
+//! and fingerprints. Renderers only format a `Report`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::config::{Config, RuleSetting};
+use crate::finding::{Finding, Severity, stable_hash};
+use crate::rules::{self, Project};
+use crate::side::Revision;
+use crate::source::Sources;
+use crate::span::Position;
+use crate::suppress::{self, Suppression};
+
+/// Which repository paths findings are reported for (the PATH arguments); the whole
+/// repository is still the context of every rule.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Repository-relative files or folders; empty means everything.
+    paths: Vec<String>,
+}
+
+impl Scope {
+    pub fn everything() -> Scope {
+        Scope::default()
+    }
+
+    pub fn paths(paths: Vec<String>) -> Scope {
+        Scope { paths }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.paths.is_empty()
+            || self.paths.iter().any(|scope| {
+                scope.is_empty()
+                    || path == scope
+                    || path
+                        .strip_prefix(scope.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+}
+
+/// A related location, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelatedLocation {
+    pub path: String,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+}
+
+/// A finding with its place resolved to a path and positions.
+#[derive(Clone, Debug)]
+pub struct Reported {
+    pub finding: Finding,
+    pub path: String,
+    pub start: Position,
+    pub end: Position,
+    pub fingerprint: String,
+    pub related: Vec<RelatedLocation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Values files in the reporting scope.
+    pub files: usize,
+    /// Tables declared in those files.
+    pub tables: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Reported>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .map(|reported| reported.finding.severity)
+            .max()
+    }
+}
+
+/// The head rules, over every release of the revision.
+pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
+    let project = Project {
+        releases: &revision.releases,
+        roles: &revision.roles,
+    };
+    let mut findings = Vec::new();
+    for (rule, check) in rules::head_checks() {
+        if config.rule_setting(rule) != Some(RuleSetting::Off) {
+            check(&project, &mut findings);
+        }
+    }
+    findings
+}
+
+/// Everything after the rules: settings, suppressions, scope, order, fingerprints.
+pub fn finish(
+    findings: Vec<Finding>,
+    suppressions: Vec<Suppression>,
+    config: &Config,
+    sources: &Sources,
+    scope: &Scope,
+    revision: &Revision,
+) -> Report {
+    let configured = |findings: Vec<Finding>| -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter_map(|mut finding| match config.rule_setting(finding.rule) {
+                Some(RuleSetting::Off) => None,
+                Some(RuleSetting::Severity(severity)) => {
+                    finding.severity = severity;
+                    Some(finding)
+                }
+                None => Some(finding),
+            })
+            .collect()
+    };
+    let mut seen = HashSet::new();
+    let findings: Vec<Finding> = configured(findings)
+        .into_iter()
+        .filter(|finding| seen.insert((finding.rule.code, finding.site, finding.message.clone())))
+        .collect();
+    let outcome = suppress::apply(
+        findings,
+        suppressions,
+        &config.ignores,
+        config.require_reason,
+        sources,
+    );
+    let in_scope = |finding: &Finding| scope.contains(&sources.get(finding.site.file).path);
+    let suppressed = outcome
+        .suppressed
+        .iter()
+        .filter(|finding| in_scope(finding))
+        .count();
+    let mut kept: Vec<Finding> = outcome.kept;
+    kept.extend(configured(outcome.problems));
+    kept.retain(|finding| in_scope(finding));
+
+    let mut reported: Vec<Reported> = kept
+        .into_iter()
+        .map(|finding| {
+            let file = sources.get(finding.site.file);
+            let (start, end) = file.range(finding.site.span);
+            let related = finding
+                .related
+                .iter()
+                .map(|related| {
+                    let file = sources.get(related.site.file);
+                    let (start, end) = file.range(related.site.span);
+                    RelatedLocation {
+                        path: file.path.clone(),
+                        start,
+                        end,
+                        message: related.message.clone(),
+                    }
+                })
+                .collect();
+            Reported {
+                path: file.path.clone(),
+                start,
+                end,
+                fingerprint: String::new(),
+                related,
+                finding,
+            }
+        })
+        .collect();
+    reported.sort_by(|left, right| {
+        (
+            &left.path,
+            left.start,
+            left.finding.rule.code,
+            &left.finding.message,
+        )
+            .cmp(&(
+                &right.path,
+                right.start,
+                right.finding.rule.code,
+                &right.finding.message,
+            ))
+    });
+    let mut occurrences: BTreeMap<String, usize> = BTreeMap::new();
+    for item in &mut reported {
+        let finding = &item.finding;
+        let (table, region) = finding.table.as_ref().map_or(("", ""), |table| {
+            (table.name.as_str(), table.region.as_str())
+        });
+        let base = stable_hash(&[finding.rule.code, &item.path, table, region, &finding.locus]);
+        let count = occurrences.entry(base.clone()).or_insert(0);
+        *count += 1;
+        item.fingerprint = if *count == 1 {
+            base
+        } else {
+            format!("{base}:{count}")
+        };
+    }
+
+    let files: Vec<_> = revision
+        .values_files
+        .iter()
+        .filter(|id| scope.contains(&sources.get(**id).path))
+        .collect();
+    let tables = revision
+        .releases
+        .iter()
+        .filter(|release| scope.contains(&release.path))
+        .map(|release| release.tables.len() + release.invalid_tables.len())
+        .sum();
+    let count = |severity| {
+        reported
+            .iter()
+            .filter(|item| item.finding.severity == severity)
+            .count()
+    };
+    let summary = Summary {
+        files: files.len(),
+        tables,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+        suppressed,
+    };
+    Report {
+        findings: reported,
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scope;
+
+    #[test]
+    fn scope_matches_files_and_folders() {
+        let scope = Scope::paths(vec!["apps-koa/apps/koa-dev".into(), "a/values.yaml".into()]);
+        assert!(scope.contains("apps-koa/apps/koa-dev/dynamo-tables/values.yaml"));
+        assert!(scope.contains("a/values.yaml"));
+        assert!(!scope.contains("apps-koa/apps/koa-dev2/dynamo-tables/values.yaml"));
+        assert!(Scope::everything().contains("anything"));
+        assert!(Scope::paths(vec![String::new()]).contains("anything"));
+    }
+}

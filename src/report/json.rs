@@ -1,0 +1,107 @@
+//! JSON output: a versioned DTO (PRODUCT.md section 4), not a dump of internal types.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::lint::{RelatedLocation, Report, Reported, Summary};
+
+/// The version of this document's shape; bumped only on incompatible changes.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    findings: Vec<FindingDto<'a>>,
+    changes: Vec<serde_json::Value>,
+    summary: SummaryDto,
+}
+
+#[derive(Serialize)]
+struct FindingDto<'a> {
+    rule: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    table: Option<&'a str>,
+    help: Option<&'a str>,
+    fingerprint: &'a str,
+    related: Vec<RelatedDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct RelatedDto<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct SummaryDto {
+    files: usize,
+    tables: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    suppressed: usize,
+}
+
+fn finding(item: &Reported) -> FindingDto<'_> {
+    let finding = &item.finding;
+    FindingDto {
+        rule: finding.rule.code,
+        name: finding.rule.name,
+        severity: finding.severity.as_str(),
+        path: &item.path,
+        line: item.start.line,
+        column: item.start.column,
+        end_line: item.end.line,
+        end_column: item.end.column,
+        message: &finding.message,
+        table: finding.table.as_ref().map(|table| table.name.as_str()),
+        help: finding.help.as_deref(),
+        fingerprint: &item.fingerprint,
+        related: item.related.iter().map(related).collect(),
+    }
+}
+
+fn related(location: &RelatedLocation) -> RelatedDto<'_> {
+    RelatedDto {
+        path: &location.path,
+        line: location.start.line,
+        column: location.start.column,
+        end_line: location.end.line,
+        end_column: location.end.column,
+        message: &location.message,
+    }
+}
+
+fn summary(summary: &Summary) -> SummaryDto {
+    SummaryDto {
+        files: summary.files,
+        tables: summary.tables,
+        errors: summary.errors,
+        warnings: summary.warnings,
+        notes: summary.notes,
+        suppressed: summary.suppressed,
+    }
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let document = Document {
+        version: VERSION,
+        findings: report.findings.iter().map(finding).collect(),
+        changes: Vec::new(),
+        summary: summary(&report.summary),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

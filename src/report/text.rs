@@ -1,0 +1,172 @@
+//! Text output, like rustc's: `path:line:col: severity[code name] message`, the source
+//! snippet with the span underlined, help and related locations, then a summary.
+
+use std::io::{self, Write};
+
+use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_NOTE_STYLE, DEFAULT_WARNING_STYLE};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use crate::finding::Severity;
+use crate::lint::{Report, Reported, Summary};
+use crate::source::Sources;
+
+/// Lines of context shown at most for one finding.
+const MAX_SNIPPET_LINES: usize = 6;
+
+pub fn render(
+    report: &Report,
+    sources: &Sources,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    for item in &report.findings {
+        write_header(item, color, out)?;
+        let group = snippet_group(item, sources);
+        writeln!(out, "{}", renderer.render(&[group]))?;
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary_line(&report.summary))
+}
+
+fn paint(text: &str, style: annotate_snippets::renderer::Style, color: bool) -> String {
+    if color {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_string()
+    }
+}
+
+fn write_header(item: &Reported, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let finding = &item.finding;
+    let style = match finding.severity {
+        Severity::Error => DEFAULT_ERROR_STYLE,
+        Severity::Warning => DEFAULT_WARNING_STYLE,
+        Severity::Note => DEFAULT_NOTE_STYLE,
+    };
+    let label = paint(
+        &format!(
+            "{}[{} {}]",
+            finding.severity, finding.rule.code, finding.rule.name
+        ),
+        style,
+        color,
+    );
+    writeln!(
+        out,
+        "{}:{}:{}: {label} {}",
+        item.path, item.start.line, item.start.column, finding.message
+    )
+}
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    }
+}
+
+fn snippet_group<'a>(item: &'a Reported, sources: &'a Sources) -> Group<'a> {
+    let finding = &item.finding;
+    let file = sources.get(finding.site.file);
+    let first = item.start.line;
+    let last = item.end.line.clamp(first, first + MAX_SNIPPET_LINES - 1);
+    let start = file.line_start(first).unwrap_or(0) as usize;
+    let end = file.line_span(last).end as usize;
+    let excerpt = &file.text[start..end.max(start)];
+    let span_start = (finding.site.span.start as usize)
+        .saturating_sub(start)
+        .min(excerpt.len());
+    let span_end = (finding.site.span.end as usize)
+        .saturating_sub(start)
+        .clamp(span_start, excerpt.len());
+    let mut group = Group::with_level(level(finding.severity)).element(
+        Snippet::source(excerpt)
+            .line_start(first)
+            .annotation(AnnotationKind::Primary.span(span_start..span_end)),
+    );
+    if let Some(help) = &finding.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    for related in &item.related {
+        group = group.element(Level::NOTE.message(format!(
+            "{}: {}:{}:{}",
+            related.message, related.path, related.start.line, related.start.column
+        )));
+    }
+    group
+}
+
+/// `3 errors, 1 warning and 2 notes in 4 values files (57 tables); 1 suppressed`.
+pub fn summary_line(summary: &Summary) -> String {
+    let plural = |count: usize, noun: &str| {
+        if count == 1 {
+            format!("1 {noun}")
+        } else {
+            format!("{count} {noun}s")
+        }
+    };
+    let counts: Vec<String> = [
+        (summary.errors, "error"),
+        (summary.warnings, "warning"),
+        (summary.notes, "note"),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, noun)| plural(count, noun))
+    .collect();
+    let found = match counts.as_slice() {
+        [] => "no problems".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    let suppressed = if summary.suppressed > 0 {
+        format!("; {} suppressed", summary.suppressed)
+    } else {
+        String::new()
+    };
+    format!(
+        "{found} in {} ({}){suppressed}",
+        plural(summary.files, "values file"),
+        plural(summary.tables, "table")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary_line;
+    use crate::lint::Summary;
+
+    #[test]
+    fn summary_lines() {
+        let mut summary = Summary {
+            files: 4,
+            tables: 57,
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary_line(&summary),
+            "no problems in 4 values files (57 tables)"
+        );
+        summary.errors = 3;
+        summary.warnings = 1;
+        summary.notes = 2;
+        summary.suppressed = 1;
+        assert_eq!(
+            summary_line(&summary),
+            "3 errors, 1 warning and 2 notes in 4 values files (57 tables); 1 suppressed"
+        );
+        let single = Summary {
+            files: 1,
+            tables: 1,
+            notes: 1,
+            ..Summary::default()
+        };
+        assert_eq!(summary_line(&single), "1 note in 1 values file (1 table)");
+    }
+}

@@ -1,0 +1,263 @@
+//! Every rule: its metadata and documentation, and where it runs.
+//!
+//! A rule is one file holding its [`Rule`] (code, name, default severity, summary and
+//! documentation), its check, and its tests. Adding a rule is one new file and one line
+//! in [`REGISTRY`].
+
+use std::fmt::Write as _;
+
+use crate::finding::{Finding, Severity};
+use crate::model::{Release, Table};
+use crate::roles::KnownRoles;
+use crate::span::Span;
+
+pub mod access;
+pub mod structure;
+pub mod table;
+
+#[cfg(test)]
+pub mod testing;
+
+/// What users see of a rule: `dynalint rules`, `dynalint explain`, SARIF, docs.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// Markdown with the sections in [`DOC_SECTIONS`].
+    pub docs: &'static str,
+}
+
+/// The sections every rule's documentation has, in this order.
+pub const DOC_SECTIONS: [&str; 4] = [
+    "## What it catches",
+    "## Why it matters",
+    "## Example",
+    "## How to fix",
+];
+
+/// The head revision as rules see it: every release of the repository, and the IAM
+/// roles known to exist.
+pub struct Project<'a> {
+    pub releases: &'a [Release],
+    pub roles: &'a KnownRoles,
+}
+
+impl<'a> Project<'a> {
+    /// Every table of every release.
+    pub fn tables(&self) -> impl Iterator<Item = (&'a Release, &'a Table)> + use<'a> {
+        let releases: &'a [Release] = self.releases;
+        releases
+            .iter()
+            .flat_map(|release| release.tables.iter().map(move |table| (release, table)))
+    }
+}
+
+/// A finding about a table, at `span` in the table's file; `locus` names the field
+/// within the table (`rangeKey`, `attributes/Status`) for the fingerprint.
+pub fn on_table(
+    rule: &'static RuleMeta,
+    table: &Table,
+    span: Span,
+    locus: &str,
+    message: impl Into<String>,
+) -> Finding {
+    Finding::new(rule, table.site(span), message)
+        .table(table.id.clone())
+        .locus(format!("tables/{}/{locus}", table.name.value))
+}
+
+pub type HeadCheck = fn(&Project<'_>, &mut Vec<Finding>);
+
+pub enum Check {
+    /// Reported by the pipeline stage that detects it: reading and parsing (DL001,
+    /// DL003), schema validation (DL002, DL004), suppressions (DL005).
+    Pipeline,
+    /// Runs over the head revision's model.
+    Head(HeadCheck),
+}
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: Check,
+}
+
+pub static REGISTRY: [&Rule; 24] = [
+    &structure::yaml_syntax::RULE,
+    &structure::schema_violation::RULE,
+    &structure::duplicate_key::RULE,
+    &structure::yaml_type_trap::RULE,
+    &structure::unused_suppression::RULE,
+    &table::key_attribute_undeclared::RULE,
+    &table::attribute_unused::RULE,
+    &table::attribute_conflict::RULE,
+    &table::invalid_table_name::RULE,
+    &table::duplicate_table::RULE,
+    &table::lsi_without_range_key::RULE,
+    &table::index_limit::RULE,
+    &table::projection_mismatch::RULE,
+    &table::projected_attribute_limit::RULE,
+    &table::invalid_index::RULE,
+    &table::capacity_mismatch::RULE,
+    &table::pitr_disabled::RULE,
+    &table::policy_conflict::RULE,
+    &table::shadow_table_mismatch::RULE,
+    &access::unknown_role::RULE,
+    &access::cross_namespace_role::RULE,
+    &access::invalid_role_name::RULE,
+    &access::policy_size_limit::RULE,
+    &access::no_access::RULE,
+];
+
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    REGISTRY.iter().map(|rule| &rule.meta)
+}
+
+/// A rule by code (`DL101`, any case) or name (`key-attribute-undeclared`).
+pub fn find(key: &str) -> Option<&'static RuleMeta> {
+    all().find(|rule| rule.code.eq_ignore_ascii_case(key) || rule.name == key)
+}
+
+pub fn head_checks() -> impl Iterator<Item = (&'static RuleMeta, HeadCheck)> {
+    REGISTRY.iter().filter_map(|rule| match rule.check {
+        Check::Head(check) => Some((&rule.meta, check)),
+        Check::Pipeline => None,
+    })
+}
+
+/// The anchor of a rule's section in `docs/rules.md`.
+pub fn docs_anchor(rule: &RuleMeta) -> String {
+    format!("{}-{}", rule.code.to_lowercase(), rule.name)
+}
+
+/// `dynalint explain`: the rule's documentation with a title line.
+pub fn explain(rule: &RuleMeta) -> String {
+    format!(
+        "# {} {} ({} by default)\n\n{}\n\n{}",
+        rule.code,
+        rule.name,
+        rule.severity,
+        rule.summary,
+        rule.docs.trim()
+    )
+}
+
+/// `docs/rules.md`, generated from the rules' own documentation.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# dynalint rules\n\n\
+         <!-- Generated from the rule documentation in src/rules/ by \
+         `DYNALINT_BLESS=1 cargo test rules_reference`. Do not edit by hand. -->\n\n\
+         | code | name | severity | catches |\n|---|---|---|---|\n",
+    );
+    for rule in all() {
+        let _ = writeln!(
+            out,
+            "| [{}](#{}) | {} | {} | {} |",
+            rule.code,
+            docs_anchor(rule),
+            rule.name,
+            rule.severity,
+            rule.summary
+        );
+    }
+    for rule in all() {
+        let docs = rule.docs.trim().replace("\n## ", "\n### ");
+        let docs = docs
+            .strip_prefix("## ")
+            .map(|rest| format!("### {rest}"))
+            .unwrap_or(docs);
+        let _ = write!(
+            out,
+            "\n## {} {}\n\nDefault severity: **{}**. {}\n\n{}\n",
+            rule.code, rule.name, rule.severity, rule.summary, docs
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for rule in all() {
+            assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+            assert!(names.insert(rule.name), "duplicate name {}", rule.name);
+            assert!(
+                rule.code.len() == 5
+                    && rule.code.starts_with("DL")
+                    && rule.code[2..].bytes().all(|byte| byte.is_ascii_digit()),
+                "{}",
+                rule.code
+            );
+            assert!(
+                rule.name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte == b'-'),
+                "{} is not kebab-case",
+                rule.name
+            );
+        }
+        let sorted: Vec<_> = all().map(|rule| rule.code).collect();
+        let mut expected = sorted.clone();
+        expected.sort();
+        assert_eq!(sorted, expected, "the registry is in code order");
+    }
+
+    #[test]
+    fn every_rule_has_complete_documentation() {
+        for rule in all() {
+            let mut from = 0;
+            for section in DOC_SECTIONS {
+                let found = rule.docs[from..]
+                    .find(section)
+                    .unwrap_or_else(|| panic!("{} lacks `{section}` (in order)", rule.code));
+                from += found + section.len();
+            }
+            assert!(
+                rule.docs.contains("```yaml"),
+                "{} has no YAML example",
+                rule.code
+            );
+            // Code scanning truncates descriptions at 1,024 characters.
+            assert!(
+                !rule.summary.is_empty() && rule.summary.len() < 1024,
+                "{}",
+                rule.code
+            );
+            assert!(
+                rule.docs.len() < 4096,
+                "{} docs are too long for a help text",
+                rule.code
+            );
+        }
+    }
+
+    #[test]
+    fn rules_reference_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+        let expected = reference_markdown();
+        if std::env::var_os("DYNALINT_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/rules.md is stale: run `DYNALINT_BLESS=1 cargo test rules_reference`"
+        );
+    }
+
+    #[test]
+    fn find_by_code_or_name() {
+        assert_eq!(find("dl101").unwrap().name, "key-attribute-undeclared");
+        assert_eq!(find("pitr-disabled").unwrap().code, "DL112");
+        assert!(find("DL999").is_none());
+    }
+}

@@ -1,0 +1,139 @@
+//! DL0xx: problems of the file itself, reported by the stage that finds them.
+
+use crate::finding::{Site, TableId};
+use crate::model::Release;
+use crate::source::{FileId, SourceFile};
+use crate::span::Span;
+use crate::yaml::{Located, Node};
+
+pub mod duplicate_key;
+pub mod schema_violation;
+pub mod unused_suppression;
+pub mod yaml_syntax;
+pub mod yaml_type_trap;
+
+/// A parsed values file with what findings about it need: where a JSON pointer is
+/// written (in the file, or in the chart's defaults), which table it belongs to, and
+/// how to name it in a message.
+pub struct ValuesContext<'a> {
+    pub file: FileId,
+    pub source: &'a SourceFile,
+    pub root: &'a Node,
+    pub defaults: Option<(FileId, &'a Node)>,
+    pub release: &'a Release,
+}
+
+impl<'a> ValuesContext<'a> {
+    /// The node at a pointer: in the values file, else in the chart's defaults.
+    pub fn locate(&self, pointer: &str) -> Option<(FileId, Located<'a>)> {
+        if let Some(located) = self.root.lookup(pointer) {
+            return Some((self.file, located));
+        }
+        let (file, defaults) = self.defaults?;
+        defaults.lookup(pointer).map(|located| (file, located))
+    }
+
+    /// The position in `tables` a pointer lies under.
+    pub fn table_position(pointer: &str) -> Option<usize> {
+        pointer
+            .strip_prefix("/tables/")?
+            .split('/')
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    pub fn table_id(&self, pointer: &str) -> Option<TableId> {
+        let position = Self::table_position(pointer)?;
+        self.release
+            .tables
+            .iter()
+            .find(|table| table.position == position)
+            .map(|table| table.id.clone())
+            .or_else(|| {
+                self.release
+                    .invalid_tables
+                    .iter()
+                    .find(|table| table.position == position)
+                    .and_then(|table| table.id.clone())
+            })
+    }
+
+    /// The start of the file, for problems that have no better place.
+    pub fn file_start(&self) -> Site {
+        Site::new(self.file, Span::at(0))
+    }
+
+    /// `` `billingMode` of table `Orders` ``, `` `attributes[1].type` of table `Orders` ``,
+    /// `` `managementPolicies` ``, `the values` (root).
+    pub fn describe(&self, pointer: &str) -> String {
+        let segments: Vec<String> = pointer
+            .split('/')
+            .skip(1)
+            .map(|segment| crate::yaml::unescape_pointer(segment).into_owned())
+            .collect();
+        if segments.is_empty() {
+            return "the values".to_string();
+        }
+        let (field_segments, table) = match segments.as_slice() {
+            [tables, position, rest @ ..] if tables == "tables" => {
+                let label = self
+                    .root
+                    .lookup(&format!("/tables/{position}/name"))
+                    .and_then(|located| located.node.as_str().map(str::to_string))
+                    .map_or_else(
+                        || {
+                            format!(
+                                "table #{}",
+                                position.parse::<usize>().map_or(0, |index| index + 1)
+                            )
+                        },
+                        |name| format!("table `{name}`"),
+                    );
+                (rest, Some(label))
+            }
+            all => (all, None),
+        };
+        let mut field = String::new();
+        for segment in field_segments {
+            if segment.parse::<usize>().is_ok() {
+                field.push_str(&format!("[{segment}]"));
+            } else {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(segment);
+            }
+        }
+        match (field.is_empty(), table) {
+            (true, Some(table)) => table,
+            (false, Some(table)) => format!("`{field}` of {table}"),
+            (_, None) => format!("`{field}`"),
+        }
+    }
+
+    /// The first line of a mapping (where "this table" is), or its span if not a mapping.
+    pub fn first_line(&self, node: &Node) -> Span {
+        match node.as_map().and_then(|entries| entries.first()) {
+            Some(first) => Span::new(
+                first.key_span.start,
+                first.value.span.end.max(first.key_span.end),
+            )
+            .min_line(self.source),
+            None => node.span.min_line(self.source),
+        }
+    }
+}
+
+trait SingleLine {
+    fn min_line(self, source: &SourceFile) -> Span;
+}
+
+impl SingleLine for Span {
+    /// Cut a span at the end of its first line.
+    fn min_line(self, source: &SourceFile) -> Span {
+        let line = source.position(self.start).line;
+        let line_end = source.line_span(line).end;
+        Span::new(self.start, self.end.min(line_end).max(self.start))
+    }
+}

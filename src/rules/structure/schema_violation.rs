@@ -1,0 +1,321 @@
+//! DL002 schema-violation: the values do not match the chart's values schema.
+
+use crate::finding::{Finding, Severity, Site};
+use crate::rules::structure::ValuesContext;
+use crate::rules::{Check, Rule, RuleMeta};
+use crate::schema::{Violation, ViolationKind};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL002",
+        name: "schema-violation",
+        severity: Severity::Error,
+        summary: "value does not match the chart values schema (missing required field, wrong type, unknown field — with a did-you-mean —, enum)",
+        docs: r#"
+## What it catches
+Values that the chart's JSON schema rejects: a required field that is missing (`name`,
+`hashKey`, `attributes`, an index's `projectionType`...), a value of the wrong type
+(`readCapacity: "5"`), a value outside its allowed set (`billingMode: ON_DEMAND`), and a
+field the chart does not know — usually a typo such as `rangekey`, for which dynalint
+suggests the field you meant. The schema is the repository's own
+`helm/helm-idp-dynamodb/values.schema.json` when it exists, else dynalint's embedded copy
+(`dynalint schema` prints it). Values are checked as Helm sees them, after the chart's
+default values are merged in.
+
+## Why it matters
+Helm refuses to render a release whose values break the schema, so the Argo CD sync fails
+for every table of the file. An unknown field is worse: the schema may let it through in
+a looser chart version, and then the setting you wrote (a sort key, a billing mode) is
+silently ignored.
+
+## Example
+```yaml
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    rangekey: OrderDate        # unknown field: did you mean `rangeKey`?
+    billingMode: ON_DEMAND     # must be PAY_PER_REQUEST or PROVISIONED
+    attributes:
+      - name: CustomerId
+        type: 'S'
+```
+
+## How to fix
+Correct the field name or value as the message says. A missing required field is
+reported at the first line of the table or index that lacks it.
+"#,
+    },
+    check: Check::Pipeline,
+};
+
+pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
+    let located = context.locate(&violation.pointer);
+    let what = context.describe(&violation.pointer);
+    let (site, message, help) = match &violation.kind {
+        ViolationKind::Required { property } => {
+            let site = match located {
+                Some((file, located)) if !violation.pointer.is_empty() => {
+                    Site::new(file, context.first_line(located.node))
+                }
+                _ => context.file_start(),
+            };
+            let subject = if violation.pointer.is_empty() {
+                "the values are".to_string()
+            } else {
+                format!("{what} is")
+            };
+            (
+                site,
+                format!("{subject} missing required field `{property}`"),
+                required_help(property),
+            )
+        }
+        ViolationKind::UnknownField {
+            property,
+            suggestion,
+        } => {
+            let site = located.map_or(context.file_start(), |(file, located)| {
+                Site::new(file, located.key_or_value())
+            });
+            let parent = violation
+                .pointer
+                .rsplit_once('/')
+                .map_or("", |(parent, _)| parent);
+            let container = if parent.is_empty() {
+                "at the top level of the values".to_string()
+            } else {
+                format!("in {}", context.describe(parent))
+            };
+            let help = match suggestion {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => "the chart does not read this field: remove it, or check its spelling"
+                    .to_string(),
+            };
+            (
+                site,
+                format!("unknown field `{property}` {container}"),
+                help,
+            )
+        }
+        ViolationKind::Type { expected } => {
+            let (site, found) = value_site(context, &violation.pointer);
+            let expected = expected
+                .iter()
+                .map(|name| article(name))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            (
+                site,
+                format!("{what} must be {expected}, found {found}"),
+                type_help(expected.as_str()),
+            )
+        }
+        ViolationKind::Enum {
+            options,
+            suggestion,
+        } => {
+            let (site, found) = value_site(context, &violation.pointer);
+            let listed = options.join(", ");
+            let help = match suggestion {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!("use one of {listed}"),
+            };
+            (
+                site,
+                format!("{what} must be one of {listed}; found {found}"),
+                help,
+            )
+        }
+        ViolationKind::Other => {
+            let (site, _) = value_site(context, &violation.pointer);
+            (
+                site,
+                format!("{what}: {}", violation.detail),
+                "change the value so that it matches the chart schema (`dynalint schema` prints it)"
+                    .to_string(),
+            )
+        }
+    };
+    let mut finding = Finding::new(&RULE.meta, site, message)
+        .help(help)
+        .locus(context.root.semantic_path(&violation.pointer));
+    if let Some(table) = context.table_id(&violation.pointer) {
+        finding = finding.table(table);
+    }
+    finding
+}
+
+/// Where a value is written and how it reads in a message: `` string `"5"` ``.
+fn value_site(context: &ValuesContext<'_>, pointer: &str) -> (Site, String) {
+    match context.locate(pointer) {
+        Some((file, located)) => {
+            let span = located.value_or_key();
+            let written = if file == context.file {
+                excerpt(context.source.slice(located.node.span))
+            } else {
+                String::new()
+            };
+            let found = match (located.node.type_name(), written.is_empty()) {
+                ("null", _) => "no value (null)".to_string(),
+                (kind, false) => format!("{kind} `{written}`"),
+                (kind, true) => kind.to_string(),
+            };
+            (Site::new(file, span), found)
+        }
+        None => (context.file_start(), "a value".to_string()),
+    }
+}
+
+/// The first line of a value as written, shortened for a message.
+fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+fn article(type_name: &str) -> String {
+    let noun = readable(type_name);
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
+}
+
+fn readable(type_name: &str) -> &str {
+    match type_name {
+        "object" => "mapping",
+        "array" => "list",
+        other => other,
+    }
+}
+
+fn type_help(expected: &str) -> String {
+    if expected.contains("integer") || expected.contains("number") {
+        "write the number without quotes".to_string()
+    } else if expected.contains("boolean") {
+        "write true or false, without quotes".to_string()
+    } else if expected.contains("string") {
+        "write the text, quoted if Helm could read it as another type".to_string()
+    } else if expected.contains("list") {
+        "write a YAML list (`- item` lines, or `[a, b]`)".to_string()
+    } else {
+        "write a YAML mapping (`key: value` lines)".to_string()
+    }
+}
+
+fn required_help(property: &str) -> String {
+    match property {
+        "name" => "add `name:` with the table's logical name".to_string(),
+        "hashKey" => "add `hashKey:` naming the partition key attribute (declared in `attributes`)"
+            .to_string(),
+        "attributes" => {
+            "add `attributes:` listing every key attribute with its type ('S', 'N' or 'B')"
+                .to_string()
+        }
+        "type" => "add `type: 'S'` (or 'N', 'B'), quoted".to_string(),
+        "projectionType" => "add `projectionType:` ALL, KEYS_ONLY or INCLUDE".to_string(),
+        "nonKeyAttributes" => {
+            "add `nonKeyAttributes: []`: the chart requires the list even when it is empty"
+                .to_string()
+        }
+        "attributeName" => "add `attributeName:` naming the expiry-time attribute".to_string(),
+        other => format!("add `{other}:`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{check, lint};
+
+    #[test]
+    fn ok() {
+        check(
+            &lint(&[("koa-dev.yaml", crate::rules::testing::ORDERS)]),
+            "DL002",
+            &[],
+        );
+    }
+
+    #[test]
+    fn unknown_fields_with_did_you_mean() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    rangekey: Date
+    attributes:
+      - name: Id
+        type: 'S'
+        tpye: 'S'
+colour: blue
+";
+        let findings = lint(&[("koa-dev.yaml", text)]);
+        check(
+            &findings,
+            "DL002",
+            &[
+                "koa-dev.yaml:4:5 error DL002 unknown field `rangekey` in table `Orders` (did you mean `rangeKey`?)",
+                "koa-dev.yaml:8:9 error DL002 unknown field `tpye` in `attributes[0]` of table `Orders` (did you mean `type`?)",
+                "koa-dev.yaml:9:1 error DL002 unknown field `colour` at the top level of the values (the chart does not read this field: remove it, or check its spelling)",
+            ],
+        );
+    }
+
+    #[test]
+    fn missing_fields_point_at_the_first_line() {
+        let text = "\
+tables:
+  - name: Orders
+    attributes:
+      - name: Id
+  - hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL002",
+            &[
+                "koa-dev.yaml:2:5 error DL002 table `Orders` is missing required field `hashKey` (add `hashKey:` naming the partition key attribute (declared in `attributes`))",
+                "koa-dev.yaml:4:9 error DL002 `attributes[0]` of table `Orders` is missing required field `type` (add `type: 'S'` (or 'N', 'B'), quoted)",
+                "koa-dev.yaml:5:5 error DL002 table #2 is missing required field `name` (add `name:` with the table's logical name)",
+            ],
+        );
+        check(
+            &lint(&[("koa-dev.yaml", "- name: Orders\n")]),
+            "DL002",
+            &[
+                "koa-dev.yaml:1:1 error DL002 the values must be a mapping, found list `- name: Orders` (write a YAML mapping (`key: value` lines))",
+            ],
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_enums() {
+        let text = "\
+managementPolicies: control
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    billingMode: ON_DEMAND
+    readCapacity: \"5\"
+    pointInTimeRecovery: \"false\"
+    region: eu-west1
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL002",
+            &[
+                "koa-dev.yaml:1:21 error DL002 `managementPolicies` must be one of Control, Observe; found string `control` (did you mean `Control`?)",
+                "koa-dev.yaml:6:18 error DL002 `billingMode` of table `Orders` must be one of PAY_PER_REQUEST, PROVISIONED; found string `ON_DEMAND` (use one of PAY_PER_REQUEST, PROVISIONED)",
+                "koa-dev.yaml:7:19 error DL002 `readCapacity` of table `Orders` must be an integer, found string `\"5\"` (write the number without quotes)",
+                "koa-dev.yaml:8:26 error DL002 `pointInTimeRecovery` of table `Orders` must be a boolean, found string `\"false\"` (write true or false, without quotes)",
+                "koa-dev.yaml:9:13 error DL002 `region` of table `Orders`: \"eu-west1\" does not match \"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$\" (change the value so that it matches the chart schema (`dynalint schema` prints it))",
+            ],
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! DL005 unused-suppression: a `# dynalint: ignore[...]` comment that suppresses
+//! nothing, names no rule, or (when config requires it) gives no reason.
+
+use crate::finding::{Finding, Severity, Site};
+use crate::rules::{Check, Rule, RuleMeta};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL005",
+        name: "unused-suppression",
+        severity: Severity::Warning,
+        summary: "a `# dynalint: ignore[...]` that suppresses nothing, or one without a reason when config requires reasons",
+        docs: r#"
+## What it catches
+A suppression comment that has no effect: the rule it names reports nothing on that line
+(any more), the rule does not exist, or the comment is not of the form
+`# dynalint: ignore[CODE or name, ...] -- reason`. With `require-reason = true` under
+`[suppressions]` in dynalint.toml, a suppression without ` -- reason` is reported too.
+
+A suppression applies to findings on its own line (a trailing comment) or, written on a
+line of its own, to the next line that is not a comment.
+
+## Why it matters
+Stale suppressions hide the next real problem on that line, and suppressions without a
+reason cannot be reviewed.
+
+## Example
+```yaml
+tables:
+  - name: Orders
+    # dynalint: ignore[pitr-disabled] -- PITR is off since the table was made read-only
+    pointInTimeRecovery: true
+```
+
+## How to fix
+Remove the suppression, or fix the rule code; give every suppression a reason after `--`.
+"#,
+    },
+    check: Check::Pipeline,
+};
+
+pub fn unused(site: Site, key: &str, line: usize) -> Finding {
+    Finding::new(
+        &RULE.meta,
+        site,
+        format!("suppression of `{key}` matches no finding on line {line}"),
+    )
+    .help("remove it: a stale suppression would hide the next real problem on this line")
+}
+
+pub fn unknown_rule(site: Site, key: &str, suggestion: Option<&str>) -> Finding {
+    let help = match suggestion {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None => "name a rule by code (DL112) or name (pitr-disabled); `dynalint rules` lists them"
+            .to_string(),
+    };
+    Finding::new(
+        &RULE.meta,
+        site,
+        format!("suppression names unknown rule `{key}`"),
+    )
+    .help(help)
+}
+
+pub fn malformed(site: Site) -> Finding {
+    Finding::new(
+        &RULE.meta,
+        site,
+        "malformed suppression comment; it suppresses nothing",
+    )
+    .help("write `# dynalint: ignore[CODE, name] -- reason`")
+}
+
+pub fn missing_reason(site: Site) -> Finding {
+    Finding::new(&RULE.meta, site, "suppression without a reason")
+        .help("add ` -- ` and why the finding does not apply; dynalint.toml requires reasons")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::revision::MemoryTree;
+    use crate::rules::testing::{check, lint, lint_tree, values_path};
+
+    #[test]
+    fn used_suppressions_are_silent() {
+        let text = "\
+tables:
+  - name: Orders  # dynalint: ignore[no-access] -- read through a role of another account
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    # dynalint: ignore[DL112] -- archive table, restored from S3 if ever needed
+    # (a comment between the suppression and its line)
+    pointInTimeRecovery: false
+";
+        let findings = lint(&[("koa-dev.yaml", text)]);
+        check(&findings, "DL112", &[]);
+        check(&findings, "DL005", &[]);
+    }
+
+    #[test]
+    fn unused_unknown_and_malformed() {
+        let text = "\
+tables:
+  - name: Orders  # dynalint: ignore[DL112, attribute-unused]
+    hashKey: Id   # dynalint: ignore[DL999]
+    attributes: [{name: Id, type: 'S'}]  # dynalint: ignroe[DL101]
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL005",
+            &[
+                "koa-dev.yaml:2:38 warning DL005 suppression of `DL112` matches no finding on line 2 (remove it: a stale suppression would hide the next real problem on this line)",
+                "koa-dev.yaml:2:45 warning DL005 suppression of `attribute-unused` matches no finding on line 2 (remove it: a stale suppression would hide the next real problem on this line)",
+                "koa-dev.yaml:3:38 warning DL005 suppression names unknown rule `DL999` (name a rule by code (DL112) or name (pitr-disabled); `dynalint rules` lists them)",
+                "koa-dev.yaml:4:44 warning DL005 malformed suppression comment; it suppresses nothing (write `# dynalint: ignore[CODE, name] -- reason`)",
+            ],
+        );
+    }
+
+    #[test]
+    fn reasons_can_be_required() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    pointInTimeRecovery: false  # dynalint: ignore[DL112]
+";
+        let tree = MemoryTree::new()
+            .with(&values_path("koa-dev"), text)
+            .with("dynalint.toml", "[suppressions]\nrequire-reason = true\n");
+        let findings = lint_tree(tree);
+        check(
+            &findings,
+            "DL005",
+            &[
+                "koa-dev.yaml:5:35 warning DL005 suppression without a reason (add ` -- ` and why the finding does not apply; dynalint.toml requires reasons)",
+            ],
+        );
+        check(&findings, "DL112", &[]);
+    }
+}

@@ -1,0 +1,108 @@
+//! DL102 attribute-unused: an attribute declared but used by no key.
+
+use std::collections::BTreeSet;
+
+use crate::finding::{Finding, Severity};
+use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL102",
+        name: "attribute-unused",
+        severity: Severity::Error,
+        summary: "an attribute listed but used by no table or index key (AWS rejects CreateTable)",
+        docs: r#"
+## What it catches
+An entry of `attributes` that is neither the table's `hashKey` or `rangeKey` nor a key of
+one of its indexes.
+
+## Why it matters
+Unlike a relational schema, `attributes` (AttributeDefinitions) may only list key
+attributes. AWS rejects the whole CreateTable or UpdateTable call ("The number of
+attributes in key schema must match the number of attributes defined in attribute
+definitions"), so the table is not created or not updated. It usually means an index
+was removed or renamed but its key attribute stayed behind.
+
+## Example
+```yaml
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    attributes:
+      - name: CustomerId
+        type: 'S'
+      - name: TotalAmount      # no key uses it
+        type: 'N'
+```
+
+## How to fix
+Remove the attribute: items may still carry it, DynamoDB needs no declaration for
+non-key attributes. If an index was meant to use it, add or fix that index.
+"#,
+    },
+    check: Check::Head(check),
+};
+
+fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
+    for (_, table) in project.tables() {
+        let keys = table.key_attributes();
+        // A repeated declaration is DL103's; report an unused name once.
+        let mut reported = BTreeSet::new();
+        for attribute in &table.attributes {
+            let name = &attribute.name.value;
+            if keys.contains(name.as_str()) || !reported.insert(name.as_str()) {
+                continue;
+            }
+            findings.push(
+                on_table(
+                    &RULE.meta,
+                    table,
+                    attribute.name.span,
+                    &format!("attributes/{name}"),
+                    format!(
+                        "attribute `{name}` of table `{}` is not a key of the table or of any index; AWS rejects the table",
+                        table.id.name
+                    ),
+                )
+                .help("remove it from `attributes`: only key attributes are declared, items may carry any other attribute"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{ORDERS, check, lint};
+
+    #[test]
+    fn ok() {
+        check(&lint(&[("koa-dev.yaml", ORDERS)]), "DL102", &[]);
+    }
+
+    #[test]
+    fn unused_attributes() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    attributes:
+      - name: CustomerId
+        type: 'S'
+      - name: TotalAmount
+        type: 'N'
+      - name: TotalAmount
+        type: 'N'
+    globalSecondaryIndex:
+      - name: ByCustomer
+        hashKey: CustomerId
+        projectionType: ALL
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL102",
+            &[
+                "koa-dev.yaml:7:15 error DL102 attribute `TotalAmount` of table `koa-dev-Orders` is not a key of the table or of any index; AWS rejects the table (remove it from `attributes`: only key attributes are declared, items may carry any other attribute)",
+            ],
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! DL107 index-limit: more secondary indexes than DynamoDB allows.
+
+use crate::finding::{Finding, Severity};
+use crate::model::{Index, IndexKind, Table};
+use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+
+pub const MAX_LSIS: usize = 5;
+pub const MAX_GSIS: usize = 20;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL107",
+        name: "index-limit",
+        severity: Severity::Error,
+        summary: "more than 5 LSIs or 20 GSIs on one table",
+        docs: r#"
+## What it catches
+A table with more than 5 local secondary indexes or more than 20 global secondary
+indexes (DynamoDB's default quota).
+
+## Why it matters
+AWS rejects the table or the update that adds the index; the indexes over the limit never
+exist, and queries on them fail.
+
+## Example
+```yaml
+tables:
+  - name: Events
+    hashKey: Tenant
+    rangeKey: Time
+    localSecondaryIndex:       # six LSIs: one too many
+      - {name: ByA, rangeKey: A, projectionType: KEYS_ONLY, nonKeyAttributes: []}
+      - {name: ByB, rangeKey: B, projectionType: KEYS_ONLY, nonKeyAttributes: []}
+      - {name: ByC, rangeKey: C, projectionType: KEYS_ONLY, nonKeyAttributes: []}
+      - {name: ByD, rangeKey: D, projectionType: KEYS_ONLY, nonKeyAttributes: []}
+      - {name: ByE, rangeKey: E, projectionType: KEYS_ONLY, nonKeyAttributes: []}
+      - {name: ByF, rangeKey: F, projectionType: KEYS_ONLY, nonKeyAttributes: []}
+```
+
+## How to fix
+Remove indexes, or serve some access patterns with a global secondary index (20 allowed;
+the GSI quota can be raised through AWS support) or an overloaded index key.
+"#,
+    },
+    check: Check::Head(check),
+};
+
+fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
+    for (_, table) in project.tables() {
+        over_limit(table, IndexKind::Local, &table.lsis, MAX_LSIS, findings);
+        over_limit(table, IndexKind::Global, &table.gsis, MAX_GSIS, findings);
+    }
+}
+
+fn over_limit(
+    table: &Table,
+    kind: IndexKind,
+    indexes: &[Index],
+    limit: usize,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(first_excess) = indexes.get(limit) else {
+        return;
+    };
+    let noun = match kind {
+        IndexKind::Local => "local",
+        IndexKind::Global => "global",
+    };
+    findings.push(
+        on_table(
+            &RULE.meta,
+            table,
+            first_excess.name.span,
+            kind.field(),
+            format!(
+                "table `{}` has {} {noun} secondary indexes; DynamoDB allows at most {limit}",
+                table.id.name,
+                indexes.len()
+            ),
+        )
+        .help(format!(
+            "remove {} of them; from here on the indexes are over the limit",
+            indexes.len() - limit
+        )),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{ORDERS, check, lint};
+
+    #[test]
+    fn ok() {
+        check(&lint(&[("koa-dev.yaml", ORDERS)]), "DL107", &[]);
+    }
+
+    #[test]
+    fn six_lsis() {
+        let mut text = String::from(
+            "tables:\n  - name: Events\n    hashKey: T\n    rangeKey: R\n    attributes:\n      - {name: T, type: 'S'}\n      - {name: R, type: 'S'}\n      - {name: A, type: 'S'}\n    localSecondaryIndex:\n",
+        );
+        for index in 0..6 {
+            text.push_str(&format!(
+                "      - {{name: Index{index}, rangeKey: A, projectionType: KEYS_ONLY, nonKeyAttributes: []}}\n"
+            ));
+        }
+        check(
+            &lint(&[("koa-dev.yaml", text.as_str())]),
+            "DL107",
+            &[
+                "koa-dev.yaml:15:16 error DL107 table `koa-dev-Events` has 6 local secondary indexes; DynamoDB allows at most 5 (remove 1 of them; from here on the indexes are over the limit)",
+            ],
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! DL101 key-attribute-undeclared: a key that `attributes` does not declare.
+
+use crate::finding::{Finding, Severity};
+use crate::model::{IndexKind, Table};
+use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::span::Spanned;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL101",
+        name: "key-attribute-undeclared",
+        severity: Severity::Error,
+        summary: "a table or index key not listed in `attributes`, or `hashKey` and `rangeKey` naming the same attribute",
+        docs: r#"
+## What it catches
+A `hashKey` or `rangeKey` of a table, or of one of its local or global secondary indexes,
+that is not declared in the table's `attributes` list; and a key schema whose partition
+and sort key are the same attribute.
+
+## Why it matters
+DynamoDB needs the type of every key attribute at creation: AWS rejects the CreateTable
+call ("One or more parameter values were invalid: Some index key attributes are not
+defined in AttributeDefinitions"), and the table never appears while the release looks
+applied.
+
+## Example
+```yaml
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    rangeKey: OrderDate          # not declared below
+    attributes:
+      - name: CustomerId
+        type: 'S'
+```
+
+## How to fix
+Declare the attribute with its type (`- name: OrderDate` / `type: 'S'`), or correct the
+key's spelling — attribute names are case-sensitive.
+"#,
+    },
+    check: Check::Head(check),
+};
+
+fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
+    for (_, table) in project.tables() {
+        let table_name = &table.id.name;
+        key(
+            table,
+            &table.hash_key,
+            "hashKey",
+            &format!("table `{table_name}`"),
+            findings,
+        );
+        if let Some(range_key) = &table.range_key {
+            key(
+                table,
+                range_key,
+                "rangeKey",
+                &format!("table `{table_name}`"),
+                findings,
+            );
+            same_keys(
+                table,
+                &table.hash_key,
+                range_key,
+                "rangeKey",
+                &format!("table `{table_name}`"),
+                findings,
+            );
+        }
+        for (kind, index) in table.indexes() {
+            let owner = format!(
+                "{} `{}` of table `{table_name}`",
+                kind.short(),
+                index.name.value
+            );
+            let locus = format!("{}/{}", kind.field(), index.name.value);
+            if let Some(hash_key) = &index.hash_key {
+                key(
+                    table,
+                    hash_key,
+                    &format!("{locus}/hashKey"),
+                    &owner,
+                    findings,
+                );
+            }
+            if let Some(range_key) = &index.range_key {
+                key(
+                    table,
+                    range_key,
+                    &format!("{locus}/rangeKey"),
+                    &owner,
+                    findings,
+                );
+                if kind == IndexKind::Global
+                    && let Some(hash_key) = &index.hash_key
+                {
+                    same_keys(
+                        table,
+                        hash_key,
+                        range_key,
+                        &format!("{locus}/rangeKey"),
+                        &owner,
+                        findings,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn key(
+    table: &Table,
+    key: &Spanned<String>,
+    locus: &str,
+    owner: &str,
+    findings: &mut Vec<Finding>,
+) {
+    if table.attribute(&key.value).is_some() {
+        return;
+    }
+    let field = locus.rsplit('/').next().unwrap_or(locus);
+    let close = crate::suggest::closest(
+        &key.value,
+        table
+            .attributes
+            .iter()
+            .map(|attribute| attribute.name.value.as_str()),
+    );
+    let help = match close {
+        Some(close) => format!("did you mean `{close}`? Attribute names are case-sensitive"),
+        None => format!(
+            "declare it in `attributes`: `- name: {}` with its `type` ('S', 'N' or 'B')",
+            key.value
+        ),
+    };
+    findings.push(
+        on_table(
+            &RULE.meta,
+            table,
+            key.span,
+            locus,
+            format!(
+                "{field} `{}` of {owner} is not declared in `attributes`",
+                key.value
+            ),
+        )
+        .help(help),
+    );
+}
+
+fn same_keys(
+    table: &Table,
+    hash_key: &Spanned<String>,
+    range_key: &Spanned<String>,
+    locus: &str,
+    owner: &str,
+    findings: &mut Vec<Finding>,
+) {
+    if hash_key.value != range_key.value {
+        return;
+    }
+    findings.push(
+        on_table(
+            &RULE.meta,
+            table,
+            range_key.span,
+            locus,
+            format!(
+                "hashKey and rangeKey of {owner} are both `{}`; a key schema needs two different attributes",
+                range_key.value
+            ),
+        )
+        .help("choose another attribute as the sort key, or remove `rangeKey`")
+        .related(table.site(hash_key.span), "the hashKey"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{ORDERS, check, lint};
+
+    #[test]
+    fn ok() {
+        check(&lint(&[("koa-dev.yaml", ORDERS)]), "DL101", &[]);
+    }
+
+    #[test]
+    fn undeclared_and_identical_keys() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    rangeKey: orderDate
+    attributes:
+      - name: CustomerId
+        type: 'S'
+      - name: OrderDate
+        type: 'S'
+      - name: Status
+        type: 'S'
+    localSecondaryIndex:
+      - name: ByAmount
+        rangeKey: Amount
+        projectionType: ALL
+        nonKeyAttributes: []
+    globalSecondaryIndex:
+      - name: ByStatus
+        hashKey: Status
+        rangeKey: Status
+        projectionType: KEYS_ONLY
+  - name: Same
+    hashKey: Id
+    rangeKey: Id
+    attributes: [{name: Id, type: 'S'}]
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL101",
+            &[
+                "koa-dev.yaml:4:15 error DL101 rangeKey `orderDate` of table `koa-dev-Orders` is not declared in `attributes` (did you mean `OrderDate`? Attribute names are case-sensitive)",
+                "koa-dev.yaml:14:19 error DL101 rangeKey `Amount` of LSI `ByAmount` of table `koa-dev-Orders` is not declared in `attributes` (declare it in `attributes`: `- name: Amount` with its `type` ('S', 'N' or 'B'))",
+                "koa-dev.yaml:20:19 error DL101 hashKey and rangeKey of GSI `ByStatus` of table `koa-dev-Orders` are both `Status`; a key schema needs two different attributes (choose another attribute as the sort key, or remove `rangeKey`)",
+                "koa-dev.yaml:24:15 error DL101 hashKey and rangeKey of table `koa-dev-Same` are both `Id`; a key schema needs two different attributes (choose another attribute as the sort key, or remove `rangeKey`)",
+            ],
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! DL1xx: whether each table can be created as declared (head revision).
+
+pub mod attribute_conflict;
+pub mod attribute_unused;
+pub mod capacity_mismatch;
+pub mod duplicate_table;
+pub mod index_limit;
+pub mod invalid_index;
+pub mod invalid_table_name;
+pub mod key_attribute_undeclared;
+pub mod lsi_without_range_key;
+pub mod pitr_disabled;
+pub mod policy_conflict;
+pub mod projected_attribute_limit;
+pub mod projection_mismatch;
+pub mod shadow_table_mismatch;
+
+/// DynamoDB's rule for table and index names: 3 to 255 of `a-z A-Z 0-9 _ - .`.
+/// Returns what is wrong, if anything.
+pub fn name_problem(name: &str) -> Option<String> {
+    let length = name.chars().count();
+    if !(3..=255).contains(&length) {
+        return Some(format!(
+            "is {length} characters long; DynamoDB needs 3 to 255"
+        ));
+    }
+    let mut bad: Vec<char> = name
+        .chars()
+        .filter(|character| {
+            !(character.is_ascii_alphanumeric() || matches!(character, '_' | '-' | '.'))
+        })
+        .collect();
+    bad.dedup();
+    if bad.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = bad
+        .iter()
+        .map(|character| format!("`{character}`"))
+        .collect();
+    Some(format!(
+        "contains {}, which DynamoDB does not allow (only letters, digits, `_`, `-` and `.`)",
+        listed.join(", ")
+    ))
+}

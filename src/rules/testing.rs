@@ -1,0 +1,130 @@
+//! Rule tests run the real pipeline over files in memory and compare findings rendered
+//! one per line as `file:line:column severity CODE message (help)`.
+
+use crate::config::Config;
+use crate::lint::{self, Scope};
+use crate::revision::MemoryTree;
+use crate::side;
+use crate::source::{Side, Sources};
+
+/// The domain documentation's LSI example, granted to a role that exists in every test
+/// namespace (see [`lint`]).
+pub const ORDERS: &str = "\
+tables:
+  - name: Orders
+    useIdpPrefix: true
+    hashKey: CustomerId
+    rangeKey: OrderDate
+    attributes:
+      - name: CustomerId
+        type: 'S'
+      - name: OrderDate
+        type: 'S'
+      - name: TotalAmount
+        type: 'N'
+      - name: Status
+        type: 'S'
+    billingMode: PAY_PER_REQUEST
+    localSecondaryIndex:
+      - name: AmountIndex
+        rangeKey: TotalAmount
+        projectionType: INCLUDE
+        nonKeyAttributes: [\"items\", \"shippingAddress\"]
+      - name: StatusIndex
+        rangeKey: Status
+        projectionType: ALL
+        nonKeyAttributes: []
+    serviceAccountReadRoles: [\"access-service-koa-dev\"]
+    serviceAccountWriteRoles: [\"access-service-koa-dev\"]
+";
+
+pub const IDP_ADVANCED_CHART: &str =
+    "apiVersion: v2\nname: workload\ndependencies:\n  - name: idp-advanced\n    version: 1.0.0\n";
+
+/// Where a test file named `<namespace>.yaml` lives.
+pub fn values_path(namespace: &str) -> String {
+    format!("apps-test/apps/{namespace}/dynamo-tables/values.yaml")
+}
+
+/// Lint `<namespace>.yaml` files, each in its namespace, with an `access-service`
+/// idp-advanced workload in every one of those namespaces.
+pub fn lint<T: AsRef<[u8]>>(files: &[(&str, T)]) -> Vec<String> {
+    let mut tree = MemoryTree::new();
+    for (name, content) in files {
+        let namespace = name.trim_end_matches(".yaml");
+        tree = tree.with(&values_path(namespace), content.as_ref()).with(
+            &format!("apps-test/apps/{namespace}/access-service/Chart.yaml"),
+            IDP_ADVANCED_CHART,
+        );
+    }
+    lint_tree(tree)
+}
+
+/// Lint a whole tree; `dynalint.toml` in it is the configuration.
+pub fn lint_tree(tree: MemoryTree) -> Vec<String> {
+    use crate::revision::Snapshot;
+    let config = match tree.read("dynalint.toml", u64::MAX) {
+        Ok(crate::revision::Content::Bytes(bytes)) => {
+            Config::parse(std::str::from_utf8(&bytes).unwrap(), "dynalint.toml").unwrap()
+        }
+        _ => Config::default(),
+    };
+    let mut sources = Sources::default();
+    let mut revision = side::load(&tree, Side::Head, &config, &mut sources).unwrap();
+    let mut findings = std::mem::take(&mut revision.findings);
+    findings.extend(lint::head_findings(&revision, &config));
+    let suppressions = std::mem::take(&mut revision.suppressions);
+    let report = lint::finish(
+        findings,
+        suppressions,
+        &config,
+        &sources,
+        &Scope::everything(),
+        &revision,
+    );
+    report
+        .findings
+        .iter()
+        .map(|item| {
+            let name = item
+                .path
+                .strip_prefix("apps-test/apps/")
+                .and_then(|rest| rest.strip_suffix("/dynamo-tables/values.yaml"))
+                .map_or_else(
+                    || item.path.clone(),
+                    |namespace| format!("{namespace}.yaml"),
+                );
+            let help = item
+                .finding
+                .help
+                .as_ref()
+                .map(|help| format!(" ({help})"))
+                .unwrap_or_default();
+            format!(
+                "{name}:{}:{} {} {} {}{help}",
+                item.start.line,
+                item.start.column,
+                item.finding.severity,
+                item.finding.rule.code,
+                item.finding.message
+            )
+        })
+        .collect()
+}
+
+/// Assert the findings of one rule, in report order.
+#[track_caller]
+pub fn check(findings: &[String], code: &str, expected: &[&str]) {
+    let marker = format!(" {code} ");
+    let actual: Vec<&str> = findings
+        .iter()
+        .filter(|line| line.contains(&marker))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        actual,
+        expected,
+        "\nall findings:\n{}\n",
+        findings.join("\n")
+    );
+}

@@ -1,0 +1,391 @@
+//! Load one revision: discover its values files, read and parse each once, check it
+//! against the chart schema as Helm would see it (chart defaults merged in), and lower
+//! it to the model. Files are independent and processed in parallel; one bad file yields
+//! findings and never hides the others.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::model::{self, Release};
+use crate::parallel;
+use crate::revision::{Content, PathFilter, Snapshot};
+use crate::roles::{self, KnownRoles};
+use crate::rules::structure::{
+    ValuesContext, duplicate_key, schema_violation, yaml_syntax, yaml_type_trap,
+};
+use crate::schema::{self, ChartSchema};
+use crate::source::{FileId, Side, SourceFile, Sources};
+use crate::suppress::{self, Suppression};
+use crate::yaml::{self, Node};
+
+/// One revision, parsed and lowered.
+pub struct Revision {
+    pub side: Side,
+    pub releases: Vec<Release>,
+    /// Values files that could not be read as a release (DL001, or not a mapping).
+    pub unreadable: Vec<FileId>,
+    pub roles: KnownRoles,
+    /// DL001–DL004.
+    pub findings: Vec<Finding>,
+    pub suppressions: Vec<Suppression>,
+    pub values_files: Vec<FileId>,
+    pub schema: schema::Origin,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot list the files of the repository: {0}")]
+    List(std::io::Error),
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+    #[error("{path}: the chart's default values cannot be read: {message}")]
+    ChartDefaults { path: String, message: String },
+    #[error(
+        "{path}: no namespace: the path has no `apps/<namespace>/` folder; map it under [namespaces] in dynalint.toml"
+    )]
+    NoNamespace { path: String },
+    #[error(
+        "{count} values files match the include globs, more than limits.max-files ({limit}); narrow `include` or raise the limit"
+    )]
+    TooManyFiles { count: usize, limit: usize },
+}
+
+/// The paths a revision's discovery wants: values files, workloads and the chart.
+pub fn path_filter(config: &Config) -> PathFilter {
+    let wanted = config
+        .include
+        .iter()
+        .chain(&config.roles.workload_patterns)
+        .map(String::as_str)
+        .chain([config.chart_schema.as_str(), config.chart_defaults.as_str()]);
+    PathFilter::new(wanted)
+}
+
+pub fn load(
+    snapshot: &dyn Snapshot,
+    side: Side,
+    config: &Config,
+    sources: &mut Sources,
+) -> Result<Revision, LoadError> {
+    let paths = snapshot
+        .list(&path_filter(config))
+        .map_err(LoadError::List)?;
+    let values_paths: Vec<&String> = paths
+        .iter()
+        .filter(|path| config.values.matches(path))
+        .collect();
+    if values_paths.len() > config.limits.max_files {
+        return Err(LoadError::TooManyFiles {
+            count: values_paths.len(),
+            limit: config.limits.max_files,
+        });
+    }
+    let namespaces = values_paths
+        .iter()
+        .map(|path| {
+            config
+                .namespace(path)
+                .ok_or_else(|| LoadError::NoNamespace {
+                    path: path.to_string(),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let chart_schema = match read_text(snapshot, &config.chart_schema, config)? {
+        Some(text) => ChartSchema::from_repository(&text, &config.chart_schema)?,
+        None => ChartSchema::embedded(),
+    };
+    let defaults = match read_text(snapshot, &config.chart_defaults, config)? {
+        Some(text) => {
+            let document = yaml::load(&text, &config.limits.yaml).map_err(|error| {
+                LoadError::ChartDefaults {
+                    path: config.chart_defaults.clone(),
+                    message: error.message,
+                }
+            })?;
+            let id = sources.add(SourceFile::new(config.chart_defaults.clone(), side, text));
+            Some((id, document.root))
+        }
+        None => None,
+    };
+    let defaults_json = defaults.as_ref().map(|(_, root)| root.to_json());
+
+    let first_id = sources.len() as u32;
+    let shared = Shared {
+        config,
+        schema: &chart_schema,
+        defaults: defaults.as_ref().map(|(id, root)| (*id, root)),
+        defaults_json: defaults_json.as_ref(),
+        side,
+    };
+    let outcomes = parallel::map(&values_paths, |index, path| {
+        let content = snapshot.read(path, config.limits.max_file_size);
+        shared.values_file(
+            FileId(first_id + index as u32),
+            path,
+            &namespaces[index],
+            content,
+        )
+    });
+
+    let workload_paths: Vec<&String> = paths
+        .iter()
+        .filter(|path| config.roles.workloads.is_match(path.as_str()))
+        .collect();
+    let workloads = parallel::map(&workload_paths, |_, path| {
+        let text = match snapshot.read(path, config.limits.max_file_size) {
+            Ok(Content::Bytes(bytes)) => String::from_utf8(bytes).ok()?,
+            _ => return None,
+        };
+        roles::workload_role(path, &text, config)
+    });
+
+    let mut revision = Revision {
+        side,
+        releases: Vec::new(),
+        unreadable: Vec::new(),
+        roles: KnownRoles::new(config, workloads.into_iter().flatten()),
+        findings: Vec::new(),
+        suppressions: Vec::new(),
+        values_files: Vec::new(),
+        schema: chart_schema.origin.clone(),
+    };
+    for outcome in outcomes {
+        let id = sources.add(outcome.source);
+        debug_assert_eq!(id, outcome.id);
+        revision.values_files.push(id);
+        match outcome.release {
+            Some(release) => revision.releases.push(release),
+            None => revision.unreadable.push(id),
+        }
+        revision.findings.extend(outcome.findings);
+        revision.suppressions.extend(outcome.suppressions);
+    }
+    Ok(revision)
+}
+
+/// A file the chart needs (schema, defaults): absent is fine; unreadable is an error.
+fn read_text(
+    snapshot: &dyn Snapshot,
+    path: &str,
+    config: &Config,
+) -> Result<Option<String>, LoadError> {
+    if !snapshot.exists(path) {
+        return Ok(None);
+    }
+    let read_error = |message: String| LoadError::Read {
+        path: path.to_string(),
+        error: std::io::Error::other(message),
+    };
+    match snapshot.read(path, config.limits.max_file_size) {
+        Ok(Content::Bytes(bytes)) => {
+            let bytes = bytes
+                .strip_prefix(b"\xef\xbb\xbf")
+                .unwrap_or(&bytes)
+                .to_vec();
+            String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| read_error("not valid UTF-8".to_string()))
+        }
+        Ok(Content::TooLarge(size)) => Err(read_error(format!(
+            "{size} bytes, over limits.max-file-size"
+        ))),
+        Ok(Content::LinkOutside(target) | Content::BrokenLink(target)) => Err(read_error(format!(
+            "symbolic link to `{target}` is not followed"
+        ))),
+        Err(error) => Err(LoadError::Read {
+            path: path.to_string(),
+            error,
+        }),
+    }
+}
+
+struct Shared<'a> {
+    config: &'a Config,
+    schema: &'a ChartSchema,
+    defaults: Option<(FileId, &'a Node)>,
+    defaults_json: Option<&'a Json>,
+    side: Side,
+}
+
+struct FileOutcome {
+    id: FileId,
+    source: SourceFile,
+    release: Option<Release>,
+    findings: Vec<Finding>,
+    suppressions: Vec<Suppression>,
+}
+
+impl Shared<'_> {
+    fn values_file(
+        &self,
+        id: FileId,
+        path: &str,
+        namespace: &str,
+        content: std::io::Result<Content>,
+    ) -> FileOutcome {
+        let mut outcome = FileOutcome {
+            id,
+            source: SourceFile::new(path, self.side, String::new()),
+            release: None,
+            findings: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        let bytes = match content {
+            Ok(Content::Bytes(bytes)) => bytes,
+            Ok(Content::TooLarge(size)) => {
+                outcome.findings.push(yaml_syntax::too_large(
+                    id,
+                    size,
+                    self.config.limits.max_file_size,
+                ));
+                return outcome;
+            }
+            Ok(Content::LinkOutside(target)) => {
+                outcome
+                    .findings
+                    .push(yaml_syntax::link_outside(id, &target));
+                return outcome;
+            }
+            Ok(Content::BrokenLink(target)) => {
+                outcome.findings.push(yaml_syntax::broken_link(id, &target));
+                return outcome;
+            }
+            Err(error) => {
+                outcome.findings.push(yaml_syntax::unreadable(id, &error));
+                return outcome;
+            }
+        };
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(error) => {
+                outcome.source =
+                    SourceFile::new(path, self.side, String::from_utf8_lossy(bytes).into_owned());
+                outcome
+                    .findings
+                    .push(yaml_syntax::not_utf8(id, error.valid_up_to() as u32));
+                return outcome;
+            }
+        };
+        outcome.source = SourceFile::new(path, self.side, text);
+        if outcome.source.text.contains("dynalint:") {
+            outcome.suppressions = suppress::parse(id, &outcome.source);
+        }
+        let document = match yaml::load(&outcome.source.text, &self.config.limits.yaml) {
+            Ok(document) => document,
+            Err(error) => {
+                outcome.findings.push(yaml_syntax::parse_error(id, &error));
+                return outcome;
+            }
+        };
+        if document.empty {
+            outcome.findings.push(yaml_syntax::empty(id));
+        }
+        if let Some(span) = document.extra_document {
+            outcome.findings.push(yaml_syntax::extra_document(id, span));
+        }
+
+        let mut values = document.root.to_json();
+        if let Some(defaults) = self.defaults_json {
+            coalesce(&mut values, defaults);
+        }
+        let violations = self.schema.validate(&values);
+        let invalid: BTreeSet<usize> = violations
+            .iter()
+            .filter_map(|violation| ValuesContext::table_position(&violation.pointer))
+            .collect();
+        let release = model::build_release(&model::ReleaseInput {
+            file: id,
+            path,
+            namespace,
+            root: &document.root,
+            defaults: self.defaults,
+            invalid: &invalid,
+            naming: &self.config.naming,
+        });
+        let context = ValuesContext {
+            file: id,
+            source: &outcome.source,
+            root: &document.root,
+            defaults: self.defaults,
+            release: &release,
+        };
+        let mut trapped = BTreeSet::new();
+        for violation in &violations {
+            match yaml_type_trap::from_violation(&context, violation) {
+                Some(finding) => {
+                    trapped.insert(violation.pointer.clone());
+                    outcome.findings.push(finding);
+                }
+                None => outcome
+                    .findings
+                    .push(schema_violation::finding(&context, violation)),
+            }
+        }
+        outcome
+            .findings
+            .extend(yaml_type_trap::octal_numbers(&context, &trapped));
+        for duplicate in &document.duplicates {
+            outcome
+                .findings
+                .push(duplicate_key::finding(&context, duplicate));
+        }
+        // Values that are not a mapping have no tables to speak of, not zero tables.
+        if document.empty || document.root.as_map().is_some() {
+            outcome.release = Some(release);
+        }
+        outcome
+    }
+}
+
+/// Helm's coalescing of a release's values over the chart's defaults: mappings merge
+/// key by key, anything else in the values wins, and an explicit null removes the
+/// default.
+pub fn coalesce(values: &mut Json, defaults: &Json) {
+    if values.is_null() {
+        *values = Json::Object(Default::default());
+    }
+    let (Json::Object(values), Json::Object(defaults)) = (values, defaults) else {
+        return;
+    };
+    for (key, default) in defaults {
+        match values.get_mut(key) {
+            None => {
+                values.insert(key.clone(), default.clone());
+            }
+            Some(Json::Null) => {
+                values.remove(key);
+            }
+            Some(value @ Json::Object(_)) if default.is_object() => coalesce(value, default),
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn coalesce_as_helm() {
+        let mut values = json!({"region": null, "tables": [{"name": "A"}], "global": {"a": 1}});
+        coalesce(
+            &mut values,
+            &json!({"region": "eu-west-1", "deletionPolicy": "Delete", "tables": [], "global": {"b": 2}}),
+        );
+        assert_eq!(
+            values,
+            json!({"tables": [{"name": "A"}], "deletionPolicy": "Delete", "global": {"a": 1, "b": 2}})
+        );
+        let mut empty = Json::Null;
+        coalesce(&mut empty, &json!({"tables": []}));
+        assert_eq!(empty, json!({"tables": []}));
+    }
+}

@@ -1,0 +1,299 @@
+//! Suppressions: `# dynalint: ignore[DL304, attribute-unused] -- reason` comments, and
+//! `path:line` entries of `ignore` in dynalint.toml.
+
+use crate::config::Ignore;
+use crate::finding::{Finding, Site};
+use crate::rules::structure::unused_suppression as dl005;
+use crate::rules::{self, RuleMeta};
+use crate::source::{FileId, SourceFile};
+use crate::span::Span;
+
+/// One rule named by a suppression comment.
+#[derive(Debug)]
+struct Key {
+    text: String,
+    span: Span,
+    rule: Option<&'static RuleMeta>,
+    used: bool,
+}
+
+/// One `# dynalint: ...` comment.
+#[derive(Debug)]
+pub struct Suppression {
+    file: FileId,
+    /// The line whose findings it suppresses.
+    target_line: usize,
+    /// The `dynalint: ...` text.
+    span: Span,
+    keys: Vec<Key>,
+    reason: Option<String>,
+    malformed: bool,
+}
+
+const MARKER: &str = "dynalint:";
+
+/// Every suppression comment of a file.
+pub fn parse(file: FileId, source: &SourceFile) -> Vec<Suppression> {
+    let mut found = Vec::new();
+    // Comment-only lines waiting for the line they apply to.
+    let mut waiting: Vec<Suppression> = Vec::new();
+    for line in 1..=source.line_count() {
+        let text = source.line_text(line);
+        let line_start = source.line_start(line).unwrap_or(0);
+        let comment = comment_start(text);
+        let code_before = comment.is_some_and(|start| !text[..start].trim().is_empty());
+        let comment_only = comment.is_some_and(|start| text[..start].trim().is_empty());
+        if !comment_only && !text.trim().is_empty() {
+            for mut suppression in waiting.drain(..) {
+                suppression.target_line = line;
+                found.push(suppression);
+            }
+        }
+        let Some(start) = comment else { continue };
+        let body = text[start + 1..].trim_start();
+        let Some(directive) = body.strip_prefix(MARKER) else {
+            continue;
+        };
+        let directive_offset = (text.len() - body.len()) as u32 + line_start;
+        let mut suppression = parse_directive(file, directive, directive_offset, body.len());
+        suppression.target_line = line;
+        if code_before {
+            found.push(suppression);
+        } else {
+            waiting.push(suppression);
+        }
+    }
+    // A suppression at the end of the file applies to nothing after it.
+    found.extend(waiting);
+    found
+}
+
+/// The byte offset of a `#` that starts a comment: at the line start or after
+/// whitespace, and not inside a quoted scalar.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    let mut characters = line.char_indices().peekable();
+    while let Some((offset, character)) = characters.next() {
+        match quote {
+            // `''` is an escaped quote inside a single-quoted scalar.
+            Some('\'') if character == '\'' => {
+                if characters.peek().is_some_and(|&(_, next)| next == '\'') {
+                    characters.next();
+                } else {
+                    quote = None;
+                }
+            }
+            Some('"') if character == '\\' => {
+                characters.next();
+            }
+            Some('"') if character == '"' => quote = None,
+            Some(_) => {}
+            None if character == '#' && previous.is_whitespace() => return Some(offset),
+            None if (character == '\'' || character == '"')
+                && (previous.is_whitespace()
+                    || matches!(previous, ':' | '[' | '{' | ',' | '-')) =>
+            {
+                quote = Some(character);
+            }
+            None => {}
+        }
+        previous = character;
+    }
+    None
+}
+
+fn parse_directive(file: FileId, directive: &str, offset: u32, length: usize) -> Suppression {
+    let span = Span::new(offset, offset + length as u32);
+    let mut suppression = Suppression {
+        file,
+        target_line: 0,
+        span,
+        keys: Vec::new(),
+        reason: None,
+        malformed: true,
+    };
+    let after_marker = offset + MARKER.len() as u32;
+    let rest = directive.trim_start();
+    let rest_offset = after_marker + (directive.len() - rest.len()) as u32;
+    let Some(list) = rest.strip_prefix("ignore[") else {
+        return suppression;
+    };
+    let Some(close) = list.find(']') else {
+        return suppression;
+    };
+    let list_offset = rest_offset + "ignore[".len() as u32;
+    let mut position = 0usize;
+    for part in list[..close].split(',') {
+        let trimmed = part.trim();
+        let leading = part.len() - part.trim_start().len();
+        let start = list_offset + (position + leading) as u32;
+        position += part.len() + 1;
+        if trimmed.is_empty() {
+            continue;
+        }
+        suppression.keys.push(Key {
+            text: trimmed.to_string(),
+            span: Span::new(start, start + trimmed.len() as u32),
+            rule: rules::find(trimmed),
+            used: false,
+        });
+    }
+    let after = list[close + 1..].trim();
+    if !after.is_empty() {
+        match after.strip_prefix("--") {
+            Some(reason) if !reason.trim().is_empty() => {
+                suppression.reason = Some(reason.trim().to_string());
+            }
+            _ => return suppression,
+        }
+    }
+    suppression.malformed = suppression.keys.is_empty();
+    suppression
+}
+
+/// Findings after suppressions: kept, suppressed, and DL005 findings about the
+/// suppressions themselves.
+pub struct Outcome {
+    pub kept: Vec<Finding>,
+    pub suppressed: Vec<Finding>,
+    pub problems: Vec<Finding>,
+}
+
+/// Applies `ignore` entries and suppression comments to findings.
+pub fn apply(
+    findings: Vec<Finding>,
+    mut suppressions: Vec<Suppression>,
+    ignores: &[Ignore],
+    require_reason: bool,
+    sources: &crate::source::Sources,
+) -> Outcome {
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    for finding in findings {
+        let file = sources.get(finding.site.file);
+        let line = file.position(finding.site.span.start).line;
+        let ignored = ignores.iter().any(|ignore| {
+            ignore.path == file.path
+                && ignore.line == line
+                && (ignore.rules.is_empty() || ignore.rules.contains(&finding.rule.code))
+        });
+        let mut matched = false;
+        if !ignored {
+            for suppression in suppressions.iter_mut().filter(|suppression| {
+                suppression.file == finding.site.file && suppression.target_line == line
+            }) {
+                for key in &mut suppression.keys {
+                    if key
+                        .rule
+                        .is_some_and(|rule| std::ptr::eq(rule, finding.rule))
+                    {
+                        key.used = true;
+                        matched = true;
+                    }
+                }
+            }
+        }
+        if ignored || matched {
+            suppressed.push(finding);
+        } else {
+            kept.push(finding);
+        }
+    }
+    let mut problems = Vec::new();
+    for suppression in &suppressions {
+        if suppression.malformed {
+            problems.push(dl005::malformed(Site::new(
+                suppression.file,
+                suppression.span,
+            )));
+            continue;
+        }
+        for key in &suppression.keys {
+            let site = Site::new(suppression.file, key.span);
+            match key.rule {
+                None => {
+                    let candidates = rules::all().flat_map(|rule| [rule.code, rule.name]);
+                    problems.push(dl005::unknown_rule(
+                        site,
+                        &key.text,
+                        crate::suggest::closest(&key.text, candidates),
+                    ));
+                }
+                Some(_) if !key.used => {
+                    problems.push(dl005::unused(site, &key.text, suppression.target_line));
+                }
+                Some(_) => {}
+            }
+        }
+        if require_reason && suppression.reason.is_none() {
+            problems.push(dl005::missing_reason(Site::new(
+                suppression.file,
+                suppression.span,
+            )));
+        }
+    }
+    Outcome {
+        kept,
+        suppressed,
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Side;
+
+    fn parsed(text: &str) -> Vec<(usize, Vec<String>, Option<String>, bool)> {
+        let source = SourceFile::new("v.yaml", Side::Head, text.to_string());
+        parse(FileId(0), &source)
+            .into_iter()
+            .map(|suppression| {
+                (
+                    suppression.target_line,
+                    suppression
+                        .keys
+                        .iter()
+                        .map(|key| source.slice(key.span).to_string())
+                        .collect(),
+                    suppression.reason,
+                    suppression.malformed,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trailing_and_preceding_comments() {
+        let text = "a: 1 # dynalint: ignore[DL101, attribute-unused] -- why\n# dynalint: ignore[DL112]\n# another comment\n\nb: 2\nc: '# dynalint: ignore[DL001]'\n";
+        assert_eq!(
+            parsed(text),
+            [
+                (
+                    1,
+                    vec!["DL101".into(), "attribute-unused".into()],
+                    Some("why".into()),
+                    false
+                ),
+                (5, vec!["DL112".into()], None, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_directives() {
+        assert!(parsed("a: 1 # dynalint: ignore DL101\n")[0].3);
+        assert!(parsed("a: 1 # dynalint: ignore[]\n")[0].3);
+        assert!(parsed("a: 1 # dynalint: ignore[DL101] because\n")[0].3);
+        assert!(parsed("a: 1 # not dynalint: ignore[DL101]\n").is_empty());
+    }
+
+    #[test]
+    fn hashes_inside_quotes_are_not_comments() {
+        assert_eq!(comment_start("a: \"x # y\" # z"), Some(11));
+        assert_eq!(comment_start("a: 'it''s # x'"), None);
+        assert_eq!(comment_start("a: b#c"), None);
+        assert_eq!(comment_start("# top"), Some(0));
+    }
+}

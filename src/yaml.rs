@@ -1,0 +1,1332 @@
+//! YAML as Helm reads it.
+//!
+//! Helm reads values with go-yaml v2 (a YAML 1.1 reader) and converts them to JSON
+//! (sigs.k8s.io/yaml). This module is the only place that knows those rules:
+//!
+//! - plain `y`, `Y`, `yes`, `Yes`, `YES`, `n`, ..., `on`, `off` (and `true`/`false`) are
+//!   booleans; `0123` is octal 83; `1_000` is 1000; `0b101` is 5; `~`, `null` and an empty
+//!   value are null; timestamps stay strings;
+//! - `<<` merges mappings, sequentially as go-yaml v2 does (a merge overwrites keys set
+//!   before it; keys after it overwrite merged ones; in a list of mappings the earlier
+//!   ones win);
+//! - a key written twice keeps the last value (and is recorded, for DL003);
+//! - anchors and aliases expand, within a node budget (alias bombs), and nesting is
+//!   limited in depth;
+//! - only the first document counts (later ones are recorded, for DL001).
+//!
+//! The parser's events are turned into a tree of [`Node`]s that mirrors the JSON Helm
+//! sees, with the span of every value and every key, so any JSON pointer can be mapped
+//! back to the exact place in the file.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
+
+use crate::span::Span;
+
+/// Bounds that keep hostile input from exhausting time or memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Most nodes in one file after aliases are expanded.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 100,
+            max_nodes: 1_000_000,
+        }
+    }
+}
+
+/// A value as Helm sees it, with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The value's span. For a value that came through an alias, the alias itself.
+    pub span: Span,
+    pub value: Value,
+    /// How a plain scalar's YAML 1.1 reading differs from YAML 1.2's, if it does.
+    pub yaml11: Option<Yaml11>,
+    /// Whether the value was written as a plain (unquoted, untagged) scalar.
+    pub plain: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+/// Plain scalars that a YAML 1.2 reader would read differently from Helm's YAML 1.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Yaml11 {
+    /// `y`, `n`, `yes`, `no`, `on`, `off` in their accepted spellings: a boolean to Helm,
+    /// a string to YAML 1.2.
+    Bool,
+    /// A number with a leading zero such as `0123`: octal to Helm, decimal to YAML 1.2.
+    Octal,
+}
+
+/// A key written twice in one mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// The repeated key (the one whose value Helm keeps).
+    pub span: Span,
+    /// The first time the key was written.
+    pub first: Span,
+    /// JSON pointer of the repeated entry.
+    pub pointer: String,
+}
+
+/// A loaded file: the first document's root (null when the file has no content).
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub root: Node,
+    /// The file has no YAML document, or only an empty/null one.
+    pub empty: bool,
+    pub duplicates: Vec<DuplicateKey>,
+    /// Where a second document starts, if there is one (Helm ignores it).
+    pub extra_document: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Not well-formed YAML, or YAML that Helm refuses (complex keys, `.inf`, ...).
+    Syntax,
+    /// Over the depth or node limits.
+    Limit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlError {
+    pub kind: ErrorKind,
+    pub span: Span,
+    pub message: String,
+}
+
+impl Node {
+    fn new(span: Span, value: Value) -> Self {
+        Node {
+            span,
+            value,
+            yaml11: None,
+            plain: false,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(flag) => Some(flag),
+            _ => None,
+        }
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        match self.value {
+            Value::Int(number) => u64::try_from(number).ok(),
+            Value::UInt(number) => Some(number),
+            Value::Float(number) if number >= 0.0 && number.fract() == 0.0 && number < 1e19 => {
+                Some(number as u64)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry for `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|entry| entry.key == key)
+    }
+
+    /// The value for `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|entry| &entry.value)
+    }
+
+    /// A short name of the value's JSON type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::UInt(_) => "integer",
+            Value::Float(_) => "number",
+            Value::String(_) => "string",
+            Value::Seq(_) => "list",
+            Value::Map(_) => "mapping",
+        }
+    }
+
+    /// The node at a JSON pointer, with the span of the key that leads to it when its
+    /// parent is a mapping.
+    pub fn lookup(&self, pointer: &str) -> Option<Located<'_>> {
+        let mut located = Located {
+            node: self,
+            key_span: None,
+        };
+        if pointer.is_empty() {
+            return Some(located);
+        }
+        for segment in pointer.strip_prefix('/')?.split('/') {
+            let segment = unescape_pointer(segment);
+            located = match &located.node.value {
+                Value::Map(entries) => {
+                    let entry = entries.iter().find(|entry| entry.key == segment)?;
+                    Located {
+                        node: &entry.value,
+                        key_span: Some(entry.key_span),
+                    }
+                }
+                Value::Seq(items) => Located {
+                    node: items.get(segment.parse::<usize>().ok()?)?,
+                    key_span: None,
+                },
+                _ => return None,
+            };
+        }
+        Some(located)
+    }
+
+    /// A pointer with list positions replaced by the item's `name` (or, for a list of
+    /// strings, the string) where there is one, so it does not change when items are
+    /// inserted or reordered: `/tables/3/attributes/1/type` ->
+    /// `tables/Orders/attributes/Status/type`.
+    pub fn semantic_path(&self, pointer: &str) -> String {
+        let mut node = Some(self);
+        let mut parts = Vec::new();
+        for segment in pointer.split('/').skip(1) {
+            let segment = unescape_pointer(segment);
+            let current = node.take();
+            match current.map(|current| &current.value) {
+                Some(Value::Seq(items)) => {
+                    let item = segment
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|index| items.get(index));
+                    let label = item.and_then(|item| {
+                        item.as_str()
+                            .or_else(|| item.get("name").and_then(Node::as_str))
+                    });
+                    parts.push(label.map_or_else(|| segment.to_string(), str::to_string));
+                    node = item;
+                }
+                Some(Value::Map(entries)) => {
+                    node = entries
+                        .iter()
+                        .find(|entry| entry.key == segment)
+                        .map(|entry| &entry.value);
+                    parts.push(segment.into_owned());
+                }
+                _ => parts.push(segment.into_owned()),
+            }
+        }
+        parts.join("/")
+    }
+
+    /// The JSON value Helm would see.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match &self.value {
+            Value::Null => Json::Null,
+            Value::Bool(flag) => Json::Bool(*flag),
+            Value::Int(number) => Json::from(*number),
+            Value::UInt(number) => Json::from(*number),
+            Value::Float(number) => serde_json::Number::from_f64(*number)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+            Value::String(text) => Json::String(text.clone()),
+            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|entry| (entry.key.clone(), entry.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Visit every node with its JSON pointer, depth first, parents before children.
+    pub fn walk(&self, visit: &mut dyn FnMut(&str, &Node)) {
+        let mut pointer = String::new();
+        self.walk_inner(&mut pointer, visit);
+    }
+
+    fn walk_inner(&self, pointer: &mut String, visit: &mut dyn FnMut(&str, &Node)) {
+        visit(pointer, self);
+        let length = pointer.len();
+        match &self.value {
+            Value::Seq(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    pointer.push('/');
+                    pointer.push_str(&index.to_string());
+                    item.walk_inner(pointer, visit);
+                    pointer.truncate(length);
+                }
+            }
+            Value::Map(entries) => {
+                for entry in entries {
+                    pointer.push('/');
+                    pointer.push_str(&escape_pointer(&entry.key));
+                    entry.value.walk_inner(pointer, visit);
+                    pointer.truncate(length);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A node found by [`Node::lookup`].
+#[derive(Clone, Copy, Debug)]
+pub struct Located<'a> {
+    pub node: &'a Node,
+    pub key_span: Option<Span>,
+}
+
+impl Located<'_> {
+    /// The key when there is one, else the value: where "this field" is written.
+    pub fn key_or_value(&self) -> Span {
+        self.key_span.unwrap_or(self.node.span)
+    }
+
+    /// The value, unless it is empty (`key:` with nothing after it), then the key.
+    pub fn value_or_key(&self) -> Span {
+        match self.key_span {
+            Some(key) if self.node.span.start == self.node.span.end => key,
+            _ => self.node.span,
+        }
+    }
+}
+
+pub fn escape_pointer(segment: &str) -> Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
+pub fn unescape_pointer(segment: &str) -> Cow<'_, str> {
+    if segment.contains('~') {
+        Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
+/// Load the first document of `text` as Helm would read it.
+pub fn load(text: &str, limits: &Limits) -> Result<Document, YamlError> {
+    Loader::new(text, *limits).run()
+}
+
+/// Converts the parser's character-based markers to byte offsets.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let ascii = text.is_ascii();
+        let mut line_starts = Vec::new();
+        if !ascii {
+            line_starts.push(0);
+            let bytes = text.as_bytes();
+            for (index, &byte) in bytes.iter().enumerate() {
+                if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
+                    line_starts.push(index + 1);
+                }
+            }
+        }
+        Offsets {
+            text,
+            ascii,
+            line_starts,
+        }
+    }
+
+    fn offset(&self, marker: &Marker) -> u32 {
+        if self.ascii {
+            return marker.index().min(self.text.len()) as u32;
+        }
+        let Some(&line_start) = self.line_starts.get(marker.line().saturating_sub(1)) else {
+            return self.text.len() as u32;
+        };
+        let byte = self.text[line_start..]
+            .char_indices()
+            .nth(marker.col())
+            .map(|(offset, _)| line_start + offset)
+            .unwrap_or(self.text.len());
+        byte as u32
+    }
+
+    fn span(&self, span: &saphyr_parser::Span) -> Span {
+        Span::new(self.offset(&span.start), self.offset(&span.end))
+    }
+}
+
+enum Pending {
+    Key { key: String, span: Span },
+    Merge,
+}
+
+struct MapFrame {
+    entries: Vec<Entry>,
+    /// For each entry, where its key was first written explicitly (not merged).
+    explicit: Vec<Option<Span>>,
+    index: Option<HashMap<String, usize>>,
+    pending: Option<Pending>,
+}
+
+impl MapFrame {
+    fn position(&mut self, key: &str) -> Option<usize> {
+        if self.index.is_none() && self.entries.len() > 16 {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(position, entry)| (entry.key.clone(), position))
+                    .collect(),
+            );
+        }
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|entry| entry.key == key),
+        }
+    }
+
+    /// Set `key`, overwriting an earlier value as go-yaml does. Returns the span where
+    /// the key was first written explicitly when this explicit write repeats it.
+    fn set(&mut self, entry: Entry, explicit: bool) -> Option<Span> {
+        match self.position(&entry.key) {
+            Some(position) => {
+                let first = self.explicit[position];
+                if explicit && first.is_none() {
+                    self.explicit[position] = Some(entry.key_span);
+                }
+                self.entries[position] = entry;
+                if explicit { first } else { None }
+            }
+            None => {
+                if let Some(index) = &mut self.index {
+                    index.insert(entry.key.clone(), self.entries.len());
+                }
+                self.explicit.push(explicit.then_some(entry.key_span));
+                self.entries.push(entry);
+                None
+            }
+        }
+    }
+}
+
+enum Container {
+    Seq(Vec<Node>),
+    Map(MapFrame),
+}
+
+struct Frame {
+    container: Container,
+    start: Span,
+    anchor: usize,
+    /// Nodes in this subtree so far, itself included.
+    size: usize,
+    /// JSON pointer of this node.
+    pointer: String,
+}
+
+struct Loader<'a> {
+    text: &'a str,
+    offsets: Offsets<'a>,
+    limits: Limits,
+    frames: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    aliases_expanded: bool,
+    duplicates: Vec<DuplicateKey>,
+    root: Option<Node>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(text: &'a str, limits: Limits) -> Self {
+        Loader {
+            text,
+            offsets: Offsets::new(text),
+            limits,
+            frames: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            aliases_expanded: false,
+            duplicates: Vec::new(),
+            root: None,
+        }
+    }
+
+    fn run(mut self) -> Result<Document, YamlError> {
+        let mut parser = Parser::new_from_str(self.text);
+        let mut documents = 0;
+        let mut extra_document = None;
+        while let Some(event) = parser.next_event() {
+            let (event, span) = event.map_err(|error| {
+                let offset = self.offsets.offset(error.marker());
+                let span = Span::new(offset, offset + 1);
+                if error.info().contains("recursion limit") {
+                    // The parser's own bound on `[`/`{` nesting, met while it looks ahead.
+                    return self.limit_error(
+                        span,
+                        "flow collections (`[`, `{`) nested deeper than 255 levels".to_string(),
+                    );
+                }
+                let span = if error.info().contains("tab") {
+                    self.tab_after(offset).unwrap_or(span)
+                } else {
+                    span
+                };
+                YamlError {
+                    kind: ErrorKind::Syntax,
+                    span,
+                    message: error.info().to_string(),
+                }
+            })?;
+            let span = self.offsets.span(&span);
+            match event {
+                Event::DocumentStart(_) => {
+                    documents += 1;
+                    if documents > 1 {
+                        extra_document = Some(self.document_start_span(span));
+                        break;
+                    }
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let node = self.scalar(text, style, tag.as_deref(), span)?;
+                    self.complete(node, 1, anchor)?;
+                }
+                Event::Alias(anchor) => {
+                    let (node, size) = self.alias(anchor, span)?;
+                    // An alias carries no anchor of its own.
+                    self.complete(node, size, 0)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.open(Container::Seq(Vec::new()), span, anchor)?
+                }
+                Event::MappingStart(anchor, _) => self.open(
+                    Container::Map(MapFrame {
+                        entries: Vec::new(),
+                        explicit: Vec::new(),
+                        index: None,
+                        pending: None,
+                    }),
+                    span,
+                    anchor,
+                )?,
+                Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+                Event::StreamEnd => break,
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            }
+        }
+        let root = self.root.take();
+        let empty = matches!(
+            root,
+            None | Some(Node {
+                value: Value::Null,
+                ..
+            })
+        );
+        Ok(Document {
+            root: root.unwrap_or_else(|| Node::new(Span::at(0), Value::Null)),
+            empty,
+            duplicates: self.duplicates,
+            extra_document,
+        })
+    }
+
+    /// The parser reports a tab at the start of the token it was reading; the tab the
+    /// user must replace is the first one used for indentation from there on.
+    fn tab_after(&self, offset: u32) -> Option<Span> {
+        let rest = self.text.get(offset as usize..)?;
+        let mut line_start = true;
+        for (index, character) in rest.char_indices() {
+            match character {
+                '\t' if line_start => {
+                    let at = offset + index as u32;
+                    return Some(Span::new(at, at + 1));
+                }
+                '\n' | '\r' => line_start = true,
+                ' ' => {}
+                _ => line_start = false,
+            }
+        }
+        None
+    }
+
+    /// The parser reports an explicit `---` with the previous document's end; point at
+    /// the `---` itself.
+    fn document_start_span(&self, span: Span) -> Span {
+        let text = &self.text[span.range()];
+        match text.find("---") {
+            Some(offset) => Span::new(span.start + offset as u32, span.start + offset as u32 + 3),
+            None => span,
+        }
+    }
+
+    fn limit_error(&self, span: Span, message: String) -> YamlError {
+        YamlError {
+            kind: ErrorKind::Limit,
+            span,
+            message,
+        }
+    }
+
+    fn count(&mut self, nodes: usize, span: Span) -> Result<(), YamlError> {
+        self.nodes += nodes;
+        if self.nodes > self.limits.max_nodes {
+            let message = if self.aliases_expanded {
+                format!(
+                    "aliases expand to more than {} values (an alias bomb?); Helm would exhaust its memory too",
+                    self.limits.max_nodes
+                )
+            } else {
+                format!("more than {} values in one file", self.limits.max_nodes)
+            };
+            return Err(self.limit_error(span, message));
+        }
+        Ok(())
+    }
+
+    fn pointer_for_child(&self) -> String {
+        let Some(parent) = self.frames.last() else {
+            return String::new();
+        };
+        match &parent.container {
+            Container::Seq(items) => format!("{}/{}", parent.pointer, items.len()),
+            Container::Map(map) => match &map.pending {
+                Some(Pending::Key { key, .. }) => {
+                    format!("{}/{}", parent.pointer, escape_pointer(key))
+                }
+                // Keys and merged mappings have no pointer of their own.
+                _ => parent.pointer.clone(),
+            },
+        }
+    }
+
+    fn open(&mut self, container: Container, span: Span, anchor: usize) -> Result<(), YamlError> {
+        if self.frames.len() >= self.limits.max_depth {
+            return Err(self.limit_error(
+                span,
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+            ));
+        }
+        self.count(1, span)?;
+        let pointer = self.pointer_for_child();
+        self.frames.push(Frame {
+            container,
+            start: span,
+            anchor,
+            size: 1,
+            pointer,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, end: Span) -> Result<(), YamlError> {
+        let Some(frame) = self.frames.pop() else {
+            return Ok(());
+        };
+        let (value, last_end) = match frame.container {
+            Container::Seq(items) => {
+                let last = items.last().map(|node| node.span.end);
+                (Value::Seq(items), last)
+            }
+            Container::Map(map) => {
+                let last = map.entries.iter().map(|entry| entry.value.span.end).max();
+                (Value::Map(map.entries), last)
+            }
+        };
+        // Flow collections end with their closing bracket; block ones at their last value.
+        let end = if end.end > end.start {
+            end.end
+        } else {
+            last_end.unwrap_or(frame.start.end)
+        };
+        let node = Node::new(Span::new(frame.start.start, end), value);
+        self.complete(node, frame.size, frame.anchor)
+    }
+
+    fn alias(&mut self, anchor: usize, span: Span) -> Result<(Node, usize), YamlError> {
+        let Some((node, size)) = self.anchors.get(&anchor) else {
+            return Err(YamlError {
+                kind: ErrorKind::Syntax,
+                span,
+                message: "alias refers to the node that contains it (a recursive alias)".into(),
+            });
+        };
+        let (mut node, size) = (node.clone(), *size);
+        self.aliases_expanded = true;
+        self.count(size, span)?;
+        node.span = span;
+        Ok((node, size))
+    }
+
+    /// A finished node: remember its anchor and attach it to its parent.
+    fn complete(&mut self, node: Node, size: usize, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(parent) = self.frames.last_mut() else {
+            if self.root.is_none() {
+                self.root = Some(node);
+            }
+            return Ok(());
+        };
+        parent.size += size;
+        let parent_pointer = parent.pointer.clone();
+        match &mut parent.container {
+            Container::Seq(items) => items.push(node),
+            Container::Map(map) => match map.pending.take() {
+                None => map.pending = Some(mapping_key(node)?),
+                Some(Pending::Merge) => merge(map, node)?,
+                Some(Pending::Key { key, span }) => {
+                    let pointer = format!("{parent_pointer}/{}", escape_pointer(&key));
+                    let entry = Entry {
+                        key: key.clone(),
+                        key_span: span,
+                        value: node,
+                    };
+                    if let Some(first) = map.set(entry, true) {
+                        self.duplicates.push(DuplicateKey {
+                            key,
+                            span,
+                            first,
+                            pointer,
+                        });
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        span: Span,
+    ) -> Result<Node, YamlError> {
+        self.count(1, span)?;
+        let syntax_error = |message: String| YamlError {
+            kind: ErrorKind::Syntax,
+            span,
+            message,
+        };
+        let core_tag = tag
+            .filter(|tag| tag.is_yaml_core_schema())
+            .map(|tag| tag.suffix.as_str());
+        let untagged = tag.is_none();
+        let plain = style == ScalarStyle::Plain;
+        let (value, yaml11) = match core_tag {
+            None if plain && untagged => resolve_plain(&text),
+            // Quoted, block, non-specific (`!`) and custom-tagged scalars are strings.
+            None | Some("str") | Some("timestamp") => (Value::String(text.to_string()), None),
+            Some("binary") => (
+                Value::String(decode_base64(&text).ok_or_else(|| {
+                    syntax_error("`!!binary` value is not valid base64".to_string())
+                })?),
+                None,
+            ),
+            Some(expected @ ("int" | "float" | "bool" | "null")) => {
+                let (value, _) = resolve_plain(&text);
+                let matches = matches!(
+                    (expected, &value),
+                    ("int", Value::Int(_) | Value::UInt(_))
+                        | ("float", Value::Float(_))
+                        | ("bool", Value::Bool(_))
+                        | ("null", Value::Null)
+                );
+                match (expected, value) {
+                    (_, value) if matches => (value, None),
+                    ("float", Value::Int(number)) => (Value::Float(number as f64), None),
+                    ("float", Value::UInt(number)) => (Value::Float(number as f64), None),
+                    _ => {
+                        return Err(syntax_error(format!(
+                            "cannot read `{text}` as `!!{expected}`"
+                        )));
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(syntax_error(format!(
+                    "the tag `!!{other}` cannot be used on a scalar"
+                )));
+            }
+        };
+        if let Value::Float(number) = value
+            && !number.is_finite()
+        {
+            return Err(syntax_error(format!(
+                "`{text}` is a YAML {}, which Helm cannot convert to JSON; quote it if it is text",
+                if number.is_nan() { "NaN" } else { "infinity" }
+            )));
+        }
+        Ok(Node {
+            span,
+            value,
+            yaml11,
+            plain: plain && untagged,
+        })
+    }
+}
+
+/// The key of a mapping entry, as sigs.k8s.io/yaml turns it into a JSON object key.
+fn mapping_key(node: Node) -> Result<Pending, YamlError> {
+    let error = |message: &str| YamlError {
+        kind: ErrorKind::Syntax,
+        span: node.span,
+        message: message.to_string(),
+    };
+    let key = match &node.value {
+        Value::String(text) if node.plain && text == "<<" => return Ok(Pending::Merge),
+        Value::String(text) => text.clone(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Int(number) => number.to_string(),
+        Value::UInt(number) => number.to_string(),
+        Value::Float(number) => go_format_float32(*number),
+        Value::Null => return Err(error("a null mapping key cannot be converted to JSON")),
+        Value::Seq(_) | Value::Map(_) => {
+            return Err(error(
+                "a list or mapping used as a mapping key cannot be converted to JSON",
+            ));
+        }
+    };
+    Ok(Pending::Key {
+        key,
+        span: node.span,
+    })
+}
+
+/// Apply a `<<` merge: a mapping, or a list of mappings where earlier ones win.
+fn merge(map: &mut MapFrame, source: Node) -> Result<(), YamlError> {
+    let not_a_mapping = |span| YamlError {
+        kind: ErrorKind::Syntax,
+        span,
+        message: "`<<` needs a mapping or a list of mappings to merge".to_string(),
+    };
+    match source.value {
+        Value::Map(entries) => {
+            for entry in entries {
+                map.set(entry, false);
+            }
+        }
+        Value::Seq(items) => {
+            if let Some(item) = items.iter().find(|item| item.as_map().is_none()) {
+                return Err(not_a_mapping(item.span));
+            }
+            for item in items.into_iter().rev() {
+                if let Value::Map(entries) = item.value {
+                    for entry in entries {
+                        map.set(entry, false);
+                    }
+                }
+            }
+        }
+        _ => return Err(not_a_mapping(source.span)),
+    }
+    Ok(())
+}
+
+/// Resolve a plain scalar as go-yaml v2 does.
+pub fn resolve_plain(text: &str) -> (Value, Option<Yaml11>) {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return (Value::Null, None),
+        "true" | "True" | "TRUE" => return (Value::Bool(true), None),
+        "false" | "False" | "FALSE" => return (Value::Bool(false), None),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return (Value::Bool(true), Some(Yaml11::Bool));
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return (Value::Bool(false), Some(Yaml11::Bool));
+        }
+        ".nan" | ".NaN" | ".NAN" => return (Value::Float(f64::NAN), None),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return (Value::Float(f64::INFINITY), None);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return (Value::Float(f64::NEG_INFINITY), None),
+        _ => {}
+    }
+    let string = || (Value::String(text.to_string()), None);
+    match text.as_bytes()[0] {
+        // go-yaml hands these to Go's ParseFloat, which refuses overflow.
+        b'.' => match text.parse::<f64>() {
+            Ok(number) if number.is_finite() => (Value::Float(number), None),
+            _ => string(),
+        },
+        b'0'..=b'9' | b'+' | b'-' => {
+            let plain: String = text.chars().filter(|&c| c != '_').collect();
+            if let Some(number) = go_parse_int(&plain) {
+                let yaml11 = is_leading_zero_octal(&plain).then_some(Yaml11::Octal);
+                return (number, yaml11);
+            }
+            if is_yaml_float(&plain)
+                && let Ok(number) = plain.parse::<f64>()
+                && number.is_finite()
+            {
+                return (Value::Float(number), None);
+            }
+            let binary = plain
+                .strip_prefix("0b")
+                .map(|digits| (false, digits))
+                .or_else(|| plain.strip_prefix("-0b").map(|digits| (true, digits)));
+            if let Some((negative, digits)) = binary
+                && let Some(number) = parse_digits(digits, 2)
+            {
+                return (
+                    signed(number, negative).unwrap_or(Value::UInt(number)),
+                    None,
+                );
+            }
+            string()
+        }
+        _ => string(),
+    }
+}
+
+/// `0123`-style integers: octal to Go's `ParseInt(s, 0, 64)`, decimal to YAML 1.2.
+fn is_leading_zero_octal(plain: &str) -> bool {
+    let digits = plain.trim_start_matches(['+', '-']);
+    digits.len() > 1
+        && digits.starts_with('0')
+        && digits[1..].bytes().all(|byte| byte.is_ascii_digit())
+        && digits[1..].bytes().any(|byte| byte != b'0')
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`, go-yaml's float syntax.
+fn is_yaml_float(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    if matches!(bytes.first(), Some(b'+' | b'-')) {
+        index += 1;
+    }
+    let digits = |index: &mut usize| {
+        let start = *index;
+        while *index < bytes.len() && bytes[*index].is_ascii_digit() {
+            *index += 1;
+        }
+        *index - start
+    };
+    if bytes.get(index) == Some(&b'.') {
+        index += 1;
+        if digits(&mut index) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut index) == 0 {
+            return false;
+        }
+        if bytes.get(index) == Some(&b'.') {
+            index += 1;
+            digits(&mut index);
+        }
+    }
+    if matches!(bytes.get(index), Some(b'e' | b'E')) {
+        index += 1;
+        if matches!(bytes.get(index), Some(b'+' | b'-')) {
+            index += 1;
+        }
+        if digits(&mut index) == 0 {
+            return false;
+        }
+    }
+    index == bytes.len()
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint` as go-yaml does.
+fn go_parse_int(text: &str) -> Option<Value> {
+    let (negative, unsigned_text, had_sign) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..], true),
+        b'+' => (false, &text[1..], true),
+        _ => (false, text, false),
+    };
+    if unsigned_text.is_empty() {
+        return None;
+    }
+    // Go: a leading `0b`, `0o` or `0x` (with at least one digit after it) picks the
+    // base; any other leading `0` means octal.
+    let (base, digits) = match unsigned_text.strip_prefix('0') {
+        Some(rest) if rest.len() >= 2 => match rest.as_bytes()[0].to_ascii_lowercase() {
+            b'b' => (2, &rest[1..]),
+            b'o' => (8, &rest[1..]),
+            b'x' => (16, &rest[1..]),
+            _ => (8, rest),
+        },
+        Some(rest) => (8, rest),
+        None => (10, unsigned_text),
+    };
+    let magnitude = parse_digits(digits, base)?;
+    match signed(magnitude, negative) {
+        Some(value) => Some(value),
+        // ParseUint accepts no sign.
+        None if !had_sign => Some(Value::UInt(magnitude)),
+        None => None,
+    }
+}
+
+fn signed(magnitude: u64, negative: bool) -> Option<Value> {
+    if negative {
+        if magnitude == 1 << 63 {
+            Some(Value::Int(i64::MIN))
+        } else {
+            i64::try_from(magnitude)
+                .ok()
+                .map(|number| Value::Int(-number))
+        }
+    } else {
+        i64::try_from(magnitude).ok().map(Value::Int)
+    }
+}
+
+fn parse_digits(digits: &str, base: u32) -> Option<u64> {
+    let mut value: u64 = 0;
+    for character in digits.chars() {
+        let digit = character.to_digit(base)?;
+        value = value.checked_mul(base as u64)?.checked_add(digit as u64)?;
+    }
+    Some(value)
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`, which sigs.k8s.io/yaml uses for float keys.
+fn go_format_float32(number: f64) -> String {
+    let single = number as f32;
+    if single == 0.0 {
+        return "0".to_string();
+    }
+    // Shortest round-trip digits of the f32, in scientific form: d.ddddde±x.
+    let scientific = format!("{single:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // With the shortest precision Go switches to exponent form from 1e6 on.
+    if !(-4..6).contains(&exponent) {
+        let fraction = &digits[1..];
+        let dot = if fraction.is_empty() { "" } else { "." };
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        format!(
+            "{sign}{}{dot}{fraction}e{exponent_sign}{:02}",
+            &digits[..1],
+            exponent.abs()
+        )
+    } else {
+        format!("{sign}{single}")
+    }
+}
+
+fn decode_base64(text: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut bit_count = 0;
+    let mut bytes = Vec::new();
+    for character in text.chars().filter(|c| !c.is_whitespace()) {
+        let value = match character {
+            'A'..='Z' => character as u32 - 'A' as u32,
+            'a'..='z' => character as u32 - 'a' as u32 + 26,
+            '0'..='9' => character as u32 - '0' as u32 + 52,
+            '+' => 62,
+            '/' => 63,
+            '=' => break,
+            _ => return None,
+        };
+        bits = (bits << 6) | value;
+        bit_count += 6;
+        if bit_count >= 8 {
+            bit_count -= 8;
+            bytes.push((bits >> bit_count) as u8);
+            bits &= (1 << bit_count) - 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn json(text: &str) -> serde_json::Value {
+        load(text, &Limits::default()).unwrap().root.to_json()
+    }
+
+    fn error(text: &str) -> YamlError {
+        load(text, &Limits::default()).unwrap_err()
+    }
+
+    #[test]
+    fn yaml11_scalars_as_helm_reads_them() {
+        let value = json(concat!(
+            "a: y\nb: N\nc: yes\nd: Off\ne: true\nf: yEs\n",
+            "g: 0123\nh: 089\ni: 1_000\nj: 0b101\nk: 0x1F\nl: -0b11\nm: 0o17\n",
+            "nn: ~\no:\np: 1.5\nq: .5\nr: 1e3\ns: 2001-12-14\nt: '0123'\nu: \"yes\"\n",
+            "v: 99999999999999999999\nw: 1e400\nx: +12\nyy: -0\nz: 18446744073709551615\n",
+        ));
+        assert_eq!(
+            value,
+            json!({
+                "a": true, "b": false, "c": true, "d": false, "e": true, "f": "yEs",
+                "g": 83, "h": 89.0, "i": 1000, "j": 5, "k": 31, "l": -3, "m": 15,
+                "nn": null, "o": null, "p": 1.5, "q": 0.5, "r": 1000.0, "s": "2001-12-14",
+                "t": "0123", "u": "yes", "v": 1e20, "w": "1e400", "x": 12, "yy": 0,
+                "z": 18446744073709551615u64,
+            })
+        );
+    }
+
+    #[test]
+    fn yaml11_disagreements_are_marked() {
+        let document = load(
+            "a: N\nb: 0123\nc: true\nd: 'N'\ne: 00\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let marks: Vec<_> = ["/a", "/b", "/c", "/d", "/e"]
+            .iter()
+            .map(|pointer| document.root.lookup(pointer).unwrap().node.yaml11)
+            .collect();
+        assert_eq!(
+            marks,
+            [Some(Yaml11::Bool), Some(Yaml11::Octal), None, None, None]
+        );
+    }
+
+    #[test]
+    fn tags() {
+        let value = json(
+            "a: !!str 0123\nb: !!int '12'\nc: !!float 1\nd: !custom yes\ne: ! 12\nf: !!binary aGVsbG8=\n",
+        );
+        assert_eq!(
+            value,
+            json!({"a": "0123", "b": 12, "c": 1.0, "d": "yes", "e": "12", "f": "hello"})
+        );
+        assert_eq!(
+            error("a: !!int abc\n").message,
+            "cannot read `abc` as `!!int`"
+        );
+    }
+
+    #[test]
+    fn merge_keys_follow_go_yaml_v2() {
+        let value = json(concat!(
+            "base: &base {a: 1, b: 2}\n",
+            "other: &other {b: 3, c: 4}\n",
+            "after: {a: 0, <<: *base}\n",
+            "before: {<<: *base, a: 0}\n",
+            "list: {<<: [*base, *other]}\n",
+            "quoted: {'<<': 1}\n",
+        ));
+        assert_eq!(value["after"], json!({"a": 1, "b": 2}));
+        assert_eq!(value["before"], json!({"a": 0, "b": 2}));
+        assert_eq!(value["list"], json!({"a": 1, "b": 2, "c": 4}));
+        assert_eq!(value["quoted"], json!({"<<": 1}));
+        assert!(
+            error("a: {<<: 1}\n")
+                .message
+                .contains("needs a mapping or a list of mappings")
+        );
+    }
+
+    #[test]
+    fn keys_become_json_strings() {
+        // `yes` is the boolean true, so it overwrites the `true` key.
+        let value = json("1: a\ntrue: b\n1.5: c\nyes: d\n0x10: e\n");
+        assert_eq!(value, json!({"1": "a", "true": "d", "1.5": "c", "16": "e"}));
+        assert_eq!(go_format_float32(1e10), "1e+10");
+        assert_eq!(go_format_float32(0.0001), "0.0001");
+        assert_eq!(go_format_float32(0.00001), "1e-05");
+        assert_eq!(go_format_float32(123456.0), "123456");
+        assert_eq!(go_format_float32(1234567.0), "1.234567e+06");
+        assert!(error("? [a]\n: b\n").message.contains("mapping key"));
+        assert!(error("~: b\n").message.contains("null mapping key"));
+    }
+
+    #[test]
+    fn duplicates_keep_the_last_value_and_are_recorded() {
+        let text = "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n";
+        let document = load(text, &Limits::default()).unwrap();
+        assert_eq!(document.root.to_json(), json!({"a": 3, "b": {"c": 2}}));
+        let found: Vec<_> = document
+            .duplicates
+            .iter()
+            .map(|duplicate| {
+                (
+                    duplicate.pointer.as_str(),
+                    &text[duplicate.span.range()],
+                    duplicate.first.start,
+                )
+            })
+            .collect();
+        assert_eq!(found, [("/b/c", "c", 10), ("/a", "a", 0)]);
+        // Merged keys are overrides, not duplicates.
+        let merged = load("x: &x {a: 1}\ny: {<<: *x, a: 2}\n", &Limits::default()).unwrap();
+        assert!(merged.duplicates.is_empty());
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let text = "tables:\n  - name: Orders\n    rangekey: Id\n    empty:\n";
+        let document = load(text, &Limits::default()).unwrap();
+        let located = document.root.lookup("/tables/0/rangekey").unwrap();
+        assert_eq!(&text[located.key_span.unwrap().range()], "rangekey");
+        assert_eq!(&text[located.node.span.range()], "Id");
+        let table = document.root.lookup("/tables/0").unwrap();
+        assert_eq!(
+            table.node.span.start, 12,
+            "a block mapping starts at its first key"
+        );
+        let empty = document.root.lookup("/tables/0/empty").unwrap();
+        assert_eq!(&text[empty.value_or_key().range()], "empty");
+    }
+
+    #[test]
+    fn spans_are_bytes_in_non_ascii_text() {
+        let text = "tags:\n  team: \"équipe\"\n  owner: ü\n";
+        let document = load(text, &Limits::default()).unwrap();
+        let owner = document.root.lookup("/tags/owner").unwrap();
+        assert_eq!(&text[owner.node.span.range()], "ü");
+    }
+
+    #[test]
+    fn aliases_expand_with_their_definition_spans() {
+        let text = "a: &t {name: X}\nb: *t\n";
+        let document = load(text, &Limits::default()).unwrap();
+        let alias = document.root.lookup("/b").unwrap();
+        assert_eq!(&text[alias.node.span.range()], "*t");
+        let inner = document.root.lookup("/b/name").unwrap();
+        assert_eq!(&text[inner.node.span.range()], "X");
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_node_limit() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let previous = format!("*a{}", level - 1);
+            text.push_str(&format!(
+                "a{level}: &a{level} [{}]\n",
+                [previous.as_str(); 10].join(", ")
+            ));
+        }
+        let failure = error(&text);
+        assert_eq!(failure.kind, ErrorKind::Limit);
+        assert!(failure.message.contains("alias bomb"));
+        assert!(error("a: &x [*x]\n").message.contains("recursive alias"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let flow = "[".repeat(10_000);
+        assert_eq!(error(&flow).kind, ErrorKind::Limit);
+        let block: String = (0..10_000)
+            .map(|depth| format!("{}k:\n", " ".repeat(depth)))
+            .collect();
+        let failure = error(&block);
+        assert_eq!(failure.kind, ErrorKind::Limit);
+        assert!(failure.message.contains("nesting deeper than 100 levels"));
+    }
+
+    #[test]
+    fn documents() {
+        let document = load("a: 1\n---\nb: 2\n", &Limits::default()).unwrap();
+        assert_eq!(document.root.to_json(), json!({"a": 1}));
+        assert_eq!(document.extra_document, Some(Span::new(5, 8)));
+        assert!(load("", &Limits::default()).unwrap().empty);
+        assert!(load("# nothing\n", &Limits::default()).unwrap().empty);
+        assert!(load("---\n", &Limits::default()).unwrap().empty);
+        assert!(
+            load("---\na: 1\n", &Limits::default())
+                .unwrap()
+                .extra_document
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let failure = error("a:\n\tb: 1\n");
+        assert_eq!(failure.kind, ErrorKind::Syntax);
+        assert_eq!(failure.span.start, 4);
+        assert!(error("a: .inf\n").message.contains("infinity"));
+    }
+
+    #[test]
+    fn semantic_paths_name_list_items() {
+        let document = load(
+            "tables:\n  - name: A\n  - name: Orders\n    attributes: [{name: Id, type: S}]\n    roles: [x, z]\n    list: [[1]]\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            document.root.semantic_path("/tables/1/attributes/0/type"),
+            "tables/Orders/attributes/Id/type"
+        );
+        assert_eq!(
+            document.root.semantic_path("/tables/1/roles/1"),
+            "tables/Orders/roles/z"
+        );
+        assert_eq!(
+            document.root.semantic_path("/tables/1/list/0/0"),
+            "tables/Orders/list/0/0"
+        );
+        assert_eq!(
+            document.root.semantic_path("/tables/7/name"),
+            "tables/7/name"
+        );
+        assert_eq!(document.root.semantic_path(""), "");
+    }
+
+    #[test]
+    fn pointers_escape() {
+        let document = load("\"a/b\": {\"c~d\": 1}\n", &Limits::default()).unwrap();
+        assert!(document.root.lookup("/a~1b/c~0d").is_some());
+        let mut pointers = Vec::new();
+        document
+            .root
+            .walk(&mut |pointer, _| pointers.push(pointer.to_string()));
+        assert_eq!(pointers, ["", "/a~1b", "/a~1b/c~0d"]);
+    }
+}
