@@ -98,6 +98,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let suppressions = std::mem::take(&mut revision.suppressions);
     let report = lint::finish(findings, suppressions, &config, &sources, &scope, &revision);
 
+    if revision.values_files.is_empty() {
+        eprintln!(
+            "dynalint: warning: no values file under {} matches the include globs ({}); check --repo or `include` in dynalint.toml",
+            root.display(),
+            config.include.join(", ")
+        );
+    }
     for named in &named_files {
         let is_values_file = revision
             .values_files
@@ -125,7 +132,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
 fn repository_root(cwd: &Path) -> PathBuf {
     git2::Repository::discover(cwd)
         .ok()
-        .and_then(|repository| repository.workdir().map(Path::to_path_buf))
+        .and_then(|repository| repository.workdir().map(|dir| dir.components().collect()))
         .unwrap_or_else(|| cwd.to_path_buf())
 }
 

@@ -170,8 +170,8 @@ pub fn reference_markdown() -> String {
             .unwrap_or(docs);
         let _ = write!(
             out,
-            "\n## {} {}\n\nDefault severity: **{}**. {}\n\n{}\n",
-            rule.code, rule.name, rule.severity, rule.summary, docs
+            "\n## {} {}\n\nCatches: {}.\n\nDefault severity: **{}**.\n\n{}\n",
+            rule.code, rule.name, rule.summary, rule.severity, docs
         );
     }
     out

@@ -96,7 +96,7 @@ tables:
             &lint(&[("koa-dev.yaml", text), ("twice.yaml", twice)]),
             "DL003",
             &[
-                "koa-dev.yaml:10:5 error DL003 `rangeKey` of table `Orders` is written twice in the same mapping; Helm keeps this value and ignores line 4 (remove one of the two `rangeKey` keys)",
+                "koa-dev.yaml:10:5 error DL003 `rangeKey` of table `koa-dev-Orders` is written twice in the same mapping; Helm keeps this value and ignores line 4 (remove one of the two `rangeKey` keys)",
                 "twice.yaml:3:1 error DL003 `tables` is written twice in the same mapping; Helm keeps this value and ignores line 1 (remove one of the two `tables` keys)",
                 "twice.yaml:5:1 error DL003 `true` is written twice in the same mapping; Helm keeps this value and ignores line 4 (remove one of the two `true` keys)",
             ],

@@ -78,17 +78,10 @@ impl<'a> ValuesContext<'a> {
         let (field_segments, table) = match segments.as_slice() {
             [tables, position, rest @ ..] if tables == "tables" => {
                 let label = self
-                    .root
-                    .lookup(&format!("/tables/{position}/name"))
-                    .and_then(|located| located.node.as_str().map(str::to_string))
+                    .table_id(&format!("/tables/{position}"))
                     .map_or_else(
-                        || {
-                            format!(
-                                "table #{}",
-                                position.parse::<usize>().map_or(0, |index| index + 1)
-                            )
-                        },
-                        |name| format!("table `{name}`"),
+                        || format!("table #{}", position.parse::<usize>().map_or(0, |index| index + 1)),
+                        |id| format!("table `{}`", id.name),
                     );
                 (rest, Some(label))
             }

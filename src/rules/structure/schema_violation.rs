@@ -258,8 +258,8 @@ colour: blue
             &findings,
             "DL002",
             &[
-                "koa-dev.yaml:4:5 error DL002 unknown field `rangekey` in table `Orders` (did you mean `rangeKey`?)",
-                "koa-dev.yaml:8:9 error DL002 unknown field `tpye` in `attributes[0]` of table `Orders` (did you mean `type`?)",
+                "koa-dev.yaml:4:5 error DL002 unknown field `rangekey` in table `koa-dev-Orders` (did you mean `rangeKey`?)",
+                "koa-dev.yaml:8:9 error DL002 unknown field `tpye` in `attributes[0]` of table `koa-dev-Orders` (did you mean `type`?)",
                 "koa-dev.yaml:9:1 error DL002 unknown field `colour` at the top level of the values (the chart does not read this field: remove it, or check its spelling)",
             ],
         );
@@ -279,8 +279,8 @@ tables:
             &lint(&[("koa-dev.yaml", text)]),
             "DL002",
             &[
-                "koa-dev.yaml:2:5 error DL002 table `Orders` is missing required field `hashKey` (add `hashKey:` naming the partition key attribute (declared in `attributes`))",
-                "koa-dev.yaml:4:9 error DL002 `attributes[0]` of table `Orders` is missing required field `type` (add `type: 'S'` (or 'N', 'B'), quoted)",
+                "koa-dev.yaml:2:5 error DL002 table `koa-dev-Orders` is missing required field `hashKey` (add `hashKey:` naming the partition key attribute (declared in `attributes`))",
+                "koa-dev.yaml:4:9 error DL002 `attributes[0]` of table `koa-dev-Orders` is missing required field `type` (add `type: 'S'` (or 'N', 'B'), quoted)",
                 "koa-dev.yaml:5:5 error DL002 table #2 is missing required field `name` (add `name:` with the table's logical name)",
             ],
         );
@@ -311,10 +311,10 @@ tables:
             "DL002",
             &[
                 "koa-dev.yaml:1:21 error DL002 `managementPolicies` must be one of Control, Observe; found string `control` (did you mean `Control`?)",
-                "koa-dev.yaml:6:18 error DL002 `billingMode` of table `Orders` must be one of PAY_PER_REQUEST, PROVISIONED; found string `ON_DEMAND` (use one of PAY_PER_REQUEST, PROVISIONED)",
-                "koa-dev.yaml:7:19 error DL002 `readCapacity` of table `Orders` must be an integer, found string `\"5\"` (write the number without quotes)",
-                "koa-dev.yaml:8:26 error DL002 `pointInTimeRecovery` of table `Orders` must be a boolean, found string `\"false\"` (write true or false, without quotes)",
-                "koa-dev.yaml:9:13 error DL002 `region` of table `Orders`: \"eu-west1\" does not match \"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$\" (change the value so that it matches the chart schema (`dynalint schema` prints it))",
+                "koa-dev.yaml:6:18 error DL002 `billingMode` of table `koa-dev-Orders` must be one of PAY_PER_REQUEST, PROVISIONED; found string `ON_DEMAND` (use one of PAY_PER_REQUEST, PROVISIONED)",
+                "koa-dev.yaml:7:19 error DL002 `readCapacity` of table `koa-dev-Orders` must be an integer, found string `\"5\"` (write the number without quotes)",
+                "koa-dev.yaml:8:26 error DL002 `pointInTimeRecovery` of table `koa-dev-Orders` must be a boolean, found string `\"false\"` (write true or false, without quotes)",
+                "koa-dev.yaml:9:13 error DL002 `region` of table `koa-dev-Orders`: \"eu-west1\" does not match \"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$\" (change the value so that it matches the chart schema (`dynalint schema` prints it))",
             ],
         );
     }

@@ -214,7 +214,7 @@ tables:
             &lint(&[("koa-dev.yaml", text)]),
             "DL004",
             &[
-                "koa-dev.yaml:6:19 error DL004 `readCapacity` of table `Orders`: `010` has a leading zero, so Helm reads it as the octal number 8, not 10 (write `10` without the leading zero, or quote it if it is text)",
+                "koa-dev.yaml:6:19 error DL004 `readCapacity` of table `koa-dev-Orders`: `010` has a leading zero, so Helm reads it as the octal number 8, not 10 (write `10` without the leading zero, or quote it if it is text)",
             ],
         );
     }
