@@ -37,7 +37,8 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
+        // `pad`, so that width and alignment flags apply (`dynalint rules` columns).
+        formatter.pad(self.as_str())
     }
 }
 

@@ -42,8 +42,9 @@ pub struct Violation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViolationKind {
+    /// Every required field missing from one object.
     Required {
-        property: String,
+        properties: Vec<String>,
     },
     UnknownField {
         property: String,
@@ -128,16 +129,34 @@ impl ChartSchema {
                         )
                     })
                     .collect(),
-                Kind::Required { property } => vec![(
-                    1,
-                    Violation {
-                        pointer: instance_path,
-                        kind: ViolationKind::Required {
-                            property: property.as_str().unwrap_or_default().to_string(),
+                Kind::Required { property } => {
+                    let property = property.as_str().unwrap_or_default().to_string();
+                    let same_object = violations.iter_mut().find(|(_, existing)| {
+                        existing.pointer == instance_path
+                            && matches!(existing.kind, ViolationKind::Required { .. })
+                    });
+                    if let Some((
+                        _,
+                        Violation {
+                            kind: ViolationKind::Required { properties },
+                            ..
                         },
-                        detail,
-                    },
-                )],
+                    )) = same_object
+                    {
+                        properties.push(property);
+                        continue;
+                    }
+                    vec![(
+                        1,
+                        Violation {
+                            pointer: instance_path,
+                            kind: ViolationKind::Required {
+                                properties: vec![property],
+                            },
+                            detail,
+                        },
+                    )]
+                }
                 Kind::Enum { options } => {
                     let options: Vec<String> = options
                         .as_array()

@@ -292,6 +292,10 @@ impl Shared<'_> {
         }
 
         let mut values = document.root.to_json();
+        // Helm reads an empty (or null) values file as no values at all.
+        if values.is_null() {
+            values = Json::Object(Default::default());
+        }
         if let Some(defaults) = self.defaults_json {
             coalesce(&mut values, defaults);
         }
@@ -348,9 +352,6 @@ impl Shared<'_> {
 /// key by key, anything else in the values wins, and an explicit null removes the
 /// default.
 pub fn coalesce(values: &mut Json, defaults: &Json) {
-    if values.is_null() {
-        *values = Json::Object(Default::default());
-    }
     let (Json::Object(values), Json::Object(defaults)) = (values, defaults) else {
         return;
     };
@@ -384,7 +385,7 @@ mod tests {
             values,
             json!({"tables": [{"name": "A"}], "deletionPolicy": "Delete", "global": {"a": 1, "b": 2}})
         );
-        let mut empty = Json::Null;
+        let mut empty = json!({});
         coalesce(&mut empty, &json!({"tables": []}));
         assert_eq!(empty, json!({"tables": []}));
     }

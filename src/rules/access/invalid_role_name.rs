@@ -51,11 +51,9 @@ pub fn role_name_problem(name: &str) -> Option<String> {
             "is {length} characters long; IAM role names have 1 to 64"
         ));
     }
-    let mut bad: Vec<char> = name
-        .chars()
-        .filter(|character| !(character.is_ascii_alphanumeric() || "_+=,.@-".contains(*character)))
-        .collect();
-    bad.dedup();
+    let bad = crate::rules::table::distinct(name.chars().filter(|character| {
+        !(character.is_ascii_alphanumeric() || "_+=,.@-".contains(*character))
+    }));
     if bad.is_empty() {
         return None;
     }

@@ -77,12 +77,15 @@ impl<'a> ValuesContext<'a> {
         }
         let (field_segments, table) = match segments.as_slice() {
             [tables, position, rest @ ..] if tables == "tables" => {
-                let label = self
-                    .table_id(&format!("/tables/{position}"))
-                    .map_or_else(
-                        || format!("table #{}", position.parse::<usize>().map_or(0, |index| index + 1)),
-                        |id| format!("table `{}`", id.name),
-                    );
+                let label = self.table_id(&format!("/tables/{position}")).map_or_else(
+                    || {
+                        format!(
+                            "table #{}",
+                            position.parse::<usize>().map_or(0, |index| index + 1)
+                        )
+                    },
+                    |id| format!("table `{}`", id.name),
+                );
                 (rest, Some(label))
             }
             all => (all, None),

@@ -52,7 +52,7 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
     let located = context.locate(&violation.pointer);
     let what = context.describe(&violation.pointer);
     let (site, message, help) = match &violation.kind {
-        ViolationKind::Required { property } => {
+        ViolationKind::Required { properties } => {
             let site = match located {
                 Some((file, located)) if !violation.pointer.is_empty() => {
                     Site::new(file, context.first_line(located.node))
@@ -64,11 +64,31 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
             } else {
                 format!("{what} is")
             };
-            (
-                site,
-                format!("{subject} missing required field `{property}`"),
-                required_help(property),
-            )
+            let (message, help) = match properties.as_slice() {
+                [property] => (
+                    format!("{subject} missing required field `{property}`"),
+                    required_help(property),
+                ),
+                several => {
+                    let listed: Vec<String> = several
+                        .iter()
+                        .map(|property| format!("`{property}`"))
+                        .collect();
+                    let (last, init) = listed.split_last().expect("several fields");
+                    (
+                        format!(
+                            "{subject} missing required fields {} and {last}",
+                            init.join(", ")
+                        ),
+                        several
+                            .iter()
+                            .map(|property| required_help(property))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
+                }
+            };
+            (site, message, help)
         }
         ViolationKind::UnknownField {
             property,
@@ -282,6 +302,13 @@ tables:
                 "koa-dev.yaml:2:5 error DL002 table `koa-dev-Orders` is missing required field `hashKey` (add `hashKey:` naming the partition key attribute (declared in `attributes`))",
                 "koa-dev.yaml:4:9 error DL002 `attributes[0]` of table `koa-dev-Orders` is missing required field `type` (add `type: 'S'` (or 'N', 'B'), quoted)",
                 "koa-dev.yaml:5:5 error DL002 table #2 is missing required field `name` (add `name:` with the table's logical name)",
+            ],
+        );
+        check(
+            &lint(&[("koa-dev.yaml", "tables:\n  - name: Bare\n")]),
+            "DL002",
+            &[
+                "koa-dev.yaml:2:5 error DL002 table `koa-dev-Bare` is missing required fields `hashKey` and `attributes` (add `hashKey:` naming the partition key attribute (declared in `attributes`); add `attributes:` listing every key attribute with its type ('S', 'N' or 'B'))",
             ],
         );
         check(

@@ -15,6 +15,17 @@ pub mod projected_attribute_limit;
 pub mod projection_mismatch;
 pub mod shadow_table_mismatch;
 
+/// Each character once, in order of appearance.
+pub fn distinct(characters: impl Iterator<Item = char>) -> Vec<char> {
+    let mut seen = Vec::new();
+    for character in characters {
+        if !seen.contains(&character) {
+            seen.push(character);
+        }
+    }
+    seen
+}
+
 /// DynamoDB's rule for table and index names: 3 to 255 of `a-z A-Z 0-9 _ - .`.
 /// Returns what is wrong, if anything.
 pub fn name_problem(name: &str) -> Option<String> {
@@ -24,13 +35,9 @@ pub fn name_problem(name: &str) -> Option<String> {
             "is {length} characters long; DynamoDB needs 3 to 255"
         ));
     }
-    let mut bad: Vec<char> = name
-        .chars()
-        .filter(|character| {
-            !(character.is_ascii_alphanumeric() || matches!(character, '_' | '-' | '.'))
-        })
-        .collect();
-    bad.dedup();
+    let bad = distinct(name.chars().filter(|character| {
+        !(character.is_ascii_alphanumeric() || matches!(character, '_' | '-' | '.'))
+    }));
     if bad.is_empty() {
         return None;
     }

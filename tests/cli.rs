@@ -1,0 +1,480 @@
+//! The command line as users drive it, over real temporary git repositories.
+
+mod common;
+
+use common::{Repo, Run, dynalint, project_root};
+
+const CLEAN: &str = "\
+tables:
+  - name: Orders
+    hashKey: OrderId
+    attributes:
+      - name: OrderId
+        type: 'S'
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+
+fn shop() -> Repo {
+    let repo = Repo::new();
+    repo.workload("shop-dev", "api");
+    repo
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let run = Run::of({
+        let mut command = dynalint(&project_root());
+        command.arg("rules");
+        command
+    });
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 24);
+    assert!(lines[0].starts_with("DL001  yaml-syntax "));
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("DL205  no-access                  note     a table"))
+    );
+}
+
+#[test]
+fn explain_by_code_or_name() {
+    let explain = |rule: &str| {
+        let mut command = dynalint(&project_root());
+        command.args(["explain", rule]);
+        Run::of(command)
+    };
+    let by_code = explain("DL004");
+    assert_eq!(by_code.code, 0);
+    assert!(
+        by_code
+            .stdout
+            .starts_with("# DL004 yaml-type-trap (error by default)\n")
+    );
+    for section in [
+        "## What it catches",
+        "## Why it matters",
+        "## Example",
+        "## How to fix",
+    ] {
+        assert!(by_code.stdout.contains(section), "{section}");
+    }
+    assert_eq!(explain("yaml-type-trap").stdout, by_code.stdout);
+    let unknown = explain("pitr-disable");
+    assert_eq!(unknown.code, 2);
+    assert_eq!(
+        unknown.stderr,
+        "dynalint: error: unknown rule `pitr-disable`; did you mean `pitr-disabled`?\n"
+    );
+}
+
+#[test]
+fn schema_prints_the_embedded_schema() {
+    let mut command = dynalint(&project_root());
+    command.arg("schema");
+    let run = Run::of(command);
+    assert_eq!(run.code, 0);
+    let printed: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project_root().join("schema/values.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(printed, file);
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let repo = shop();
+    repo.values("shop-dev", CLEAN);
+    let clean = repo.check(&[]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    assert_eq!(clean.stdout, "no problems in 1 values file (1 table)\n");
+
+    // A warning only (PITR off).
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace(
+            "    attributes:",
+            "    pointInTimeRecovery: false\n    attributes:",
+        ),
+    );
+    assert_eq!(repo.check(&[]).code, 0);
+    assert_eq!(repo.check(&["--fail-on", "warning"]).code, 1);
+    repo.write("dynalint.toml", "fail-on = \"warning\"\n");
+    assert_eq!(repo.check(&[]).code, 1, "fail-on from the config");
+    assert_eq!(
+        repo.check(&["--fail-on", "error"]).code,
+        0,
+        "the flag wins over the config"
+    );
+
+    // An error.
+    repo.write("dynalint.toml", "");
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+    );
+    assert_eq!(repo.check(&[]).code, 1);
+    assert_eq!(repo.check(&["--fail-on", "never"]).code, 0);
+    // The exit code never depends on the format.
+    assert_eq!(repo.check(&["--format", "json"]).code, 1);
+}
+
+#[test]
+fn configuration_errors_exit_2_with_one_line_naming_the_key() {
+    let repo = shop();
+    repo.values("shop-dev", CLEAN);
+    repo.write("dynalint.toml", "[roles]\nknwon = [\"x\"]\n");
+    let run = repo.check(&[]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("dynalint: error: ")
+            && run
+                .stderr
+                .contains("dynalint.toml:2: unknown field `knwon`"),
+        "{}",
+        run.stderr
+    );
+
+    repo.write("dynalint.toml", "[rules]\nDL112 = \"loud\"\n");
+    assert!(
+        repo.check(&[])
+            .stderr
+            .contains("DL112 = \"loud\": expected \"off\", \"error\", \"warning\" or \"note\"")
+    );
+
+    let missing = repo.check(&["--config", "nowhere.toml"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("nowhere.toml: cannot read"),
+        "{}",
+        missing.stderr
+    );
+
+    let bad_format = repo.check(&["--format", "xml"]);
+    assert_eq!(bad_format.code, 2);
+    assert!(
+        bad_format.stderr.contains("unknown format `xml`"),
+        "{}",
+        bad_format.stderr
+    );
+}
+
+#[test]
+fn paths_narrow_the_report_but_the_whole_repository_is_context() {
+    let repo = shop();
+    repo.workload("shop-prod", "api");
+    // Both files define the same AWS table (namespaces mapped together), and each grants
+    // a role of the other's folder.
+    repo.write(
+        "dynalint.toml",
+        "[namespaces]\n\"apps-shop/apps/shop-legacy/**\" = \"shop-dev\"\n",
+    );
+    repo.values("shop-dev", CLEAN);
+    repo.write(
+        &Repo::values_path("shop-legacy"),
+        CLEAN.replace("api-shop-dev", "api-shop-prod"),
+    );
+    repo.values(
+        "shop-prod",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
+    );
+
+    let narrowed = repo.check(&["--format", "json", "apps-shop/apps/shop-dev"]);
+    assert_eq!(
+        narrowed.locations(),
+        ["apps-shop/apps/shop-dev/dynamo-tables/values.yaml:2:11 DL105"],
+        "only the narrowed folder's findings, the duplicate found through the other file"
+    );
+    let summary = &narrowed.json()["summary"];
+    assert_eq!(summary["files"], 1);
+
+    let file = repo.check(&["--format", "json", &Repo::values_path("shop-legacy")]);
+    assert_eq!(
+        file.locations(),
+        [
+            "apps-shop/apps/shop-legacy/dynamo-tables/values.yaml:2:11 DL105",
+            "apps-shop/apps/shop-legacy/dynamo-tables/values.yaml:7:31 DL202",
+        ],
+        "the role of shop-prod is known although shop-prod is outside the scope"
+    );
+
+    let missing = repo.check(&["apps-shop/apps/nope"]);
+    assert_eq!(missing.code, 2);
+    assert_eq!(
+        missing.stderr,
+        "dynalint: error: apps-shop/apps/nope: no such file or directory\n"
+    );
+
+    let outside = repo.check(&[".."]);
+    assert_eq!(outside.code, 2);
+    assert!(
+        outside.stderr.contains("is outside the repository"),
+        "{}",
+        outside.stderr
+    );
+
+    let not_values = repo.check(&["dynalint.toml"]);
+    assert_eq!(not_values.code, 0);
+    assert!(
+        not_values
+            .stderr
+            .contains("dynalint.toml is not a values file dynalint checks"),
+        "{}",
+        not_values.stderr
+    );
+}
+
+#[test]
+fn the_repository_root_is_the_git_top_level() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+    );
+    let mut command = dynalint(&repo.path().join("apps-shop/apps"));
+    command.args(["check", "--format", "json"]);
+    let run = Run::of(command);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.locations(),
+        [
+            "apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:14 DL101",
+            "apps-shop/apps/shop-dev/dynamo-tables/values.yaml:5:15 DL102",
+        ]
+    );
+}
+
+#[test]
+fn an_empty_selection_warns() {
+    let repo = Repo::new();
+    repo.write("values.yaml", CLEAN);
+    let run = repo.check(&[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, "no problems in 0 values files (0 tables)\n");
+    assert!(
+        run.stderr.contains("warning: no values file under"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+    );
+    let plain = repo.check(&[]);
+    assert!(
+        !plain.stdout.contains('\u{1b}'),
+        "not a terminal: no colour"
+    );
+    let always = repo.check(&["--color", "always"]);
+    assert!(always.stdout.contains("\u{1b}["), "{}", always.stdout);
+    let mut command = repo.command();
+    command.args(["check"]).env("NO_COLOR", "1");
+    assert!(!Run::of(command).stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn text_output_is_rustc_like() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+    );
+    let run = repo.check(&[]);
+    assert_eq!(
+        run.stdout,
+        "\
+apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:14: error[DL101 key-attribute-undeclared] hashKey `OrderNo` of table `shop-dev-Orders` is not declared in `attributes`
+  |
+3 |     hashKey: OrderNo
+  |              ^^^^^^^
+  |
+  = help: did you mean `OrderId`? Attribute names are case-sensitive
+
+apps-shop/apps/shop-dev/dynamo-tables/values.yaml:5:15: error[DL102 attribute-unused] attribute `OrderId` of table `shop-dev-Orders` is not a key of the table or of any index; AWS rejects the table
+  |
+5 |       - name: OrderId
+  |               ^^^^^^^
+  |
+  = help: remove it from `attributes`: only key attributes are declared, items may carry any other attribute
+
+2 errors in 1 values file (1 table)
+"
+    );
+}
+
+#[test]
+fn json_output_is_the_version_1_document() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+    );
+    let run = repo.check(&["--format", "json"]);
+    let document = run.json();
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["changes"], serde_json::json!([]));
+    assert_eq!(
+        document["summary"],
+        serde_json::json!({"files": 1, "tables": 1, "errors": 2, "warnings": 0, "notes": 0, "suppressed": 0})
+    );
+    let first = &document["findings"][0];
+    let fingerprint = first["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(fingerprint.len(), 16);
+    assert_eq!(
+        first,
+        &serde_json::json!({
+            "rule": "DL101",
+            "name": "key-attribute-undeclared",
+            "severity": "error",
+            "path": "apps-shop/apps/shop-dev/dynamo-tables/values.yaml",
+            "line": 3,
+            "column": 14,
+            "end_line": 3,
+            "end_column": 21,
+            "message": "hashKey `OrderNo` of table `shop-dev-Orders` is not declared in `attributes`",
+            "table": "shop-dev-Orders",
+            "help": "did you mean `OrderId`? Attribute names are case-sensitive",
+            "fingerprint": fingerprint,
+            "related": [],
+        })
+    );
+}
+
+#[test]
+fn fingerprints_survive_unrelated_edits() {
+    let repo = shop();
+    let broken = CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo");
+    repo.values("shop-dev", &broken);
+    let before = repo.check(&["--format", "json"]).json();
+    // A comment and a whole table above it: every line moves.
+    let moved = broken.replace(
+        "tables:\n",
+        "# Shop tables\ntables:\n  - name: Carts\n    hashKey: CartId\n    attributes: [{name: CartId, type: 'S'}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n",
+    );
+    repo.values("shop-dev", &moved);
+    let after = repo.check(&["--format", "json"]).json();
+    let key = |document: &serde_json::Value, index: usize| {
+        let finding = &document["findings"][index];
+        (
+            finding["line"].as_u64().unwrap(),
+            finding["fingerprint"].as_str().unwrap().to_string(),
+        )
+    };
+    let (line_before, print_before) = key(&before, 0);
+    let (line_after, print_after) = key(&after, 0);
+    assert_eq!((line_before, line_after), (3, 8));
+    assert_eq!(print_before, print_after);
+    assert_ne!(
+        key(&after, 0).1,
+        key(&after, 1).1,
+        "two findings, two fingerprints"
+    );
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+    );
+    let report = repo.path().join("report.json");
+    let run = repo.check(&[
+        "--format",
+        "text",
+        "--format",
+        &format!("json={}", report.display()),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .ends_with("2 errors in 1 values file (1 table)\n")
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["summary"]["errors"], 2);
+
+    let twice = repo.check(&["--format", "text", "--format", "json"]);
+    assert_eq!(twice.code, 2);
+    assert!(
+        twice
+            .stderr
+            .contains("only one --format can write to standard output")
+    );
+}
+
+#[test]
+fn suppressions_and_ignores_are_counted() {
+    let repo = shop();
+    repo.write(
+        "dynalint.toml",
+        "ignore = [\"apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:DL101\"]\n",
+    );
+    repo.values(
+        "shop-dev",
+        &CLEAN
+            .replace("hashKey: OrderId", "hashKey: OrderNo")
+            .replace("    attributes:", "    pointInTimeRecovery: false  # dynalint: ignore[pitr-disabled] -- cache table\n    attributes:"),
+    );
+    let run = repo.check(&["--format", "json"]);
+    assert_eq!(
+        run.locations(),
+        ["apps-shop/apps/shop-dev/dynamo-tables/values.yaml:6:15 DL102"]
+    );
+    assert_eq!(run.json()["summary"]["suppressed"], 2);
+}
+
+#[test]
+fn the_repository_chart_schema_and_defaults_apply() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("    attributes:", "    owner: team-shop\n    attributes:"),
+    );
+    let embedded = repo.check(&["--format", "json"]);
+    assert_eq!(
+        embedded.locations(),
+        ["apps-shop/apps/shop-dev/dynamo-tables/values.yaml:4:5 DL002"],
+        "the embedded schema does not know `owner`"
+    );
+
+    // The chart's own schema allows it.
+    repo.write(
+        "helm/helm-idp-dynamodb/values.schema.json",
+        r#"{"type": "object", "properties": {"tables": {"type": "array", "items": {"type": "object", "required": ["name", "hashKey"]}}}}"#,
+    );
+    assert_eq!(
+        repo.check(&["--format", "json"]).locations(),
+        Vec::<String>::new()
+    );
+
+    // The chart's defaults: every release is Observe, so the grant does nothing.
+    repo.write(
+        "helm/helm-idp-dynamodb/values.yaml",
+        "managementPolicies: Observe\ntables: []\n",
+    );
+    assert_eq!(
+        repo.check(&["--format", "json"]).locations(),
+        ["apps-shop/apps/shop-dev/dynamo-tables/values.yaml:8:5 DL113"]
+    );
+
+    repo.write("helm/helm-idp-dynamodb/values.schema.json", "{ not json");
+    let broken = repo.check(&[]);
+    assert_eq!(broken.code, 2);
+    assert!(
+        broken.stderr.starts_with(
+            "dynalint: error: helm/helm-idp-dynamodb/values.schema.json: not valid JSON"
+        ),
+        "{}",
+        broken.stderr
+    );
+}

@@ -1,0 +1,128 @@
+//! Temporary git repositories in the GitOps layout, and running the binary on them.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const IDP_ADVANCED_CHART: &str = "apiVersion: v2\nname: workload\nversion: 0.1.0\ndependencies:\n  - name: idp-advanced\n    version: 4.2.0\n    repository: oci://registry.example.com/charts\n";
+
+pub struct Repo {
+    dir: TempDir,
+}
+
+impl Repo {
+    /// An empty repository with `git init` done (no commit).
+    pub fn new() -> Repo {
+        let dir = tempfile::Builder::new()
+            .prefix("dynalint-test-")
+            .tempdir()
+            .expect("a temporary directory");
+        git2::Repository::init(dir.path()).expect("git init");
+        Repo { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> &Repo {
+        let full = self.dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+        self
+    }
+
+    /// `apps-<team>/apps/<namespace>/dynamo-tables/values.yaml`, the team being the
+    /// namespace's first word.
+    pub fn values_path(namespace: &str) -> String {
+        let team = namespace.split('-').next().unwrap();
+        format!("apps-{team}/apps/{namespace}/dynamo-tables/values.yaml")
+    }
+
+    pub fn values(&self, namespace: &str, content: &str) -> &Repo {
+        self.write(&Repo::values_path(namespace), content)
+    }
+
+    /// An idp-advanced workload, whose role is `<application>-<namespace>`.
+    pub fn workload(&self, namespace: &str, application: &str) -> &Repo {
+        let team = namespace.split('-').next().unwrap();
+        self.write(
+            &format!("apps-{team}/apps/{namespace}/{application}/Chart.yaml"),
+            IDP_ADVANCED_CHART,
+        )
+    }
+
+    pub fn command(&self) -> Command {
+        dynalint(self.dir.path())
+    }
+
+    /// `dynalint check ARGS` in the repository, with colour and CI variables cleared.
+    pub fn check(&self, args: &[&str]) -> Run {
+        let mut command = self.command();
+        command.arg("check").args(args);
+        Run::of(command)
+    }
+}
+
+pub fn dynalint(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dynalint"));
+    command
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    command
+}
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The result of a run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(mut command: Command) -> Run {
+        let output = command.output().expect("dynalint runs");
+        Run {
+            code: output
+                .status
+                .code()
+                .expect("exited normally, not by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 output"),
+            stderr: String::from_utf8(output.stderr).expect("UTF-8 output"),
+        }
+    }
+
+    /// The JSON report (the run must have used `--format json`).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// `path:line:col CODE` of every finding, from the JSON report.
+    pub fn locations(&self) -> Vec<String> {
+        self.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| {
+                format!(
+                    "{}:{}:{} {}",
+                    finding["path"].as_str().unwrap(),
+                    finding["line"],
+                    finding["column"],
+                    finding["rule"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+}
