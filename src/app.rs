@@ -166,10 +166,12 @@ fn scope(paths: &[PathBuf], cwd: &Path, root: &Path) -> anyhow::Result<(Scope, V
     let mut scoped = Vec::new();
     let mut files = Vec::new();
     for path in paths {
-        let absolute = normalize(&cwd.join(path));
-        if std::fs::symlink_metadata(&absolute).is_err() {
-            bail!("{}: no such file or directory", path.display());
-        }
+        // Relative to the current directory, else (with --repo) to the repository.
+        let absolute = [cwd, root]
+            .iter()
+            .map(|base| normalize(&base.join(path)))
+            .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
+            .ok_or_else(|| anyhow!("{}: no such file or directory", path.display()))?;
         // Resolve the folder, not the file itself: a symbolic link stays the link.
         let resolved = match (absolute.parent(), absolute.file_name()) {
             (Some(parent), Some(name)) => parent

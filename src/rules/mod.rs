@@ -255,6 +255,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_rule() {
+        let readme = include_str!("../../README.md");
+        for rule in all() {
+            let row = format!("| {} | {} | {} |", rule.code, rule.name, rule.severity);
+            assert!(readme.contains(&row), "README.md lacks the row `{row}`");
+        }
+    }
+
+    #[test]
     fn find_by_code_or_name() {
         assert_eq!(find("dl101").unwrap().name, "key-attribute-undeclared");
         assert_eq!(find("pitr-disabled").unwrap().code, "DL112");
