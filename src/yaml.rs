@@ -433,9 +433,9 @@ impl MapFrame {
         }
     }
 
-    /// Set `key`, overwriting an earlier value as go-yaml does. Returns the span where
-    /// the key was first written explicitly when this explicit write repeats it.
-    fn set(&mut self, entry: Entry, explicit: bool) -> Option<Span> {
+    /// Set `key`, overwriting an earlier value as go-yaml does. When this explicit write
+    /// repeats a key, returns where it was first written explicitly and its position.
+    fn set(&mut self, entry: Entry, explicit: bool) -> Option<(Span, usize)> {
         match self.position(&entry.key) {
             Some(position) => {
                 let first = self.explicit[position];
@@ -443,7 +443,7 @@ impl MapFrame {
                     self.explicit[position] = Some(entry.key_span);
                 }
                 self.entries[position] = entry;
-                if explicit { first } else { None }
+                first.filter(|_| explicit).map(|first| (first, position))
             }
             None => {
                 if let Some(index) = &mut self.index {
@@ -468,8 +468,6 @@ struct Frame {
     anchor: usize,
     /// Nodes in this subtree so far, itself included.
     size: usize,
-    /// JSON pointer of this node.
-    pointer: String,
 }
 
 struct Loader<'a> {
@@ -630,20 +628,27 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
-    fn pointer_for_child(&self) -> String {
-        let Some(parent) = self.frames.last() else {
-            return String::new();
-        };
-        match &parent.container {
-            Container::Seq(items) => format!("{}/{}", parent.pointer, items.len()),
-            Container::Map(map) => match &map.pending {
-                Some(Pending::Key { key, .. }) => {
-                    format!("{}/{}", parent.pointer, escape_pointer(key))
+    /// The JSON pointer of the innermost open collection, from where each open parent
+    /// stands: a list at its next item, a mapping at its pending key. Only duplicates
+    /// need it, so it is not kept per node.
+    fn open_pointer(&self) -> String {
+        let mut pointer = String::new();
+        for parent in self.frames.iter().rev().skip(1).rev() {
+            match &parent.container {
+                Container::Seq(items) => {
+                    pointer.push('/');
+                    pointer.push_str(&items.len().to_string());
                 }
-                // Keys and merged mappings have no pointer of their own.
-                _ => parent.pointer.clone(),
-            },
+                Container::Map(map) => {
+                    // Keys and merged mappings have no pointer segment of their own.
+                    if let Some(Pending::Key { key, .. }) = &map.pending {
+                        pointer.push('/');
+                        pointer.push_str(&escape_pointer(key));
+                    }
+                }
+            }
         }
+        pointer
     }
 
     fn open(&mut self, container: Container, span: Span, anchor: usize) -> Result<(), YamlError> {
@@ -654,13 +659,11 @@ impl<'a> Loader<'a> {
             ));
         }
         self.count(1, span)?;
-        let pointer = self.pointer_for_child();
         self.frames.push(Frame {
             container,
             start: span,
             anchor,
             size: 1,
-            pointer,
         });
         Ok(())
     }
@@ -716,29 +719,39 @@ impl<'a> Loader<'a> {
             return Ok(());
         };
         parent.size += size;
-        let parent_pointer = parent.pointer.clone();
-        match &mut parent.container {
-            Container::Seq(items) => items.push(node),
+        let repeated = match &mut parent.container {
+            Container::Seq(items) => {
+                items.push(node);
+                None
+            }
             Container::Map(map) => match map.pending.take() {
-                None => map.pending = Some(mapping_key(node)?),
-                Some(Pending::Merge) => merge(map, node)?,
+                None => {
+                    map.pending = Some(mapping_key(node)?);
+                    None
+                }
+                Some(Pending::Merge) => {
+                    merge(map, node)?;
+                    None
+                }
                 Some(Pending::Key { key, span }) => {
-                    let pointer = format!("{parent_pointer}/{}", escape_pointer(&key));
                     let entry = Entry {
-                        key: key.clone(),
+                        key,
                         key_span: span,
                         value: node,
                     };
-                    if let Some(first) = map.set(entry, true) {
-                        self.duplicates.push(DuplicateKey {
-                            key,
-                            span,
-                            first,
-                            pointer,
-                        });
-                    }
+                    map.set(entry, true)
+                        .map(|(first, position)| (map.entries[position].key.clone(), span, first))
                 }
             },
+        };
+        if let Some((key, span, first)) = repeated {
+            let pointer = format!("{}/{}", self.open_pointer(), escape_pointer(&key));
+            self.duplicates.push(DuplicateKey {
+                key,
+                span,
+                first,
+                pointer,
+            });
         }
         Ok(())
     }

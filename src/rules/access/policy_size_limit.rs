@@ -1,6 +1,6 @@
 //! DL204 policy-size-limit: a role's aggregated policy over IAM's size limit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::json;
 
@@ -82,87 +82,122 @@ fn table_arn(table: &TableId) -> String {
     )
 }
 
-/// Characters of the role's policy, whitespace not counted, for these grants.
-pub fn policy_length(read: &[&TableId], write: &[&TableId]) -> usize {
-    let statement = |sid: &str, actions: &[&str], tables: &[&TableId]| {
-        let resources: Vec<String> = tables
-            .iter()
-            .flat_map(|table| {
-                let arn = table_arn(table);
-                [format!("{arn}/index/*"), arn]
-            })
-            .collect();
-        json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
-    };
-    let mut statements = Vec::new();
-    if !read.is_empty() {
-        statements.push(statement("DynamoDBRead", &READ_ACTIONS, read));
-    }
-    if !write.is_empty() {
-        statements.push(statement("DynamoDBWrite", &WRITE_ACTIONS, write));
-    }
-    json!({"Version": "2012-10-17", "Statement": statements})
-        .to_string()
-        .len()
+fn statement(sid: &str, actions: &[&str], resources: &[String]) -> serde_json::Value {
+    json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
 }
 
-/// One role's grants in one release, in file order.
-#[derive(Default)]
-struct RoleGrants<'a> {
-    grants: Vec<(&'a Table, Access, &'a Spanned<String>)>,
+fn resources(table: &TableId) -> [String; 2] {
+    let arn = table_arn(table);
+    [format!("{arn}/index/*"), arn]
 }
 
-impl RoleGrants<'_> {
-    /// The policy's length with the first `count` grants.
-    fn length(&self, count: usize) -> usize {
-        let mut read = Vec::new();
-        let mut write = Vec::new();
-        for (table, access, _) in &self.grants[..count] {
-            let list = match access {
-                Access::Read => &mut read,
-                Access::Write => &mut write,
-            };
-            if !list.contains(&&table.id) {
-                list.push(&table.id);
-            }
+/// One statement's length, grown one table at a time.
+struct StatementLength<'a> {
+    /// The statement with an empty `Resource` list.
+    empty: usize,
+    tables: HashSet<&'a TableId>,
+    /// The quoted resources, without the commas between them.
+    resources: usize,
+}
+
+impl<'a> StatementLength<'a> {
+    fn new(sid: &str, actions: &[&str]) -> Self {
+        StatementLength {
+            empty: statement(sid, actions, &[]).to_string().len(),
+            tables: HashSet::new(),
+            resources: 0,
         }
-        policy_length(&read, &write)
+    }
+
+    fn add(&mut self, table: &'a TableId) {
+        if self.tables.insert(table) {
+            self.resources += resources(table)
+                .iter()
+                .map(|resource| json!(resource).to_string().len())
+                .sum::<usize>();
+        }
+    }
+
+    fn length(&self) -> Option<usize> {
+        let count = 2 * self.tables.len();
+        (count > 0).then(|| self.empty + self.resources + count - 1)
+    }
+}
+
+/// The length, whitespace not counted, of the policy the chart generates for one role of
+/// one release: a read and a write statement listing each table's ARN and `index/*` ARN.
+/// Computed as grants are added, so finding the grant that crosses the limit is linear.
+struct PolicyLength<'a> {
+    /// `{"Statement":[],"Version":"2012-10-17"}`.
+    document: usize,
+    read: StatementLength<'a>,
+    write: StatementLength<'a>,
+}
+
+impl<'a> PolicyLength<'a> {
+    fn new() -> Self {
+        PolicyLength {
+            document: json!({"Version": "2012-10-17", "Statement": []})
+                .to_string()
+                .len(),
+            read: StatementLength::new("DynamoDBRead", &READ_ACTIONS),
+            write: StatementLength::new("DynamoDBWrite", &WRITE_ACTIONS),
+        }
+    }
+
+    fn add(&mut self, access: Access, table: &'a TableId) {
+        match access {
+            Access::Read => self.read.add(table),
+            Access::Write => self.write.add(table),
+        }
+    }
+
+    fn length(&self) -> usize {
+        let statements: Vec<usize> = [self.read.length(), self.write.length()]
+            .into_iter()
+            .flatten()
+            .collect();
+        self.document + statements.iter().sum::<usize>() + statements.len().saturating_sub(1)
     }
 }
 
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
     let warning_at = POLICY_LIMIT * WARNING_PERCENT / 100;
     for release in project.releases {
-        let mut roles: BTreeMap<&str, RoleGrants<'_>> = BTreeMap::new();
+        let mut roles: BTreeMap<&str, Vec<(&Table, Access, &Spanned<String>)>> = BTreeMap::new();
         for table in &release.tables {
             for (access, role) in grants(table) {
                 roles
                     .entry(&role.value)
                     .or_default()
-                    .grants
                     .push((table, access, role));
             }
         }
         for (role, grants) in roles {
-            let total = grants.length(grants.grants.len());
-            if total < warning_at {
-                continue;
+            // The grants that take the policy to 90% and over the limit, if any.
+            let mut policy = PolicyLength::new();
+            let (mut warning, mut error) = (None, None);
+            for (index, (table, access, _)) in grants.iter().enumerate() {
+                policy.add(*access, &table.id);
+                let length = policy.length();
+                if length >= warning_at && warning.is_none() {
+                    warning = Some(index);
+                }
+                if length > POLICY_LIMIT && error.is_none() {
+                    error = Some(index);
+                }
             }
-            let (severity, threshold) = if total > POLICY_LIMIT {
-                (Severity::Error, POLICY_LIMIT + 1)
-            } else {
-                (Severity::Warning, warning_at)
+            let total = policy.length();
+            let (severity, crossing) = match (error, warning) {
+                (Some(crossing), _) => (Severity::Error, crossing),
+                (None, Some(crossing)) => (Severity::Warning, crossing),
+                (None, None) => continue,
             };
-            // Point at the grant that pushes the policy over the threshold.
-            let crossing = (1..=grants.grants.len())
-                .find(|&count| grants.length(count) >= threshold)
-                .unwrap_or(grants.grants.len());
-            let (table, access, grant) = grants.grants[crossing - 1];
+            let (table, access, grant) = grants[crossing];
             let tables = grants
-                .grants
                 .iter()
                 .map(|(table, _, _)| &table.id)
-                .collect::<std::collections::BTreeSet<_>>()
+                .collect::<HashSet<_>>()
                 .len();
             let message = if severity == Severity::Error {
                 format!(
@@ -234,9 +269,24 @@ mod tests {
         );
     }
 
+    /// The document itself, rendered in full: what the incremental length must equal.
+    fn rendered(read: &[&TableId], write: &[&TableId]) -> String {
+        let list = |tables: &[&TableId]| -> Vec<String> {
+            tables.iter().flat_map(|table| resources(table)).collect()
+        };
+        let mut statements = Vec::new();
+        if !read.is_empty() {
+            statements.push(statement("DynamoDBRead", &READ_ACTIONS, &list(read)));
+        }
+        if !write.is_empty() {
+            statements.push(statement("DynamoDBWrite", &WRITE_ACTIONS, &list(write)));
+        }
+        json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+    }
+
     #[test]
     fn the_policy_document_is_measured_exactly() {
-        let id = TableId {
+        let orders = TableId {
             name: "idp-koa-dev-Orders".into(),
             region: "eu-west-1".into(),
         };
@@ -244,7 +294,40 @@ mod tests {
             r#"{"Statement":[{"Action":["dynamodb:BatchGetItem","dynamodb:ConditionCheckItem","dynamodb:DescribeTable","dynamodb:GetItem","dynamodb:Query","dynamodb:Scan"],"#,
             r#""Effect":"Allow","Resource":["arn:aws:dynamodb:eu-west-1:123456789012:table/idp-koa-dev-Orders/index/*","arn:aws:dynamodb:eu-west-1:123456789012:table/idp-koa-dev-Orders"],"Sid":"DynamoDBRead"}],"Version":"2012-10-17"}"#
         );
-        assert_eq!(policy_length(&[&id], &[]), expected.len());
+        assert_eq!(rendered(&[&orders], &[]), expected);
+        let mut policy = PolicyLength::new();
+        policy.add(Access::Read, &orders);
+        assert_eq!(policy.length(), expected.len());
+
+        let ids: Vec<TableId> = (0..7)
+            .map(|index| TableId {
+                name: format!("t{index}"),
+                region: ["eu-west-1", "cn-north-1", "us-gov-west-1"][index % 3].into(),
+            })
+            .collect();
+        let mut policy = PolicyLength::new();
+        let (mut read, mut write) = (Vec::new(), Vec::new());
+        for (index, id) in ids.iter().enumerate() {
+            let access = if index % 3 == 1 {
+                Access::Write
+            } else {
+                Access::Read
+            };
+            policy.add(access, id);
+            match access {
+                Access::Read => read.push(id),
+                Access::Write => write.push(id),
+            }
+            // Granting the same table twice changes nothing.
+            policy.add(access, id);
+            assert_eq!(
+                policy.length(),
+                rendered(&read, &write).len(),
+                "after {} grants",
+                index + 1
+            );
+        }
+        assert!(rendered(&read, &write).contains("arn:aws-cn:dynamodb:cn-north-1"));
         assert_eq!(group(6144), "6,144");
         assert_eq!(group(123), "123");
     }
