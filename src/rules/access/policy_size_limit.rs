@@ -161,10 +161,13 @@ impl<'a> PolicyLength<'a> {
     }
 }
 
+/// One grant of a role: the table, read or write, and the role's name as written.
+type Grant<'a> = (&'a Table, Access, &'a Spanned<String>);
+
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
     let warning_at = POLICY_LIMIT * WARNING_PERCENT / 100;
     for release in project.releases {
-        let mut roles: BTreeMap<&str, Vec<(&Table, Access, &Spanned<String>)>> = BTreeMap::new();
+        let mut roles: BTreeMap<&str, Vec<Grant<'_>>> = BTreeMap::new();
         for table in &release.tables {
             for (access, role) in grants(table) {
                 roles
