@@ -77,6 +77,11 @@ pub struct Release {
 }
 
 impl Release {
+    /// Whether Crossplane only observes this release's resources (adoption, import).
+    pub fn observed(&self) -> bool {
+        self.management.value == ManagementPolicy::Observe
+    }
+
     /// Whether removing a table from this release deletes it in AWS.
     pub fn may_delete(&self) -> bool {
         self.management.value == ManagementPolicy::Control

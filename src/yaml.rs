@@ -575,6 +575,29 @@ impl<'a> Loader<'a> {
         })
     }
 
+    /// The parser's span of a quoted scalar runs on over trailing blanks and a comment;
+    /// cut it at the closing quote (`''` and `\"` are escapes, not the end).
+    fn quoted_span(&self, span: Span) -> Span {
+        let text = &self.text[span.range()];
+        let mut characters = text.char_indices();
+        let Some((_, quote)) = characters.next() else {
+            return span;
+        };
+        while let Some((offset, character)) = characters.next() {
+            if quote == '"' && character == '\\' {
+                characters.next();
+            } else if character == quote {
+                let mut lookahead = characters.clone();
+                if quote == '\'' && matches!(lookahead.next(), Some((_, '\''))) {
+                    characters.next();
+                    continue;
+                }
+                return Span::new(span.start, span.start + offset as u32 + 1);
+            }
+        }
+        span
+    }
+
     /// The parser reports a tab at the start of the token it was reading; the tab the
     /// user must replace is the first one used for indentation from there on.
     fn tab_after(&self, offset: u32) -> Option<Span> {
@@ -703,7 +726,7 @@ impl<'a> Loader<'a> {
         let (mut node, size) = (node.clone(), *size);
         self.aliases_expanded = true;
         self.count(size, span)?;
-        node.span = span;
+        relocate(&mut node, span);
         Ok((node, size))
     }
 
@@ -818,6 +841,10 @@ impl<'a> Loader<'a> {
                 if number.is_nan() { "NaN" } else { "infinity" }
             )));
         }
+        let span = match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => self.quoted_span(span),
+            _ => span,
+        };
         Ok(Node {
             span,
             value,
@@ -825,6 +852,29 @@ impl<'a> Loader<'a> {
             plain: plain && untagged,
         })
     }
+}
+
+/// A copy made by an alias is located at the alias: a finding about the copy (a
+/// duplicate table, a grant of the copied table) belongs where the copy is used. The
+/// anchored original keeps its own positions for findings about itself.
+fn relocate(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|item| relocate(item, span)),
+        Value::Map(entries) => {
+            for entry in entries {
+                entry.key_span = span;
+                relocate(&mut entry.value, span);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a node is a copy made by an alias (see [`relocate`]): its text is `*name`.
+pub fn is_alias_copy(node: &Node, text: &str) -> bool {
+    text.get(node.span.range())
+        .is_some_and(|written| written.starts_with('*'))
 }
 
 /// The key of a mapping entry, as sigs.k8s.io/yaml turns it into a JSON object key.
@@ -1237,6 +1287,18 @@ mod tests {
     }
 
     #[test]
+    fn quoted_spans_end_at_the_closing_quote() {
+        let text =
+            "a: \"5\"    # c\nb: 'it''s'  # d\nc: \"say \\\"hi\\\"\"  \nd: \"multi\n  line\"  \n";
+        let document = load(text, &Limits::default()).unwrap();
+        let slice = |pointer| &text[document.root.lookup(pointer).unwrap().node.span.range()];
+        assert_eq!(slice("/a"), "\"5\"");
+        assert_eq!(slice("/b"), "'it''s'");
+        assert_eq!(slice("/c"), "\"say \\\"hi\\\"\"");
+        assert_eq!(slice("/d"), "\"multi\n  line\"");
+    }
+
+    #[test]
     fn spans_are_bytes_in_non_ascii_text() {
         let text = "tags:\n  team: \"équipe\"\n  owner: ü\n";
         let document = load(text, &Limits::default()).unwrap();
@@ -1250,8 +1312,21 @@ mod tests {
         let document = load(text, &Limits::default()).unwrap();
         let alias = document.root.lookup("/b").unwrap();
         assert_eq!(&text[alias.node.span.range()], "*t");
+        // The copy is located where it is used, the original where it is defined.
         let inner = document.root.lookup("/b/name").unwrap();
-        assert_eq!(&text[inner.node.span.range()], "X");
+        assert_eq!(&text[inner.node.span.range()], "*t");
+        assert_eq!(&text[inner.key_span.unwrap().range()], "*t");
+        assert!(is_alias_copy(inner.node, text));
+        let original = document.root.lookup("/a/name").unwrap();
+        assert_eq!(&text[original.node.span.range()], "X");
+        assert!(!is_alias_copy(original.node, text));
+        let merged = load(
+            "a: &t {name: X}\nb: {<<: *t, other: 1}\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let name = merged.root.lookup("/b/name").unwrap();
+        assert_eq!(name.node.span, Span::new(24, 26));
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn exit_codes_follow_fail_on() {
     repo.write("dynalint.toml", "");
     repo.values(
         "shop-dev",
-        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
     );
     assert_eq!(repo.check(&[]).code, 1);
     assert_eq!(repo.check(&["--fail-on", "never"]).code, 0);
@@ -233,7 +233,7 @@ fn the_repository_root_is_the_git_top_level() {
     let repo = shop();
     repo.values(
         "shop-dev",
-        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
     );
     let mut command = dynalint(&repo.path().join("apps-shop/apps"));
     command.args(["check", "--format", "json"]);
@@ -267,7 +267,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let repo = shop();
     repo.values(
         "shop-dev",
-        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
     );
     let plain = repo.check(&[]);
     assert!(
@@ -286,18 +286,18 @@ fn text_output_is_rustc_like() {
     let repo = shop();
     repo.values(
         "shop-dev",
-        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
     );
     let run = repo.check(&[]);
     assert_eq!(
         run.stdout,
         "\
-apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:14: error[DL101 key-attribute-undeclared] hashKey `OrderNo` of table `shop-dev-Orders` is not declared in `attributes`
+apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:14: error[DL101 key-attribute-undeclared] hashKey `Missing` of table `shop-dev-Orders` is not declared in `attributes`
   |
-3 |     hashKey: OrderNo
+3 |     hashKey: Missing
   |              ^^^^^^^
   |
-  = help: did you mean `OrderId`? Attribute names are case-sensitive
+  = help: declare it in `attributes`: `- name: Missing` with its `type` ('S', 'N' or 'B')
 
 apps-shop/apps/shop-dev/dynamo-tables/values.yaml:5:15: error[DL102 attribute-unused] attribute `OrderId` of table `shop-dev-Orders` is not a key of the table or of any index; AWS rejects the table
   |
@@ -316,7 +316,7 @@ fn json_output_is_the_version_1_document() {
     let repo = shop();
     repo.values(
         "shop-dev",
-        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
     );
     let run = repo.check(&["--format", "json"]);
     let document = run.json();
@@ -340,9 +340,9 @@ fn json_output_is_the_version_1_document() {
             "column": 14,
             "end_line": 3,
             "end_column": 21,
-            "message": "hashKey `OrderNo` of table `shop-dev-Orders` is not declared in `attributes`",
+            "message": "hashKey `Missing` of table `shop-dev-Orders` is not declared in `attributes`",
             "table": "shop-dev-Orders",
-            "help": "did you mean `OrderId`? Attribute names are case-sensitive",
+            "help": "declare it in `attributes`: `- name: Missing` with its `type` ('S', 'N' or 'B')",
             "fingerprint": fingerprint,
             "related": [],
         })
@@ -352,7 +352,7 @@ fn json_output_is_the_version_1_document() {
 #[test]
 fn fingerprints_survive_unrelated_edits() {
     let repo = shop();
-    let broken = CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo");
+    let broken = CLEAN.replace("hashKey: OrderId", "hashKey: Missing");
     repo.values("shop-dev", &broken);
     let before = repo.check(&["--format", "json"]).json();
     // A comment and a whole table above it: every line moves.
@@ -385,7 +385,7 @@ fn several_outputs_in_one_run() {
     let repo = shop();
     repo.values(
         "shop-dev",
-        &CLEAN.replace("hashKey: OrderId", "hashKey: OrderNo"),
+        &CLEAN.replace("hashKey: OrderId", "hashKey: Missing"),
     );
     let report = repo.path().join("report.json");
     let run = repo.check(&[
@@ -422,7 +422,7 @@ fn suppressions_and_ignores_are_counted() {
     repo.values(
         "shop-dev",
         &CLEAN
-            .replace("hashKey: OrderId", "hashKey: OrderNo")
+            .replace("hashKey: OrderId", "hashKey: Missing")
             .replace("    attributes:", "    pointInTimeRecovery: false  # dynalint: ignore[pitr-disabled] -- cache table\n    attributes:"),
     );
     let run = repo.check(&["--format", "json"]);
@@ -457,14 +457,19 @@ fn the_repository_chart_schema_and_defaults_apply() {
         Vec::<String>::new()
     );
 
-    // The chart's defaults: every release is Observe, so the grant does nothing.
+    // The chart's defaults: every release is Observe, so the grant does nothing; and with
+    // the default deletionPolicy the observed tables would still be deleted, which is the
+    // defaults' own contradiction, reported once where they say it.
     repo.write(
         "helm/helm-idp-dynamodb/values.yaml",
         "managementPolicies: Observe\ntables: []\n",
     );
     assert_eq!(
         repo.check(&["--format", "json"]).locations(),
-        ["apps-shop/apps/shop-dev/dynamo-tables/values.yaml:8:5 DL113"]
+        [
+            "apps-shop/apps/shop-dev/dynamo-tables/values.yaml:8:5 DL113",
+            "helm/helm-idp-dynamodb/values.yaml:1:21 DL113",
+        ]
     );
 
     repo.write("helm/helm-idp-dynamodb/values.schema.json", "{ not json");

@@ -255,8 +255,16 @@ fn each_mistake_is_caught_at_its_line_and_nothing_else() {
     );
     add(
         "m-dl113",
-        format!("managementPolicies: Observe\n{VALID}"),
-        &["8:5 DL113"],
+        format!("managementPolicies: Observe\ndeletionPolicy: Orphan\n{VALID}"),
+        &["9:5 DL113"],
+    );
+    add(
+        "m-dl113-delete",
+        format!(
+            "managementPolicies: Observe\n{}",
+            with("    serviceAccountReadRoles: [\"app-{ns}\"]\n", "")
+        ),
+        &["1:21 DL113"],
     );
     add(
         "m-dl114",

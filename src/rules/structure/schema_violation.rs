@@ -176,6 +176,9 @@ fn value_site(context: &ValuesContext<'_>, pointer: &str) -> (Site, String) {
                 String::new()
             };
             let found = match (located.node.type_name(), written.is_empty()) {
+                (kind, false) if written.starts_with('*') => {
+                    format!("{kind} (through the alias `{written}`)")
+                }
                 ("null", _) => "no value (null)".to_string(),
                 (kind, false) => format!("{kind} `{written}`"),
                 (kind, true) => kind.to_string(),

@@ -7,7 +7,7 @@ use crate::finding::{Finding, Severity, Site};
 use crate::rules::structure::ValuesContext;
 use crate::rules::{Check, Rule, RuleMeta};
 use crate::schema::{Violation, ViolationKind};
-use crate::yaml::{Node, Value, Yaml11};
+use crate::yaml::{Node, Value, Yaml11, is_alias_copy};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -55,7 +55,12 @@ Quote text values (`type: 'N'`, `name: '0123'`); write numbers without leading z
 pub fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Option<Finding> {
     let (file, located) = context.locate(&violation.pointer)?;
     let node = located.node;
-    if file != context.file || !node.plain || matches!(node.value, Value::String(_) | Value::Null) {
+    // A copy made by an alias is reported where it is defined.
+    if file != context.file
+        || !node.plain
+        || matches!(node.value, Value::String(_) | Value::Null)
+        || is_alias_copy(node, &context.source.text)
+    {
         return None;
     }
     let written = context.source.slice(node.span).trim();
@@ -75,11 +80,19 @@ pub fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Opt
         "{what}: Helm reads unquoted `{written}` as {}, not the text \"{written}\"",
         reading(node)
     );
+    // Quote the allowed value it stands for (`type: n` -> 'N'), else the text as written.
+    let quoted = match &violation.kind {
+        ViolationKind::Enum { options, .. } => options
+            .iter()
+            .find(|option| option.eq_ignore_ascii_case(written))
+            .map_or(written, String::as_str),
+        _ => written,
+    };
     let help = match node.yaml11 {
         Some(Yaml11::Bool) => format!(
-            "quote it: `'{written}'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans"
+            "quote it: `'{quoted}'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans"
         ),
-        _ => format!("quote it: `'{written}'`"),
+        _ => format!("quote it: `'{quoted}'`"),
     };
     Some(finish(
         context,
@@ -93,7 +106,10 @@ pub fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Opt
 pub fn octal_numbers(context: &ValuesContext<'_>, reported: &BTreeSet<String>) -> Vec<Finding> {
     let mut findings = Vec::new();
     context.root.walk(&mut |pointer, node| {
-        if node.yaml11 != Some(Yaml11::Octal) || reported.contains(pointer) {
+        if node.yaml11 != Some(Yaml11::Octal)
+            || reported.contains(pointer)
+            || is_alias_copy(node, &context.source.text)
+        {
             return;
         }
         let written = context.source.slice(node.span).trim();
@@ -190,7 +206,7 @@ tables:
                 "koa-dev.yaml:2:11 error DL004 `name` of table #1: Helm reads unquoted `0123` as the octal number 83, not the text \"0123\" (quote it: `'0123'`)",
                 "koa-dev.yaml:3:14 error DL004 `hashKey` of table #1: Helm reads unquoted `yes` as the boolean true, not the text \"yes\" (quote it: `'yes'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
                 "koa-dev.yaml:6:15 error DL004 `attributes[0].type` of table #1: Helm reads unquoted `N` as the boolean false, not the text \"N\" (quote it: `'N'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
-                "koa-dev.yaml:8:15 error DL004 `attributes[1].type` of table #1: Helm reads unquoted `n` as the boolean false, not the text \"n\" (quote it: `'n'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
+                "koa-dev.yaml:8:15 error DL004 `attributes[1].type` of table #1: Helm reads unquoted `n` as the boolean false, not the text \"n\" (quote it: `'N'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
                 "koa-dev.yaml:11:19 error DL004 `tags.owner` of table #1: Helm reads unquoted `off` as the boolean false, not the text \"off\" (quote it: `'off'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
                 "koa-dev.yaml:11:37 error DL004 `tags.cost-center` of table #1: Helm reads unquoted `4711` as the number 4711, not the text \"4711\" (quote it: `'4711'`)",
             ],

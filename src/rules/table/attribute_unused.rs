@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Severity};
+use crate::rules::table::intended_attribute;
 use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
 
 pub static RULE: Rule = Rule {
@@ -46,8 +47,13 @@ non-key attributes. If an index was meant to use it, add or fix that index.
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
     for (_, table) in project.tables() {
         let keys = table.key_attributes();
-        // A repeated declaration is DL103's; report an unused name once.
-        let mut reported = BTreeSet::new();
+        // A repeated declaration is DL103's; report an unused name once. An attribute that
+        // an undeclared key misspells is DL101's, which suggests it: removing it, as this
+        // rule would advise, would be the wrong fix.
+        let mut reported: BTreeSet<&str> = keys
+            .iter()
+            .filter_map(|key| intended_attribute(table, key))
+            .collect();
         for attribute in &table.attributes {
             let name = &attribute.name.value;
             if keys.contains(name.as_str()) || !reported.insert(name.as_str()) {
@@ -102,6 +108,28 @@ tables:
             "DL102",
             &[
                 "koa-dev.yaml:7:15 error DL102 attribute `TotalAmount` of table `koa-dev-Orders` is not a key of the table or of any index; AWS rejects the table (remove it from `attributes`: only key attributes are declared, items may carry any other attribute)",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_misspelled_key_is_reported_once_by_dl101() {
+        let text = "\
+tables:
+  - name: Trips
+    hashKey: TripId
+    rangeKey: startedAt
+    attributes:
+      - {name: TripId, type: 'S'}
+      - {name: StartedAt, type: 'S'}
+";
+        let findings = lint(&[("koa-dev.yaml", text)]);
+        check(&findings, "DL102", &[]);
+        check(
+            &findings,
+            "DL101",
+            &[
+                "koa-dev.yaml:4:15 error DL101 rangeKey `startedAt` of table `koa-dev-Trips` is not declared in `attributes` (did you mean `StartedAt`? Attribute names are case-sensitive)",
             ],
         );
     }

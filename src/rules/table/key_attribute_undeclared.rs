@@ -2,6 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::{IndexKind, Table};
+use crate::rules::table::intended_attribute;
 use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
 use crate::span::Spanned;
 
@@ -121,14 +122,7 @@ fn key(
         return;
     }
     let field = locus.rsplit('/').next().unwrap_or(locus);
-    let close = crate::suggest::closest(
-        &key.value,
-        table
-            .attributes
-            .iter()
-            .map(|attribute| attribute.name.value.as_str()),
-    );
-    let help = match close {
+    let help = match intended_attribute(table, &key.value) {
         Some(close) => format!("did you mean `{close}`? Attribute names are case-sensitive"),
         None => format!(
             "declare it in `attributes`: `- name: {}` with its `type` ('S', 'N' or 'B')",

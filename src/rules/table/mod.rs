@@ -15,6 +15,23 @@ pub mod projected_attribute_limit;
 pub mod projection_mismatch;
 pub mod shadow_table_mismatch;
 
+use crate::model::Table;
+
+/// For a key that `attributes` does not declare, the declared attribute it most likely
+/// means (a case or spelling slip), if any.
+pub fn intended_attribute<'a>(table: &'a Table, key: &str) -> Option<&'a str> {
+    if table.attribute(key).is_some() {
+        return None;
+    }
+    crate::suggest::closest(
+        key,
+        table
+            .attributes
+            .iter()
+            .map(|attribute| attribute.name.value.as_str()),
+    )
+}
+
 /// Each character once, in order of appearance.
 pub fn distinct(characters: impl Iterator<Item = char>) -> Vec<char> {
     let mut seen = Vec::new();

@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
         docs: r#"
 ## What it catches
 A table with `pointInTimeRecovery: false`. The chart enables point-in-time recovery by
-default.
+default. Releases with `managementPolicies: Observe` are not checked: the chart does not
+change their tables.
 
 ## Why it matters
 Without it, a bad deploy or a mistaken script that overwrites or deletes items cannot be
@@ -41,7 +42,8 @@ rebuildable projection), suppress the finding with the reason:
 };
 
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
-    for (_, table) in project.tables() {
+    // Under Observe the chart changes nothing on the table, so the setting has no effect.
+    for (_, table) in project.tables().filter(|(release, _)| !release.observed()) {
         if let Some(pitr) = table.pitr.as_ref().filter(|pitr| !pitr.value) {
             findings.push(
                 on_table(
@@ -54,7 +56,7 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                         table.id.name
                     ),
                 )
-                .help("remove `pointInTimeRecovery: false` (the default is on), or suppress with the reason the table is disposable"),
+                .help("remove `pointInTimeRecovery` (the default is on), or suppress with the reason the table is disposable"),
             );
         }
     }
@@ -81,7 +83,7 @@ mod tests {
             &lint(&[("koa-dev.yaml", text)]),
             "DL112",
             &[
-                "koa-dev.yaml:5:26 warning DL112 point-in-time recovery is off for table `koa-dev-A`: its data cannot be restored to a moment before an accident (remove `pointInTimeRecovery: false` (the default is on), or suppress with the reason the table is disposable)",
+                "koa-dev.yaml:5:26 warning DL112 point-in-time recovery is off for table `koa-dev-A`: its data cannot be restored to a moment before an accident (remove `pointInTimeRecovery` (the default is on), or suppress with the reason the table is disposable)",
             ],
         );
     }

@@ -12,25 +12,29 @@ pub static RULE: Rule = Rule {
         summary: "`managementPolicies: Observe` with settings that only matter under Control, or other contradictory policy values",
         docs: r#"
 ## What it catches
-A release with `managementPolicies: Observe` that also asks for things only `Control`
-does:
+A release with `managementPolicies: Observe` — meant to adopt or import existing tables
+without touching them — whose other values contradict that:
 
-- `deletionPolicy: Delete` written in the values: Crossplane never deletes what it only
-  observes;
+- `deletionPolicy: Delete`, written or left as the default: the chart then adds `Delete`
+  to the management policies, so the tables are only observed while they exist, but
+  removing one from the values (or uninstalling the release) deletes it in AWS;
 - grants (`serviceAccountReadRoles`, `serviceAccountWriteRoles`): the IAM policy and its
   role attachments are observed too, so they are never created and the role gets no
   access;
 - `backup: true`: the backup plan is never created.
 
+Table settings that only describe the table (billing, point-in-time recovery, TTL,
+stream, tags, deletion protection) are not reported: adoption usually copies the table's
+full definition, and under Observe they change nothing.
+
 ## Why it matters
-Observe is for adopting or importing existing tables. Values that read as if the release
-manages the table mislead reviewers: the grant looks applied while the service gets
-`AccessDenied`, the backup looks configured while none runs.
+Observe reads as "hands off", so reviewers approve removals and grants under it without a
+second thought: the adopted table is deleted with its data, the service gets
+`AccessDenied`, the backup never runs.
 
 ## Example
 ```yaml
-managementPolicies: Observe
-deletionPolicy: Delete            # no effect under Observe
+managementPolicies: Observe      # deletionPolicy defaults to Delete
 tables:
   - name: Legacy
     hashKey: Id
@@ -41,9 +45,9 @@ tables:
 ```
 
 ## How to fix
-Switch the release to `managementPolicies: Control` when it should manage the tables
-(review the change with `--base`: the adoption is DL309), or remove the settings that
-cannot take effect.
+Adopt with `deletionPolicy: Orphan`; switch the release to `managementPolicies: Control`
+when it should manage the tables and their grants, or remove the settings that cannot take
+effect.
 "#,
     },
     check: Check::Head(check),
@@ -54,19 +58,31 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
         if release.management.value != ManagementPolicy::Observe {
             continue;
         }
-        if let (DeletionPolicy::Delete, Some(site)) =
-            (release.deletion.value, release.deletion.site)
-            && site.file == release.file
-        {
-            findings.push(
-                Finding::new(
-                    &RULE.meta,
-                    site,
-                    "`deletionPolicy: Delete` has no effect under `managementPolicies: Observe`: Crossplane never deletes what it only observes",
-                )
-                .help("remove it, or write `deletionPolicy: Orphan` to state the intent")
-                .locus("deletionPolicy"),
-            );
+        if release.deletion.value == DeletionPolicy::Delete && !release.tables.is_empty() {
+            // At `deletionPolicy: Delete` when this file writes it, else at `Observe`.
+            let written = release
+                .deletion
+                .site
+                .filter(|site| site.file == release.file);
+            let site = written.or(release.management.site);
+            let how = if written.is_some() {
+                ""
+            } else {
+                " (the default)"
+            };
+            if let Some(site) = site {
+                findings.push(
+                    Finding::new(
+                        &RULE.meta,
+                        site,
+                        format!(
+                            "`managementPolicies: Observe` with `deletionPolicy: Delete`{how}: Crossplane only reads these tables, but deletes them in AWS when they are removed from the values or the release is uninstalled"
+                        ),
+                    )
+                    .help("adopt with `deletionPolicy: Orphan`, which leaves the tables in place whatever happens to the values")
+                    .locus("deletionPolicy"),
+                );
+            }
         }
         for table in &release.tables {
             for access in [Access::Read, Access::Write] {
@@ -131,17 +147,36 @@ tables:
     hashKey: Id
     attributes: [{name: Id, type: 'S'}]
     backup: true
+    pointInTimeRecovery: false
     serviceAccountReadRoles: [\"access-service-koa-dev\"]
     serviceAccountWriteRoles: []
 ";
+        let findings = lint(&[("koa-dev.yaml", text)]);
         check(
-            &lint(&[("koa-dev.yaml", text)]),
+            &findings,
             "DL113",
             &[
-                "koa-dev.yaml:2:17 warning DL113 `deletionPolicy: Delete` has no effect under `managementPolicies: Observe`: Crossplane never deletes what it only observes (remove it, or write `deletionPolicy: Orphan` to state the intent)",
+                "koa-dev.yaml:2:17 warning DL113 `managementPolicies: Observe` with `deletionPolicy: Delete`: Crossplane only reads these tables, but deletes them in AWS when they are removed from the values or the release is uninstalled (adopt with `deletionPolicy: Orphan`, which leaves the tables in place whatever happens to the values)",
                 "koa-dev.yaml:7:13 warning DL113 `backup: true` has no effect on table `koa-dev-Legacy`: under `managementPolicies: Observe` no backup plan is created (manage the release with `managementPolicies: Control`, or remove `backup: true`)",
-                "koa-dev.yaml:8:5 warning DL113 read access to table `koa-dev-Legacy` is never granted: under `managementPolicies: Observe` the chart's IAM policy and role attachments are not created (manage the release with `managementPolicies: Control`, or grant access where the table is managed)",
+                "koa-dev.yaml:9:5 warning DL113 read access to table `koa-dev-Legacy` is never granted: under `managementPolicies: Observe` the chart's IAM policy and role attachments are not created (manage the release with `managementPolicies: Control`, or grant access where the table is managed)",
             ],
         );
+        // Under Observe, turning PITR off changes nothing.
+        check(&findings, "DL112", &[]);
+    }
+
+    #[test]
+    fn observe_with_the_default_deletion_policy() {
+        let text = "managementPolicies: Observe\ntables:\n  - name: Legacy\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n";
+        let findings = lint(&[("koa-dev.yaml", text)]);
+        check(
+            &findings,
+            "DL113",
+            &[
+                "koa-dev.yaml:1:21 warning DL113 `managementPolicies: Observe` with `deletionPolicy: Delete` (the default): Crossplane only reads these tables, but deletes them in AWS when they are removed from the values or the release is uninstalled (adopt with `deletionPolicy: Orphan`, which leaves the tables in place whatever happens to the values)",
+            ],
+        );
+        // No grant can be created under Observe, so none is missing either.
+        check(&findings, "DL205", &[]);
     }
 }
