@@ -98,11 +98,21 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let suppressions = std::mem::take(&mut revision.suppressions);
     let report = lint::finish(findings, suppressions, &config, &sources, &scope, &revision);
 
+    // Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a pass.
     if revision.values_files.is_empty() {
-        eprintln!(
-            "dynalint: warning: no values file under {} matches the include globs ({}); check --repo or `include` in dynalint.toml",
+        bail!(
+            "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
             root.display(),
             config.include.join(", ")
+        );
+    }
+    let config_name = config_path
+        .as_ref()
+        .and_then(|path| path.file_name())
+        .map_or_else(|| "dynalint.toml".into(), |name| name.to_string_lossy());
+    for entry in &report.unused_ignores {
+        eprintln!(
+            "dynalint: warning: {config_name}: `ignore` entry `{entry}` matches no finding; remove it"
         );
     }
     for named in &named_files {
@@ -217,12 +227,11 @@ fn normalize(path: &Path) -> PathBuf {
 
 fn use_color(choice: Color) -> bool {
     match choice {
+        // NO_COLOR wins over everything, as the product promises.
+        _ if std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()) => false,
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-        }
+        Color::Auto => io::stdout().is_terminal(),
     }
 }
 

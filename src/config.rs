@@ -47,11 +47,9 @@ impl FailOn {
 pub enum ConfigError {
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    // Not `source`: the reason is part of this one-line message, not a cause to repeat.
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -108,11 +106,39 @@ struct RawLimits {
     max_files: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `max-file-size`: a number of bytes, or a size such as `"4MiB"`.
+#[derive(Debug)]
 enum ByteSize {
     Bytes(u64),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteSize;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a number of bytes, or a size such as \"4MiB\"")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, bytes: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize::Bytes(bytes))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, bytes: i64) -> Result<ByteSize, E> {
+                u64::try_from(bytes)
+                    .map(ByteSize::Bytes)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(bytes), &self))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ByteSize, E> {
+                Ok(ByteSize::Text(text.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// How a rule is configured: off, or on with a severity.
@@ -129,6 +155,16 @@ pub struct Ignore {
     pub line: usize,
     /// Empty: every rule.
     pub rules: Vec<&'static str>,
+}
+
+impl std::fmt::Display for Ignore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}:{}", self.path, self.line)?;
+        if !self.rules.is_empty() {
+            write!(formatter, ":{}", self.rules.join(","))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -226,9 +262,9 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: display.clone(),
-            source,
+            error,
         })?;
         let mut config = Config::parse(&text, &display)?;
         config.source = Some(path.to_path_buf());
@@ -467,6 +503,8 @@ fn did_you_mean_rule(key: &str) -> String {
 fn parse_ignore(entry: &str) -> Result<Ignore, String> {
     let invalid = || format!("ignore: `{entry}` is not `path:line` or `path:line:RULE[,RULE...]`");
     let (head, last) = entry.rsplit_once(':').ok_or_else(invalid)?;
+    // Paths are repository-relative; `./a/values.yaml` means `a/values.yaml`.
+    let head = head.trim_start_matches("./");
     let (path, line, rule_list) = match last.parse::<usize>() {
         Ok(line) => (head, line, None),
         Err(_) => {
@@ -601,6 +639,17 @@ mod tests {
         );
         assert_eq!(config.limits.max_file_size, 1 << 20);
         assert!(error("ignore = [\"a/values.yaml\"]\n").contains("is not `path:line`"));
+        assert_eq!(
+            Config::parse("ignore = [\"./a/values.yaml:3\"]\n", "t")
+                .unwrap()
+                .ignores[0]
+                .path,
+            "a/values.yaml"
+        );
+        assert_eq!(
+            error("[limits]\nmax-file-size = -1\n"),
+            "dynalint.toml:2: invalid value: integer `-1`, expected a number of bytes, or a size such as \"4MiB\""
+        );
         assert!(error("[rules]\nDL205 = \"loud\"\n").contains("expected \"off\""));
     }
 

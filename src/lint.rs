@@ -77,6 +77,9 @@ pub struct Summary {
 pub struct Report {
     pub findings: Vec<Reported>,
     pub summary: Summary,
+    /// `ignore` entries of the configuration, in the reporting scope, that matched no
+    /// finding: stale, or mistyped.
+    pub unused_ignores: Vec<String>,
 }
 
 impl Report {
@@ -139,6 +142,13 @@ pub fn finish(
         sources,
     );
     let in_scope = |finding: &Finding| scope.contains(&sources.get(finding.site.file).path);
+    let unused_ignores = outcome
+        .unused_ignores
+        .iter()
+        .map(|index| &config.ignores[*index])
+        .filter(|ignore| scope.contains(&ignore.path))
+        .map(ToString::to_string)
+        .collect();
     let suppressed = outcome
         .suppressed
         .iter()
@@ -235,6 +245,7 @@ pub fn finish(
     Report {
         findings: reported,
         summary,
+        unused_ignores,
     }
 }
 

@@ -1,9 +1,36 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = dynalint::cli::Cli::parse();
+    let cli = match dynalint::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version (and help for a missing subcommand) print as clap renders them.
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            error.exit()
+        }
+        Err(error) => {
+            // One line, as for every other error: clap's first paragraph, without the usage.
+            let rendered = error.render().to_string();
+            let paragraph: Vec<&str> = rendered
+                .lines()
+                .take_while(|line| !line.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let reason = paragraph.join(" ");
+            let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
+            eprintln!("dynalint: error: {reason} (see `dynalint --help`)");
+            return ExitCode::from(2);
+        }
+    };
     match dynalint::app::run(cli) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {

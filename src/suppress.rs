@@ -155,6 +155,8 @@ fn parse_directive(file: FileId, directive: &str, offset: u32, length: usize) ->
 /// Findings after suppressions: kept, suppressed, and DL005 findings about the
 /// suppressions themselves.
 pub struct Outcome {
+    /// Positions in the `ignore` list of the entries that matched no finding.
+    pub unused_ignores: Vec<usize>,
     pub kept: Vec<Finding>,
     pub suppressed: Vec<Finding>,
     pub problems: Vec<Finding>,
@@ -170,14 +172,20 @@ pub fn apply(
 ) -> Outcome {
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
+    let mut ignore_used = vec![false; ignores.len()];
     for finding in findings {
         let file = sources.get(finding.site.file);
         let line = file.position(finding.site.span.start).line;
-        let ignored = ignores.iter().any(|ignore| {
-            ignore.path == file.path
+        let mut ignored = false;
+        for (index, ignore) in ignores.iter().enumerate() {
+            if ignore.path == file.path
                 && ignore.line == line
                 && (ignore.rules.is_empty() || ignore.rules.contains(&finding.rule.code))
-        });
+            {
+                ignore_used[index] = true;
+                ignored = true;
+            }
+        }
         let mut matched = false;
         if !ignored {
             for suppression in suppressions.iter_mut().filter(|suppression| {
@@ -234,6 +242,9 @@ pub fn apply(
         }
     }
     Outcome {
+        unused_ignores: (0..ignores.len())
+            .filter(|index| !ignore_used[*index])
+            .collect(),
         kept,
         suppressed,
         problems,

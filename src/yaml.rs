@@ -513,7 +513,7 @@ impl<'a> Loader<'a> {
                     );
                 }
                 let span = if error.info().contains("tab") {
-                    self.tab_after(offset).unwrap_or(span)
+                    self.offending_tab(offset).unwrap_or(span)
                 } else {
                     span
                 };
@@ -598,23 +598,48 @@ impl<'a> Loader<'a> {
         span
     }
 
-    /// The parser reports a tab at the start of the token it was reading; the tab the
-    /// user must replace is the first one used for indentation from there on.
-    fn tab_after(&self, offset: u32) -> Option<Span> {
-        let rest = self.text.get(offset as usize..)?;
-        let mut line_start = true;
-        for (index, character) in rest.char_indices() {
-            match character {
-                '\t' if line_start => {
-                    let at = offset + index as u32;
-                    return Some(Span::new(at, at + 1));
+    /// The parser reports a tab somewhere near the token it was reading, sometimes a
+    /// line after the first tab it tolerated. The tab to replace first: the earliest of
+    /// the run of tab-indented lines that ends at the reported line, else the first
+    /// indenting tab after the reported position.
+    fn offending_tab(&self, offset: u32) -> Option<Span> {
+        let offset = (offset as usize).min(self.text.len());
+        let indenting_tab = |line_start: usize| -> Option<usize> {
+            let line = &self.text[line_start..];
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            line[..indent].find('\t').map(|tab| line_start + tab)
+        };
+        let line_start_of = |position: usize| {
+            self.text[..position]
+                .rfind(['\n', '\r'])
+                .map_or(0, |index| index + 1)
+        };
+        let mut line_start = line_start_of(offset);
+        let mut earliest = indenting_tab(line_start);
+        while earliest.is_some() && line_start > 0 {
+            let previous = line_start_of(line_start - 1);
+            match indenting_tab(previous) {
+                Some(tab) => {
+                    earliest = Some(tab);
+                    line_start = previous;
                 }
-                '\n' | '\r' => line_start = true,
-                ' ' => {}
-                _ => line_start = false,
+                None => break,
             }
         }
-        None
+        let tab = earliest.or_else(|| {
+            let rest = &self.text[offset..];
+            let mut at_line_start = true;
+            rest.char_indices().find_map(|(index, character)| {
+                match character {
+                    '\t' if at_line_start => return Some(offset + index),
+                    '\n' | '\r' => at_line_start = true,
+                    ' ' => {}
+                    _ => at_line_start = false,
+                }
+                None
+            })
+        })?;
+        Some(Span::new(tab as u32, tab as u32 + 1))
     }
 
     /// The parser reports an explicit `---` with the previous document's end; point at
@@ -1374,10 +1399,23 @@ mod tests {
     }
 
     #[test]
+    fn tab_errors_point_at_the_first_indenting_tab() {
+        // The parser tolerates the tab of line 5 and stops on line 6.
+        let text =
+            "tables:\n  - name: Q\n    hashKey: Id\n    attributes:\n\t- name: Id\n\t  type: S\n";
+        let failure = error(text);
+        assert_eq!(
+            text[..failure.span.start as usize].matches('\n').count() + 1,
+            5
+        );
+        assert_eq!(&text[failure.span.range()], "\t");
+    }
+
+    #[test]
     fn syntax_errors_have_positions() {
         let failure = error("a:\n\tb: 1\n");
         assert_eq!(failure.kind, ErrorKind::Syntax);
-        assert_eq!(failure.span.start, 4);
+        assert_eq!(failure.span.start, 3, "the tab itself");
         assert!(error("a: .inf\n").message.contains("infinity"));
     }
 

@@ -231,6 +231,12 @@ fn paths_with_spaces_and_unicode() {
             .unwrap()
             .starts_with("AWS table name `équipe dév-Tâches` contains `é`, ` `, `â`")
     );
+    assert!(
+        run.json()["findings"][0]["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("the namespace `équipe dév` comes from the folder under `apps/`")
+    );
     // The path works as a PATH argument too.
     let narrowed = repo.check(&["--format", "json", "apps-équipe/apps/équipe dév"]);
     assert_eq!(narrowed.locations().len(), 1);

@@ -149,7 +149,10 @@ fn configuration_errors_exit_2_with_one_line_naming_the_key() {
     let missing = repo.check(&["--config", "nowhere.toml"]);
     assert_eq!(missing.code, 2);
     assert!(
-        missing.stderr.contains("nowhere.toml: cannot read"),
+        missing
+            .stderr
+            .contains("nowhere.toml: cannot read: No such file or directory (os error 2)\n")
+            && missing.stderr.matches("os error").count() == 1,
         "{}",
         missing.stderr
     );
@@ -249,14 +252,18 @@ fn the_repository_root_is_the_git_top_level() {
 }
 
 #[test]
-fn an_empty_selection_warns() {
+fn an_empty_selection_is_an_error_not_a_pass() {
     let repo = Repo::new();
     repo.write("values.yaml", CLEAN);
     let run = repo.check(&[]);
-    assert_eq!(run.code, 0);
-    assert_eq!(run.stdout, "no problems in 0 values files (0 tables)\n");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
     assert!(
-        run.stderr.contains("warning: no values file under"),
+        run.stderr
+            .starts_with("dynalint: error: no values file under")
+            && run
+                .stderr
+                .ends_with("check --repo, or `include` in dynalint.toml\n"),
         "{}",
         run.stderr
     );
@@ -277,8 +284,49 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let always = repo.check(&["--color", "always"]);
     assert!(always.stdout.contains("\u{1b}["), "{}", always.stdout);
     let mut command = repo.command();
-    command.args(["check"]).env("NO_COLOR", "1");
-    assert!(!Run::of(command).stdout.contains('\u{1b}'));
+    command
+        .args(["check", "--color", "always"])
+        .env("NO_COLOR", "1");
+    assert!(
+        !Run::of(command).stdout.contains('\u{1b}'),
+        "NO_COLOR wins even over --color always"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let repo = shop();
+    repo.values("shop-dev", CLEAN);
+    let run = repo.check(&["--no-such-flag"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "dynalint: error: unexpected argument '--no-such-flag' found (see `dynalint --help`)\n"
+    );
+    let mut explain = repo.command();
+    explain.arg("explain");
+    let missing = Run::of(explain);
+    assert_eq!(missing.code, 2);
+    assert_eq!(
+        missing.stderr,
+        "dynalint: error: the following required arguments were not provided: <RULE> (see `dynalint --help`)\n"
+    );
+}
+
+#[test]
+fn stale_ignore_entries_are_reported() {
+    let repo = shop();
+    repo.values("shop-dev", CLEAN);
+    repo.write(
+        "dynalint.toml",
+        "ignore = [\"./apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3\"]\n",
+    );
+    let run = repo.check(&[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "dynalint: warning: dynalint.toml: `ignore` entry `apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3` matches no finding; remove it\n"
+    );
 }
 
 #[test]

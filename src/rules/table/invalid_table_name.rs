@@ -40,8 +40,20 @@ characters.
 };
 
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
-    for (_, table) in project.tables() {
+    for (release, table) in project.tables() {
         if let Some(problem) = name_problem(&table.id.name) {
+            let allowed = |character: char| {
+                character.is_ascii_alphanumeric() || matches!(character, '_' | '-' | '.')
+            };
+            // Say which part to change: a bad character may come from the folder.
+            let help = if !release.namespace.chars().all(allowed) {
+                format!(
+                    "the namespace `{}` comes from the folder under `apps/`: rename it, or map the file to a valid namespace under [namespaces] in dynalint.toml",
+                    release.namespace
+                )
+            } else {
+                "change `name`; the AWS name is derived from it and the namespace".to_string()
+            };
             findings.push(
                 on_table(
                     &RULE.meta,
@@ -50,7 +62,7 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                     "name",
                     format!("AWS table name `{}` {problem}", table.id.name),
                 )
-                .help("change `name`; the AWS name is derived from it and the namespace"),
+                .help(help),
             );
         }
     }
