@@ -2,6 +2,8 @@
 //! `helm/helm-idp-dynamodb/values.schema.json`, which wins when present (as it does for
 //! Helm). Compiled once per run; draft 7 unless the schema names its draft, as Helm does.
 
+use std::collections::HashMap;
+
 use serde_json::Value as Json;
 
 use crate::suggest;
@@ -36,7 +38,7 @@ pub struct Violation {
     /// JSON pointer of the value at fault; for an unknown field, of the field itself.
     pub pointer: String,
     pub kind: ViolationKind,
-    /// The validator's own wording, for kinds without a dedicated message.
+    /// For `KeyName` and `Other`: what is wrong, in words that complete "`field` ...".
     pub detail: String,
 }
 
@@ -56,6 +58,10 @@ pub enum ViolationKind {
     Enum {
         options: Vec<String>,
         suggestion: Option<String>,
+    },
+    /// A key that breaks `propertyNames` (too long, ...); the pointer leads to it.
+    KeyName {
+        key: String,
     },
     Other,
 }
@@ -99,63 +105,29 @@ impl ChartSchema {
 
     /// Every violation, at most one per value (the most telling one).
     pub fn validate(&self, instance: &Json) -> Vec<Violation> {
-        let mut violations: Vec<(u8, Violation)> = Vec::new();
+        use jsonschema::error::ValidationErrorKind as Kind;
+        let mut found = Found::default();
         for error in self.validator.iter_errors(instance) {
-            let instance_path = error.instance_path().as_str().to_string();
-            let detail = error.to_string();
-            let schema_path = error.schema_path().as_str();
-            use jsonschema::error::ValidationErrorKind as Kind;
-            let found: Vec<(u8, Violation)> = match error.kind() {
-                Kind::AdditionalProperties { unexpected } => unexpected
-                    .iter()
-                    .map(|property| {
-                        let known = self.sibling_properties(schema_path);
+            let pointer = error.instance_path().as_str().to_string();
+            match error.kind() {
+                Kind::AdditionalProperties { unexpected } => {
+                    let known = self.sibling_properties(error.schema_path().as_str());
+                    for property in unexpected {
                         let suggestion =
                             suggest::closest(property, known.iter().map(String::as_str))
                                 .map(str::to_string);
-                        (
-                            0,
-                            Violation {
-                                pointer: format!(
-                                    "{instance_path}/{}",
-                                    crate::yaml::escape_pointer(property)
-                                ),
-                                kind: ViolationKind::UnknownField {
-                                    property: property.clone(),
-                                    suggestion,
-                                },
-                                detail: detail.clone(),
+                        found.violations.push(Violation {
+                            pointer: format!("{pointer}/{}", crate::yaml::escape_pointer(property)),
+                            kind: ViolationKind::UnknownField {
+                                property: property.clone(),
+                                suggestion,
                             },
-                        )
-                    })
-                    .collect(),
-                Kind::Required { property } => {
-                    let property = property.as_str().unwrap_or_default().to_string();
-                    let same_object = violations.iter_mut().find(|(_, existing)| {
-                        existing.pointer == instance_path
-                            && matches!(existing.kind, ViolationKind::Required { .. })
-                    });
-                    if let Some((
-                        _,
-                        Violation {
-                            kind: ViolationKind::Required { properties },
-                            ..
-                        },
-                    )) = same_object
-                    {
-                        properties.push(property);
-                        continue;
+                            detail: String::new(),
+                        });
                     }
-                    vec![(
-                        1,
-                        Violation {
-                            pointer: instance_path,
-                            kind: ViolationKind::Required {
-                                properties: vec![property],
-                            },
-                            detail,
-                        },
-                    )]
+                }
+                Kind::Required { property } => {
+                    found.require(pointer, property.as_str().unwrap_or_default().to_string())
                 }
                 Kind::Enum { options } => {
                     let options: Vec<String> = options
@@ -166,17 +138,14 @@ impl ChartSchema {
                         suggest::closest(text, options.iter().map(String::as_str))
                             .map(str::to_string)
                     });
-                    vec![(
+                    found.per_value(
                         0,
                         Violation {
-                            pointer: instance_path,
-                            kind: ViolationKind::Enum {
-                                options,
-                                suggestion,
-                            },
-                            detail,
+                            pointer,
+                            kind: ViolationKind::Enum { options, suggestion },
+                            detail: String::new(),
                         },
-                    )]
+                    );
                 }
                 Kind::Type { kind } => {
                     let expected = match kind {
@@ -185,50 +154,41 @@ impl ChartSchema {
                             set.iter().map(|single| single.to_string()).collect()
                         }
                     };
-                    vec![(
+                    found.per_value(
                         1,
                         Violation {
-                            pointer: instance_path,
+                            pointer,
                             kind: ViolationKind::Type { expected },
+                            detail: String::new(),
+                        },
+                    );
+                }
+                // A key of an object breaks `propertyNames`: point at that key.
+                Kind::PropertyNames { error: inner } => {
+                    let key = inner.instance().as_str().unwrap_or_default().to_string();
+                    found.per_value(
+                        2,
+                        Violation {
+                            pointer: format!("{pointer}/{}", crate::yaml::escape_pointer(&key)),
+                            kind: ViolationKind::KeyName { key },
+                            detail: short_detail(inner.kind(), inner.instance()),
+                        },
+                    );
+                }
+                kind => {
+                    let detail = short_detail(kind, error.instance());
+                    found.per_value(
+                        2,
+                        Violation {
+                            pointer,
+                            kind: ViolationKind::Other,
                             detail,
                         },
-                    )]
-                }
-                _ => vec![(
-                    2,
-                    Violation {
-                        pointer: instance_path,
-                        kind: ViolationKind::Other,
-                        detail,
-                    },
-                )],
-            };
-            for (rank, violation) in found {
-                // Required and unknown-field violations name different fields of one
-                // object; every other kind is about the value at the pointer itself.
-                let per_value = !matches!(
-                    violation.kind,
-                    ViolationKind::Required { .. } | ViolationKind::UnknownField { .. }
-                );
-                let same_value = violations.iter_mut().find(|(_, existing)| {
-                    per_value
-                        && existing.pointer == violation.pointer
-                        && !matches!(
-                            existing.kind,
-                            ViolationKind::Required { .. } | ViolationKind::UnknownField { .. }
-                        )
-                });
-                match same_value {
-                    Some(existing) if rank < existing.0 => *existing = (rank, violation),
-                    Some(_) => {}
-                    None => violations.push((rank, violation)),
+                    );
                 }
             }
         }
-        violations
-            .into_iter()
-            .map(|(_, violation)| violation)
-            .collect()
+        found.violations
     }
 
     /// The property names declared next to the keyword at `schema_path`
@@ -242,6 +202,106 @@ impl ChartSchema {
             .and_then(Json::as_object)
             .map(|properties| properties.keys().cloned().collect())
             .unwrap_or_default()
+    }
+}
+
+/// Violations gathered so far, indexed by pointer so that each error is merged in
+/// constant time, however many a file has.
+#[derive(Default)]
+struct Found {
+    violations: Vec<Violation>,
+    /// Pointer -> (rank, position) of the violation about that value.
+    per_value: HashMap<String, (u8, usize)>,
+    /// Pointer -> position of the missing-fields violation of that object.
+    required: HashMap<String, usize>,
+}
+
+impl Found {
+    /// Keep one violation per value: the lowest rank (enum, then type, then the rest).
+    fn per_value(&mut self, rank: u8, violation: Violation) {
+        match self.per_value.get(&violation.pointer) {
+            Some(&(existing, position)) if rank < existing => {
+                self.per_value
+                    .insert(violation.pointer.clone(), (rank, position));
+                self.violations[position] = violation;
+            }
+            Some(_) => {}
+            None => {
+                self.per_value
+                    .insert(violation.pointer.clone(), (rank, self.violations.len()));
+                self.violations.push(violation);
+            }
+        }
+    }
+
+    /// Gather the missing fields of one object into one violation.
+    fn require(&mut self, pointer: String, property: String) {
+        if let Some(&position) = self.required.get(&pointer)
+            && let ViolationKind::Required { properties } = &mut self.violations[position].kind
+        {
+            properties.push(property);
+            return;
+        }
+        self.required.insert(pointer.clone(), self.violations.len());
+        self.violations.push(Violation {
+            pointer,
+            kind: ViolationKind::Required {
+                properties: vec![property],
+            },
+            detail: String::new(),
+        });
+    }
+}
+
+/// What is wrong, in a few words and without repeating the value (which can be huge):
+/// it completes "`tags` of table `X` ...".
+fn short_detail(kind: &jsonschema::error::ValidationErrorKind, instance: &Json) -> String {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    let count = match instance {
+        Json::Array(items) => items.len(),
+        Json::Object(entries) => entries.len(),
+        Json::String(text) => text.chars().count(),
+        _ => 0,
+    };
+    let scalar = match instance {
+        Json::String(text) => format!("`{}`", excerpt(text)),
+        Json::Number(number) => number.to_string(),
+        Json::Bool(flag) => flag.to_string(),
+        Json::Null => "null".to_string(),
+        Json::Array(_) => "a list".to_string(),
+        Json::Object(_) => "a mapping".to_string(),
+    };
+    match kind {
+        Kind::MaxItems { limit } => format!("has {count} items; at most {limit} are allowed"),
+        Kind::MinItems { limit } => format!("has {count} items; at least {limit} are needed"),
+        Kind::MaxLength { limit } => {
+            format!("is {count} characters long; at most {limit} are allowed")
+        }
+        Kind::MinLength { limit } => {
+            format!("is {count} characters long; at least {limit} are needed")
+        }
+        Kind::MaxProperties { limit } => {
+            format!("has {count} entries; at most {limit} are allowed")
+        }
+        Kind::MinProperties { limit } => {
+            format!("has {count} entries; at least {limit} are needed")
+        }
+        Kind::Maximum { limit } => format!("is {scalar}; the maximum is {limit}"),
+        Kind::Minimum { limit } => format!("is {scalar}; the minimum is {limit}"),
+        Kind::ExclusiveMaximum { limit } => format!("is {scalar}; it must be below {limit}"),
+        Kind::ExclusiveMinimum { limit } => format!("is {scalar}; it must be above {limit}"),
+        Kind::Pattern { pattern } => format!("is {scalar}, which does not match `{pattern}`"),
+        Kind::Format { format } => format!("is {scalar}, which is not a valid {format}"),
+        Kind::Constant { expected_value } => format!("must be {expected_value}"),
+        Kind::UniqueItems => "has repeated items".to_string(),
+        other => format!("breaks the schema's `{}` rule", other.keyword()),
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
     }
 }
 

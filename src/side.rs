@@ -319,6 +319,7 @@ impl Shared<'_> {
             root: &document.root,
             defaults: self.defaults,
             release: &release,
+            schema: &self.schema.origin,
         };
         let mut trapped = BTreeSet::new();
         for violation in &violations {

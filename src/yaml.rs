@@ -84,16 +84,24 @@ pub enum Yaml11 {
     Octal,
 }
 
-/// A key written twice in one mapping.
+/// A key whose value Helm takes from another place than a reader of the file expects.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DuplicateKey {
     pub key: String,
-    /// The repeated key (the one whose value Helm keeps).
-    pub span: Span,
-    /// The first time the key was written.
-    pub first: Span,
-    /// JSON pointer of the repeated entry.
+    /// JSON pointer of the entry.
     pub pointer: String,
+    /// For a repeated key, the write Helm keeps; for a merge, the key it overwrites.
+    pub span: Span,
+    pub kind: DuplicateKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DuplicateKind {
+    /// Written two or more times; Helm keeps the last write and ignores these.
+    Repeated { ignored: Vec<Span> },
+    /// Written, then overwritten by a later `<<` merge (go-yaml v2 applies merges in
+    /// order), so Helm keeps the merged value.
+    MergedOver { merge: Span },
 }
 
 /// A loaded file: the first document's root (null when the file has no content).
@@ -103,14 +111,23 @@ pub struct Document {
     /// The file has no YAML document, or only an empty/null one.
     pub empty: bool,
     pub duplicates: Vec<DuplicateKey>,
-    /// Where a second document starts, if there is one (Helm ignores it).
+    /// Where a second document with content starts, if there is one (Helm ignores it).
     pub extra_document: Option<Span>,
+    /// Block scalars and multi-line quoted scalars: text in them that looks like a
+    /// comment is content.
+    pub literal_text: Vec<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Not well-formed YAML, or YAML that Helm refuses (complex keys, `.inf`, ...).
     Syntax,
+    /// A tab used for indentation.
+    Tab,
+    /// A quoted value that never ends.
+    UnclosedQuote,
+    /// `key: value: more`, an unquoted value containing `: `.
+    UnquotedColon,
     /// Over the depth or node limits.
     Limit,
 }
@@ -356,45 +373,40 @@ pub fn load(text: &str, limits: &Limits) -> Result<Document, YamlError> {
     Loader::new(text, *limits).run()
 }
 
-/// Converts the parser's character-based markers to byte offsets.
+/// Converts the parser's markers (character indexes) to byte offsets. Markers arrive in
+/// almost increasing order, so a cursor that moves from the last position makes the
+/// conversion linear in the file, however long its lines.
 struct Offsets<'a> {
     text: &'a str,
     ascii: bool,
-    line_starts: Vec<usize>,
+    /// (character index, byte offset) of the last conversion.
+    cursor: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> Offsets<'a> {
     fn new(text: &'a str) -> Self {
-        let ascii = text.is_ascii();
-        let mut line_starts = Vec::new();
-        if !ascii {
-            line_starts.push(0);
-            let bytes = text.as_bytes();
-            for (index, &byte) in bytes.iter().enumerate() {
-                if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
-                    line_starts.push(index + 1);
-                }
-            }
-        }
         Offsets {
             text,
-            ascii,
-            line_starts,
+            ascii: text.is_ascii(),
+            cursor: std::cell::Cell::new((0, 0)),
         }
     }
 
     fn offset(&self, marker: &Marker) -> u32 {
+        let target = marker.index();
         if self.ascii {
-            return marker.index().min(self.text.len()) as u32;
+            return target.min(self.text.len()) as u32;
         }
-        let Some(&line_start) = self.line_starts.get(marker.line().saturating_sub(1)) else {
-            return self.text.len() as u32;
-        };
-        let byte = self.text[line_start..]
-            .char_indices()
-            .nth(marker.col())
-            .map(|(offset, _)| line_start + offset)
-            .unwrap_or(self.text.len());
+        let (mut index, mut byte) = self.cursor.get();
+        while index < target && byte < self.text.len() {
+            byte += self.text[byte..].chars().next().map_or(1, char::len_utf8);
+            index += 1;
+        }
+        while index > target {
+            byte -= self.text[..byte].chars().next_back().map_or(1, char::len_utf8);
+            index -= 1;
+        }
+        self.cursor.set((index, byte));
         byte as u32
     }
 
@@ -405,18 +417,42 @@ impl<'a> Offsets<'a> {
 
 enum Pending {
     Key { key: String, span: Span },
-    Merge,
+    /// A `<<` key, at this span.
+    Merge(Span),
+}
+
+/// How an entry of a mapping was written so far.
+#[derive(Clone, Copy)]
+struct Writes {
+    /// The last explicit (not merged) write of the key, if any.
+    last: Option<Span>,
+    /// Whether the current value came from a merge.
+    merged: bool,
 }
 
 struct MapFrame {
     entries: Vec<Entry>,
-    /// For each entry, where its key was first written explicitly (not merged).
-    explicit: Vec<Option<Span>>,
+    writes: Vec<Writes>,
+    /// Explicit writes that Helm ignores because the key is written again: (entry, key).
+    ignored: Vec<(usize, Span)>,
+    /// Explicit writes overwritten by a later merge: (entry, key, `<<`).
+    merged_over: Vec<(usize, Span, Span)>,
     index: Option<HashMap<String, usize>>,
     pending: Option<Pending>,
 }
 
 impl MapFrame {
+    fn new() -> Self {
+        MapFrame {
+            entries: Vec::new(),
+            writes: Vec::new(),
+            ignored: Vec::new(),
+            merged_over: Vec::new(),
+            index: None,
+            pending: None,
+        }
+    }
+
     fn position(&mut self, key: &str) -> Option<usize> {
         if self.index.is_none() && self.entries.len() > 16 {
             self.index = Some(
@@ -433,27 +469,76 @@ impl MapFrame {
         }
     }
 
-    /// Set `key`, overwriting an earlier value as go-yaml does. When this explicit write
-    /// repeats a key, returns where it was first written explicitly and its position.
-    fn set(&mut self, entry: Entry, explicit: bool) -> Option<(Span, usize)> {
-        match self.position(&entry.key) {
-            Some(position) => {
-                let first = self.explicit[position];
-                if explicit && first.is_none() {
-                    self.explicit[position] = Some(entry.key_span);
-                }
-                self.entries[position] = entry;
-                first.filter(|_| explicit).map(|first| (first, position))
+    /// Set `key`, overwriting an earlier value as go-yaml v2 does; `merge` is the `<<`
+    /// the entry comes from, if it was merged rather than written.
+    fn set(&mut self, entry: Entry, merge: Option<Span>) {
+        let key_span = entry.key_span;
+        let Some(position) = self.position(&entry.key) else {
+            if let Some(index) = &mut self.index {
+                index.insert(entry.key.clone(), self.entries.len());
             }
+            self.writes.push(Writes {
+                last: merge.is_none().then_some(key_span),
+                merged: merge.is_some(),
+            });
+            self.entries.push(entry);
+            return;
+        };
+        let writes = &mut self.writes[position];
+        match merge {
             None => {
-                if let Some(index) = &mut self.index {
-                    index.insert(entry.key.clone(), self.entries.len());
+                if let Some(previous) = writes.last {
+                    self.ignored.push((position, previous));
                 }
-                self.explicit.push(explicit.then_some(entry.key_span));
-                self.entries.push(entry);
-                None
+                *writes = Writes {
+                    last: Some(key_span),
+                    merged: false,
+                };
+            }
+            Some(merge) => {
+                if let (Some(written), false) = (writes.last, writes.merged) {
+                    self.merged_over.push((position, written, merge));
+                }
+                writes.merged = true;
             }
         }
+        self.entries[position] = entry;
+    }
+
+    /// The keys Helm reads differently from how the mapping reads, once it is complete.
+    fn duplicates(&self, pointer: &str) -> Vec<DuplicateKey> {
+        let entry_pointer = |position: usize| {
+            format!("{pointer}/{}", escape_pointer(&self.entries[position].key))
+        };
+        let mut duplicates = Vec::new();
+        let mut positions: Vec<usize> = self.ignored.iter().map(|(position, _)| *position).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        for position in positions {
+            let ignored: Vec<Span> = self
+                .ignored
+                .iter()
+                .filter(|(at, _)| *at == position)
+                .map(|(_, span)| *span)
+                .collect();
+            // The write Helm keeps: the last explicit one (a later merge is reported apart).
+            let Some(kept) = self.writes[position].last else { continue };
+            duplicates.push(DuplicateKey {
+                key: self.entries[position].key.clone(),
+                pointer: entry_pointer(position),
+                span: kept,
+                kind: DuplicateKind::Repeated { ignored },
+            });
+        }
+        for (position, written, merge) in &self.merged_over {
+            duplicates.push(DuplicateKey {
+                key: self.entries[*position].key.clone(),
+                pointer: entry_pointer(*position),
+                span: *written,
+                kind: DuplicateKind::MergedOver { merge: *merge },
+            });
+        }
+        duplicates
     }
 }
 
@@ -479,6 +564,7 @@ struct Loader<'a> {
     nodes: usize,
     aliases_expanded: bool,
     duplicates: Vec<DuplicateKey>,
+    literal_text: Vec<Span>,
     root: Option<Node>,
 }
 
@@ -493,43 +579,40 @@ impl<'a> Loader<'a> {
             nodes: 0,
             aliases_expanded: false,
             duplicates: Vec::new(),
+            literal_text: Vec::new(),
             root: None,
         }
     }
 
     fn run(mut self) -> Result<Document, YamlError> {
+        self.check_version_directive()?;
         let mut parser = Parser::new_from_str(self.text);
         let mut documents = 0;
         let mut extra_document = None;
+        // A later document being read, and where it starts. Only content in it matters:
+        // an empty trailing document (`---` at the end) is harmless.
+        let mut later: Option<Span> = None;
         while let Some(event) = parser.next_event() {
-            let (event, span) = event.map_err(|error| {
-                let offset = self.offsets.offset(error.marker());
-                let span = Span::new(offset, offset + 1);
-                if error.info().contains("recursion limit") {
-                    // The parser's own bound on `[`/`{` nesting, met while it looks ahead.
-                    return self.limit_error(
-                        span,
-                        "flow collections (`[`, `{`) nested deeper than 255 levels".to_string(),
-                    );
-                }
-                let span = if error.info().contains("tab") {
-                    self.offending_tab(offset).unwrap_or(span)
-                } else {
-                    span
-                };
-                YamlError {
-                    kind: ErrorKind::Syntax,
-                    span,
-                    message: error.info().to_string(),
-                }
-            })?;
+            let (event, span) = event.map_err(|error| self.parse_error(error))?;
             let span = self.offsets.span(&span);
+            if let Some(start) = later {
+                let empty_scalar = matches!(&event, Event::Scalar(text, ScalarStyle::Plain, 0, None) if text.is_empty());
+                match event {
+                    _ if empty_scalar => {}
+                    Event::DocumentEnd => later = None,
+                    Event::StreamEnd => break,
+                    _ => {
+                        extra_document = Some(start);
+                        break;
+                    }
+                }
+                continue;
+            }
             match event {
                 Event::DocumentStart(_) => {
                     documents += 1;
                     if documents > 1 {
-                        extra_document = Some(self.document_start_span(span));
-                        break;
+                        later = Some(self.document_start_span(span));
                     }
                 }
                 Event::Scalar(text, style, anchor, tag) => {
@@ -544,16 +627,9 @@ impl<'a> Loader<'a> {
                 Event::SequenceStart(anchor, _) => {
                     self.open(Container::Seq(Vec::new()), span, anchor)?
                 }
-                Event::MappingStart(anchor, _) => self.open(
-                    Container::Map(MapFrame {
-                        entries: Vec::new(),
-                        explicit: Vec::new(),
-                        index: None,
-                        pending: None,
-                    }),
-                    span,
-                    anchor,
-                )?,
+                Event::MappingStart(anchor, _) => {
+                    self.open(Container::Map(MapFrame::new()), span, anchor)?
+                }
                 Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
                 Event::StreamEnd => break,
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
@@ -572,7 +648,76 @@ impl<'a> Loader<'a> {
             empty,
             duplicates: self.duplicates,
             extra_document,
+            literal_text: self.literal_text,
         })
+    }
+
+    /// The parser's error, classified once, at the most useful position.
+    fn parse_error(&self, error: saphyr_parser::ScanError) -> YamlError {
+        let offset = self.offsets.offset(error.marker());
+        let mut end = offset as usize + 1;
+        while !self.text.is_char_boundary(end.min(self.text.len())) {
+            end += 1;
+        }
+        let span = Span::new(offset, end.min(self.text.len()) as u32);
+        let info = error.info();
+        let (kind, span) = if info.contains("recursion limit") {
+            // The parser's own bound on `[`/`{` nesting, met while it looks ahead.
+            return self.limit_error(
+                span,
+                "flow collections (`[`, `{`) nested deeper than 255 levels".to_string(),
+            );
+        } else if info.contains("tab") {
+            (ErrorKind::Tab, self.offending_tab(offset).unwrap_or(span))
+        } else if info.contains("quoted scalar") && info.contains("end of stream") {
+            (ErrorKind::UnclosedQuote, span)
+        } else if info.contains("mapping values are not allowed") {
+            (ErrorKind::UnquotedColon, span)
+        } else {
+            (ErrorKind::Syntax, span)
+        };
+        YamlError {
+            kind,
+            span,
+            message: info.to_string(),
+        }
+    }
+
+    /// go-yaml v2 refuses documents that declare another YAML version than 1.1.
+    fn check_version_directive(&self) -> Result<(), YamlError> {
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if let Some(version) = trimmed.strip_prefix("%YAML") {
+                let version = version.split('#').next().unwrap_or("").trim();
+                if version != "1.1" {
+                    let start = offset as u32 + (line.len() - line.trim_start().len()) as u32;
+                    return Err(YamlError {
+                        kind: ErrorKind::Syntax,
+                        span: Span::new(start, start + trimmed.len() as u32),
+                        message: format!(
+                            "`%YAML {version}`: Helm's YAML reader (go-yaml v2) accepts only `%YAML 1.1`"
+                        ),
+                    });
+                }
+            } else if !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('%')) {
+                break;
+            }
+            offset += line.len();
+        }
+        Ok(())
+    }
+
+    /// A node's span starts at its anchor (`&name`) or tag (`!tag`) if it has one; the
+    /// value itself starts after them.
+    fn without_properties(&self, span: Span) -> Span {
+        let text = &self.text[span.range()];
+        let mut rest = text;
+        while rest.starts_with(['&', '!']) {
+            let property = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            rest = rest[property..].trim_start();
+        }
+        Span::new(span.start + (text.len() - rest.len()) as u32, span.end)
     }
 
     /// The parser's span of a quoted scalar runs on over trailing blanks and a comment;
@@ -707,9 +852,10 @@ impl<'a> Loader<'a> {
             ));
         }
         self.count(1, span)?;
+        let start = self.without_properties(span);
         self.frames.push(Frame {
             container,
-            start: span,
+            start,
             anchor,
             size: 1,
         });
@@ -717,6 +863,15 @@ impl<'a> Loader<'a> {
     }
 
     fn close(&mut self, end: Span) -> Result<(), YamlError> {
+        if let Some(Frame {
+            container: Container::Map(map),
+            ..
+        }) = self.frames.last()
+            && !(map.ignored.is_empty() && map.merged_over.is_empty())
+        {
+            let duplicates = map.duplicates(&self.open_pointer());
+            self.duplicates.extend(duplicates);
+        }
         let Some(frame) = self.frames.pop() else {
             return Ok(());
         };
@@ -757,6 +912,26 @@ impl<'a> Loader<'a> {
 
     /// A finished node: remember its anchor and attach it to its parent.
     fn complete(&mut self, node: Node, size: usize, anchor: usize) -> Result<(), YamlError> {
+        let is_key = matches!(
+            self.frames.last(),
+            Some(Frame { container: Container::Map(MapFrame { pending: None, .. }), .. })
+        );
+        // `.inf` and `.nan` are fine as keys (they become strings), not as values: JSON
+        // has no such numbers, and Helm fails converting them.
+        if let Value::Float(number) = node.value
+            && !number.is_finite()
+            && !is_key
+        {
+            return Err(YamlError {
+                kind: ErrorKind::Syntax,
+                span: node.span,
+                message: format!(
+                    "`{}` is a YAML {}, which Helm cannot convert to JSON; quote it if it is text",
+                    &self.text[node.span.range()],
+                    if number.is_nan() { "NaN" } else { "infinity" }
+                ),
+            });
+        }
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
@@ -767,39 +942,20 @@ impl<'a> Loader<'a> {
             return Ok(());
         };
         parent.size += size;
-        let repeated = match &mut parent.container {
-            Container::Seq(items) => {
-                items.push(node);
-                None
-            }
+        match &mut parent.container {
+            Container::Seq(items) => items.push(node),
             Container::Map(map) => match map.pending.take() {
-                None => {
-                    map.pending = Some(mapping_key(node)?);
-                    None
-                }
-                Some(Pending::Merge) => {
-                    merge(map, node)?;
-                    None
-                }
-                Some(Pending::Key { key, span }) => {
-                    let entry = Entry {
+                None => map.pending = Some(mapping_key(node)?),
+                Some(Pending::Merge(at)) => merge(map, node, at)?,
+                Some(Pending::Key { key, span }) => map.set(
+                    Entry {
                         key,
                         key_span: span,
                         value: node,
-                    };
-                    map.set(entry, true)
-                        .map(|(first, position)| (map.entries[position].key.clone(), span, first))
-                }
+                    },
+                    None,
+                ),
             },
-        };
-        if let Some((key, span, first)) = repeated {
-            let pointer = format!("{}/{}", self.open_pointer(), escape_pointer(&key));
-            self.duplicates.push(DuplicateKey {
-                key,
-                span,
-                first,
-                pointer,
-            });
         }
         Ok(())
     }
@@ -812,6 +968,7 @@ impl<'a> Loader<'a> {
         span: Span,
     ) -> Result<Node, YamlError> {
         self.count(1, span)?;
+        let span = self.without_properties(span);
         let syntax_error = |message: String| YamlError {
             kind: ErrorKind::Syntax,
             span,
@@ -820,9 +977,13 @@ impl<'a> Loader<'a> {
         let core_tag = tag
             .filter(|tag| tag.is_yaml_core_schema())
             .map(|tag| tag.suffix.as_str());
-        let untagged = tag.is_none();
+        let non_specific = tag.is_some_and(|tag| tag.handle.is_empty() && tag.suffix == "!");
         let plain = style == ScalarStyle::Plain;
+        // go-yaml v2 takes `!!merge <<` and `! <<` for merge keys, like a plain `<<`.
+        let merge_key = plain && &*text == "<<" && (core_tag == Some("merge") || non_specific);
+        let untagged = tag.is_none() || merge_key;
         let (value, yaml11) = match core_tag {
+            _ if merge_key => (Value::String(text.to_string()), None),
             None if plain && untagged => resolve_plain(&text),
             // Quoted, block, non-specific (`!`) and custom-tagged scalars are strings.
             None | Some("str") | Some("timestamp") => (Value::String(text.to_string()), None),
@@ -858,18 +1019,14 @@ impl<'a> Loader<'a> {
                 )));
             }
         };
-        if let Value::Float(number) = value
-            && !number.is_finite()
-        {
-            return Err(syntax_error(format!(
-                "`{text}` is a YAML {}, which Helm cannot convert to JSON; quote it if it is text",
-                if number.is_nan() { "NaN" } else { "infinity" }
-            )));
-        }
         let span = match style {
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => self.quoted_span(span),
             _ => span,
         };
+        let multi_line = self.text[span.range()].contains(['\n', '\r']);
+        if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) || multi_line {
+            self.literal_text.push(span);
+        }
         Ok(Node {
             span,
             value,
@@ -910,11 +1067,20 @@ fn mapping_key(node: Node) -> Result<Pending, YamlError> {
         message: message.to_string(),
     };
     let key = match &node.value {
-        Value::String(text) if node.plain && text == "<<" => return Ok(Pending::Merge),
+        Value::String(text) if node.plain && text == "<<" => return Ok(Pending::Merge(node.span)),
         Value::String(text) => text.clone(),
         Value::Bool(flag) => flag.to_string(),
         Value::Int(number) => number.to_string(),
-        Value::UInt(number) => number.to_string(),
+        // sigs.k8s.io/yaml converts int, int64 and float64 keys, not uint64 ones.
+        Value::UInt(_) => {
+            return Err(error(
+                "a key this large cannot be converted to JSON by Helm; quote it",
+            ));
+        }
+        Value::Float(number) if number.is_nan() => ".nan".to_string(),
+        Value::Float(number) if number.is_infinite() => {
+            if *number > 0.0 { ".inf" } else { "-.inf" }.to_string()
+        }
         Value::Float(number) => go_format_float32(*number),
         Value::Null => return Err(error("a null mapping key cannot be converted to JSON")),
         Value::Seq(_) | Value::Map(_) => {
@@ -929,8 +1095,8 @@ fn mapping_key(node: Node) -> Result<Pending, YamlError> {
     })
 }
 
-/// Apply a `<<` merge: a mapping, or a list of mappings where earlier ones win.
-fn merge(map: &mut MapFrame, source: Node) -> Result<(), YamlError> {
+/// Apply the `<<` merge at `at`: a mapping, or a list of mappings where earlier ones win.
+fn merge(map: &mut MapFrame, source: Node, at: Span) -> Result<(), YamlError> {
     let not_a_mapping = |span| YamlError {
         kind: ErrorKind::Syntax,
         span,
@@ -939,7 +1105,7 @@ fn merge(map: &mut MapFrame, source: Node) -> Result<(), YamlError> {
     match source.value {
         Value::Map(entries) => {
             for entry in entries {
-                map.set(entry, false);
+                map.set(entry, Some(at));
             }
         }
         Value::Seq(items) => {
@@ -949,7 +1115,7 @@ fn merge(map: &mut MapFrame, source: Node) -> Result<(), YamlError> {
             for item in items.into_iter().rev() {
                 if let Value::Map(entries) = item.value {
                     for entry in entries {
-                        map.set(entry, false);
+                        map.set(entry, Some(at));
                     }
                 }
             }
@@ -1001,7 +1167,9 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Yaml11>) {
                 .strip_prefix("0b")
                 .map(|digits| (false, digits))
                 .or_else(|| plain.strip_prefix("-0b").map(|digits| (true, digits)));
+            // Go's ParseInt refuses an empty digit string: `0b` alone stays text.
             if let Some((negative, digits)) = binary
+                && !digits.is_empty()
                 && let Some(number) = parse_digits(digits, 2)
             {
                 return (
@@ -1015,13 +1183,14 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Yaml11>) {
     }
 }
 
-/// `0123`-style integers: octal to Go's `ParseInt(s, 0, 64)`, decimal to YAML 1.2.
+/// `0123`-style integers, octal to Go's `ParseInt(s, 0, 64)` and decimal to YAML 1.2,
+/// where the two readings differ (`05` is 5 either way; `010` is 8 or 10).
 fn is_leading_zero_octal(plain: &str) -> bool {
     let digits = plain.trim_start_matches(['+', '-']);
     digits.len() > 1
         && digits.starts_with('0')
         && digits[1..].bytes().all(|byte| byte.is_ascii_digit())
-        && digits[1..].bytes().any(|byte| byte != b'0')
+        && parse_digits(&digits[1..], 8) != parse_digits(&digits[1..], 10)
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`, go-yaml's float syntax.
@@ -1275,24 +1444,101 @@ mod tests {
 
     #[test]
     fn duplicates_keep_the_last_value_and_are_recorded() {
-        let text = "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n";
+        let text = "a: 1\nb:\n  c: 1\n  c: 2\n  c: 3\na: 4\n";
         let document = load(text, &Limits::default()).unwrap();
-        assert_eq!(document.root.to_json(), json!({"a": 3, "b": {"c": 2}}));
+        assert_eq!(document.root.to_json(), json!({"a": 4, "b": {"c": 3}}));
         let found: Vec<_> = document
             .duplicates
             .iter()
             .map(|duplicate| {
-                (
-                    duplicate.pointer.as_str(),
-                    &text[duplicate.span.range()],
-                    duplicate.first.start,
-                )
+                let DuplicateKind::Repeated { ignored } = &duplicate.kind else {
+                    panic!("{duplicate:?}")
+                };
+                let ignored: Vec<u32> = ignored.iter().map(|span| span.start).collect();
+                (duplicate.pointer.as_str(), duplicate.span.start, ignored)
             })
             .collect();
-        assert_eq!(found, [("/b/c", "c", 10), ("/a", "a", 0)]);
-        // Merged keys are overrides, not duplicates.
-        let merged = load("x: &x {a: 1}\ny: {<<: *x, a: 2}\n", &Limits::default()).unwrap();
-        assert!(merged.duplicates.is_empty());
+        // Every ignored write is listed; the finding is at the write Helm keeps.
+        assert_eq!(found, [("/b/c", 24, vec![10, 17]), ("/a", 29, vec![0])]);
+    }
+
+    #[test]
+    fn merges_overriding_a_written_key_are_recorded() {
+        // Keys after the merge override it: as expected, nothing to report.
+        // (Not `y:` as a key: that is the boolean true to YAML 1.1.)
+        let after = load("x: &x {a: 1}\np: {<<: *x, a: 2}\n", &Limits::default()).unwrap();
+        assert!(after.duplicates.is_empty());
+        assert_eq!(after.root.to_json()["p"], json!({"a": 2}));
+        // A key before the merge is overwritten by it (go-yaml v2).
+        let text = "x: &x {a: 1}\np:\n  a: 2\n  <<: *x\n";
+        let before = load(text, &Limits::default()).unwrap();
+        assert_eq!(before.root.to_json()["p"], json!({"a": 1}));
+        let [duplicate] = before.duplicates.as_slice() else {
+            panic!("{:?}", before.duplicates)
+        };
+        assert_eq!(duplicate.pointer, "/p/a");
+        assert_eq!(&text[duplicate.span.range()], "a");
+        let DuplicateKind::MergedOver { merge } = duplicate.kind else {
+            panic!("{duplicate:?}")
+        };
+        assert_eq!(&text[merge.range()], "<<");
+        // `!!merge <<` and `! <<` are merge keys too.
+        let tagged = load("x: &x {a: 1}\np: {!!merge <<: *x}\nq: {! <<: *x}\n", &Limits::default()).unwrap();
+        assert_eq!(tagged.root.to_json()["p"], json!({"a": 1}));
+        assert_eq!(tagged.root.to_json()["q"], json!({"a": 1}));
+    }
+
+    #[test]
+    fn go_yaml_v2_corner_cases() {
+        assert_eq!(json("a: 0b\nb: -0b\nc: 05\n"), json!({"a": "0b", "b": "-0b", "c": 5}));
+        let document = load("c: 05\nd: 010\n", &Limits::default()).unwrap();
+        assert_eq!(document.root.lookup("/c").unwrap().node.yaml11, None, "5 either way");
+        assert_eq!(document.root.lookup("/d").unwrap().node.yaml11, Some(Yaml11::Octal));
+        assert_eq!(json(".inf: 1\n-.inf: 2\n"), json!({".inf": 1, "-.inf": 2}));
+        assert!(error("a: [.inf]\n").message.contains("infinity"));
+        assert!(error("18446744073709551615: a\n").message.contains("key this large"));
+        let version = error("%YAML 1.2\n---\na: 1\n");
+        assert!(version.message.contains("accepts only `%YAML 1.1`"), "{version:?}");
+        assert_eq!(version.span, Span::new(0, 9));
+        assert_eq!(json("%YAML 1.1\n---\na: 1\n"), json!({"a": 1}));
+        // An empty trailing document is harmless; one with content is not.
+        assert!(load("a: 1\n---\n", &Limits::default()).unwrap().extra_document.is_none());
+        assert!(load("a: 1\n---\n...\n", &Limits::default()).unwrap().extra_document.is_none());
+        assert!(load("a: 1\n---\n---\nb: 2\n", &Limits::default()).unwrap().extra_document.is_some());
+    }
+
+    #[test]
+    fn spans_skip_anchors_and_tags() {
+        let text = "a: &c 010\nb: !!str x\nc: &t !custom 'q'\nd: &m {k: v}\n";
+        let document = load(text, &Limits::default()).unwrap();
+        let slice = |pointer| &text[document.root.lookup(pointer).unwrap().node.span.range()];
+        assert_eq!(slice("/a"), "010");
+        assert_eq!(slice("/b"), "x");
+        assert_eq!(slice("/c"), "'q'");
+        assert_eq!(slice("/d"), "{k: v}");
+    }
+
+    #[test]
+    fn long_non_ascii_lines_convert_in_linear_time() {
+        let mut text = String::from("tags: {é: ü");
+        for index in 0..50_000 {
+            text.push_str(&format!(", k{index}: v"));
+        }
+        text.push_str("}\n");
+        let started = std::time::Instant::now();
+        let document = load(&text, &Limits::default()).unwrap();
+        assert_eq!(document.root.get("tags").unwrap().as_map().unwrap().len(), 50_001);
+        let last = document.root.lookup("/tags/k49999").unwrap();
+        assert_eq!(&text[last.node.span.range()], "v");
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn literal_text_is_recorded() {
+        let text = "a: |\n  # dynalint: ignore[DL001]\nb: \"x\n  y\"\nc: z\n";
+        let document = load(text, &Limits::default()).unwrap();
+        let literal: Vec<&str> = document.literal_text.iter().map(|span| &text[span.range()]).collect();
+        assert_eq!(literal, ["# dynalint: ignore[DL001]\n", "\"x\n  y\""]);
     }
 
     #[test]
@@ -1414,7 +1660,7 @@ mod tests {
     #[test]
     fn syntax_errors_have_positions() {
         let failure = error("a:\n\tb: 1\n");
-        assert_eq!(failure.kind, ErrorKind::Syntax);
+        assert_eq!(failure.kind, ErrorKind::Tab);
         assert_eq!(failure.span.start, 3, "the tab itself");
         assert!(error("a: .inf\n").message.contains("infinity"));
     }

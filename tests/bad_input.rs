@@ -50,6 +50,13 @@ fn every_bad_file_gets_a_finding_and_the_good_one_is_still_linted() {
     repo.values("bad-multi", "tables: []\n---\ntables:\n  - name: Lost\n");
     repo.values("bad-unclosed", "tables:\n  - name: \"Orders\n");
     repo.values("bad-inf", "tables:\n  - name: .inf\n");
+    // Multi-byte text right after an error position, and control characters in a name.
+    repo.values("bad-trailing", "a: \"x\"\u{e9}\n");
+    repo.workload("bad-control", "api");
+    repo.values(
+        "bad-control",
+        "tables:\n  - name: \"A\\nB\\e[31m\"\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-bad-control\"]\n",
+    );
     // Valid files with unusual encodings: positions must still be right.
     repo.values("bad-crlf", "tables:\r\n  - name: A\r\n    hashkey: Id\r\n");
     repo.write(
@@ -74,6 +81,11 @@ fn every_bad_file_gets_a_finding_and_the_good_one_is_still_linted() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.stderr, "", "no panic, no error");
+    // The text output renders snippets of every one of these files.
+    let text = repo.check(&[]);
+    assert_eq!((text.code, text.stderr.as_str()), (1, ""), "no panic in text output");
+    assert!(!text.stdout.contains('\u{1b}'), "control characters are escaped");
+    assert!(text.stdout.contains("`bad-control-A\\nB\\u{1b}[31m`"), "{}", text.stdout);
     let findings = run.locations();
     let expected = [
         // The typo `hashkey`: an unknown field, and the required hashKey is missing.
@@ -95,6 +107,8 @@ fn every_bad_file_gets_a_finding_and_the_good_one_is_still_linted() {
         "apps-bad/apps/bad-multi/dynamo-tables/values.yaml:2:1 DL001",
         "apps-bad/apps/bad-scalar/dynamo-tables/values.yaml:1:1 DL002",
         "apps-bad/apps/bad-tabs/dynamo-tables/values.yaml:3:1 DL001",
+        "apps-bad/apps/bad-trailing/dynamo-tables/values.yaml:1:7 DL001",
+        "apps-bad/apps/bad-control/dynamo-tables/values.yaml:2:11 DL104",
         "apps-bad/apps/bad-unclosed/dynamo-tables/values.yaml:2:11 DL001",
     ];
     let mut remaining = findings.clone();

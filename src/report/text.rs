@@ -1,6 +1,7 @@
 //! Text output, like rustc's: `path:line:col: severity[code name] message`, the source
 //! snippet with the span underlined, help and related locations, then a summary.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_NOTE_STYLE, DEFAULT_WARNING_STYLE};
@@ -59,8 +60,31 @@ fn write_header(item: &Reported, color: bool, out: &mut dyn Write) -> io::Result
     writeln!(
         out,
         "{}:{}:{}: {label} {}",
-        item.path, item.start.line, item.start.column, finding.message
+        printable(&item.path),
+        item.start.line,
+        item.start.column,
+        printable(&finding.message)
     )
+}
+
+/// Text from the values (names, keys) may hold control characters: escaped, they can
+/// neither break the one-line header nor drive the terminal.
+fn printable(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        Cow::Owned(
+            text.chars()
+                .map(|character| {
+                    if character.is_control() {
+                        character.escape_default().to_string()
+                    } else {
+                        character.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn level(severity: Severity) -> Level<'static> {
@@ -79,24 +103,35 @@ fn snippet_group<'a>(item: &'a Reported, sources: &'a Sources) -> Group<'a> {
     let start = file.line_start(first).unwrap_or(0) as usize;
     let end = file.line_span(last).end as usize;
     let excerpt = &file.text[start..end.max(start)];
-    let span_start = (finding.site.span.start as usize)
-        .saturating_sub(start)
-        .min(excerpt.len());
-    let span_end = (finding.site.span.end as usize)
-        .saturating_sub(start)
-        .clamp(span_start, excerpt.len());
+    // Spans are byte ranges; the snippet needs whole characters.
+    let boundary = |offset: usize, forward: bool| {
+        let mut offset = offset.min(excerpt.len());
+        while !excerpt.is_char_boundary(offset) {
+            offset = if forward { offset + 1 } else { offset - 1 };
+        }
+        offset
+    };
+    let span_start = boundary((finding.site.span.start as usize).saturating_sub(start), false);
+    let span_end = boundary(
+        (finding.site.span.end as usize).saturating_sub(start),
+        true,
+    )
+    .max(span_start);
     let mut group = Group::with_level(level(finding.severity)).element(
         Snippet::source(excerpt)
             .line_start(first)
             .annotation(AnnotationKind::Primary.span(span_start..span_end)),
     );
     if let Some(help) = &finding.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(printable(help)));
     }
     for related in &item.related {
         group = group.element(Level::NOTE.message(format!(
             "{}: {}:{}:{}",
-            related.message, related.path, related.start.line, related.start.column
+            printable(&related.message),
+            printable(&related.path),
+            related.start.line,
+            related.start.column
         )));
     }
     group

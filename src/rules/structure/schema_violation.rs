@@ -3,7 +3,7 @@
 use crate::finding::{Finding, Severity, Site};
 use crate::rules::structure::ValuesContext;
 use crate::rules::{Check, Rule, RuleMeta};
-use crate::schema::{Violation, ViolationKind};
+use crate::schema::{Origin, Violation, ViolationKind};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -146,14 +146,20 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
                 help,
             )
         }
-        ViolationKind::Other => {
-            let (site, _) = value_site(context, &violation.pointer);
+        ViolationKind::KeyName { key } => {
+            let site = located.map_or(context.file_start(), |(file, located)| {
+                Site::new(file, located.key_or_value())
+            });
+            let parent = violation.pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
             (
                 site,
-                format!("{what}: {}", violation.detail),
-                "change the value so that it matches the chart schema (`dynalint schema` prints it)"
-                    .to_string(),
+                format!("the key `{key}` of {} {}", context.describe(parent), violation.detail),
+                schema_help(context),
             )
+        }
+        ViolationKind::Other => {
+            let (site, _) = value_site(context, &violation.pointer);
+            (site, format!("{what} {}", violation.detail), schema_help(context))
         }
     };
     let mut finding = Finding::new(&RULE.meta, site, message)
@@ -163,6 +169,15 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
         finding = finding.table(table);
     }
     finding
+}
+
+fn schema_help(context: &ValuesContext<'_>) -> String {
+    match context.schema {
+        Origin::Embedded => {
+            "change the value to match the chart schema (`dynalint schema` prints it)".to_string()
+        }
+        Origin::Repository(path) => format!("change the value to match the chart schema, `{path}`"),
+    }
 }
 
 /// Where a value is written and how it reads in a message: `` string `"5"` ``.
@@ -344,7 +359,27 @@ tables:
                 "koa-dev.yaml:6:18 error DL002 `billingMode` of table `koa-dev-Orders` must be one of PAY_PER_REQUEST, PROVISIONED; found string `ON_DEMAND` (use one of PAY_PER_REQUEST, PROVISIONED)",
                 "koa-dev.yaml:7:19 error DL002 `readCapacity` of table `koa-dev-Orders` must be an integer, found string `\"5\"` (write the number without quotes)",
                 "koa-dev.yaml:8:26 error DL002 `pointInTimeRecovery` of table `koa-dev-Orders` must be a boolean, found string `\"false\"` (write true or false, without quotes)",
-                "koa-dev.yaml:9:13 error DL002 `region` of table `koa-dev-Orders`: \"eu-west1\" does not match \"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$\" (change the value so that it matches the chart schema (`dynalint schema` prints it))",
+                "koa-dev.yaml:9:13 error DL002 `region` of table `koa-dev-Orders` is `eu-west1`, which does not match `^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$` (change the value to match the chart schema (`dynalint schema` prints it))",
+            ],
+        );
+    }
+
+    #[test]
+    fn short_messages_without_the_value() {
+        let mut tags = String::new();
+        for index in 0..51 {
+            tags.push_str(&format!("      t{index}: v\n"));
+        }
+        let long_key = "k".repeat(129);
+        let text = format!(
+            "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    tags:\n{tags}  - name: Other\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    tags:\n      {long_key}: v\n"
+        );
+        check(
+            &lint(&[("koa-dev.yaml", text.as_str())]),
+            "DL002",
+            &[
+                "koa-dev.yaml:6:7 error DL002 `tags` of table `koa-dev-Orders` has 51 entries; at most 50 are allowed (change the value to match the chart schema (`dynalint schema` prints it))",
+                &format!("koa-dev.yaml:61:7 error DL002 the key `{long_key}` of `tags` of table `koa-dev-Other` is 129 characters long; at most 128 are allowed (change the value to match the chart schema (`dynalint schema` prints it))"),
             ],
         );
     }

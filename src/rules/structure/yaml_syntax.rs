@@ -53,33 +53,36 @@ pub fn parse_error(file: FileId, error: &YamlError) -> Finding {
         ErrorKind::Limit => {
             "simplify the file, or raise the limit under `[limits]` in dynalint.toml if it is legitimate"
         }
-        ErrorKind::Syntax if error.message.contains("tab") => {
-            "YAML indents with spaces only: replace the tab with spaces"
-        }
-        ErrorKind::Syntax if error.message.contains("mapping values are not allowed") => {
+        ErrorKind::Tab => "YAML indents with spaces only: replace the tab with spaces",
+        ErrorKind::UnquotedColon => {
             "a value containing `: ` must be quoted; otherwise check the indentation of this line"
         }
-        ErrorKind::Syntax => {
+        ErrorKind::UnclosedQuote | ErrorKind::Syntax => {
             "fix the YAML at this position; Helm cannot read the file, so none of its tables are checked"
         }
     };
     let message = match error.kind {
         ErrorKind::Limit => format!("over a limit: {}", error.message),
-        ErrorKind::Syntax
-            if error.message.contains("quoted scalar")
-                && error.message.contains("end of stream") =>
-        {
+        ErrorKind::UnclosedQuote => {
             "unclosed quote: the quoted value that starts here never ends".to_string()
         }
-        ErrorKind::Syntax => format!("YAML error: {}", error.message),
+        ErrorKind::Syntax | ErrorKind::Tab | ErrorKind::UnquotedColon => {
+            format!("YAML error: {}", error.message)
+        }
     };
-    Finding::new(&RULE.meta, Site::new(file, error.span), message).help(help)
+    // By kind, not position: the fingerprint survives edits above the error.
+    let locus = format!("{:?}", error.kind);
+    Finding::new(&RULE.meta, Site::new(file, error.span), message)
+        .help(help)
+        .locus(locus)
 }
 
+/// `offset` is where the first invalid byte starts, in the text decoded with U+FFFD
+/// replacement characters (three bytes each).
 pub fn not_utf8(file: FileId, offset: u32) -> Finding {
     Finding::new(
         &RULE.meta,
-        Site::new(file, Span::new(offset, offset + 1)),
+        Site::new(file, Span::new(offset, offset + '\u{FFFD}'.len_utf8() as u32)),
         "the file is not valid UTF-8 text",
     )
     .help("save the file as UTF-8; Helm reads values as UTF-8")
