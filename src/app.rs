@@ -110,6 +110,11 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         .as_ref()
         .and_then(|path| path.file_name())
         .map_or_else(|| "dynalint.toml".into(), |name| name.to_string_lossy());
+    for link in &revision.links_out {
+        eprintln!(
+            "dynalint: warning: {link} is a symbolic link to a folder outside the repository; not followed"
+        );
+    }
     for entry in &report.unused_ignores {
         eprintln!(
             "dynalint: warning: {config_name}: `ignore` entry `{entry}` matches no finding; remove it"

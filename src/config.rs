@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::finding::Severity;
@@ -304,11 +304,14 @@ impl Config {
 
         let mut namespaces = Vec::new();
         for (pattern, namespace) in raw.namespaces.unwrap_or_default() {
-            let glob = Glob::new(&pattern).map_err(|error| {
-                invalid(format!(
-                    "[namespaces] `{pattern}` is not a valid glob: {error}"
-                ))
-            })?;
+            let glob = GlobBuilder::new(&pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| {
+                    invalid(format!(
+                        "[namespaces] `{pattern}` is not a valid glob: {error}"
+                    ))
+                })?;
             namespaces.push((glob.compile_matcher(), namespace));
         }
 
@@ -405,6 +408,20 @@ impl Config {
         }
 
         let chart = raw.chart.unwrap_or_default();
+        // The chart files are read and may be quoted in findings: they must be files of
+        // the repository, never a way to print the CI runner's other files.
+        for (key, path) in [
+            ("chart.schema", &chart.schema),
+            ("chart.defaults", &chart.defaults),
+        ] {
+            if let Some(path) = path
+                && !crate::revision::is_repository_path(path)
+            {
+                return Err(invalid(format!(
+                    "{key} = \"{path}\": must be a path inside the repository (relative, without `..`)"
+                )));
+            }
+        }
         Ok(Config {
             source: None,
             include,
@@ -651,6 +668,26 @@ mod tests {
             "dynalint.toml:2: invalid value: integer `-1`, expected a number of bytes, or a size such as \"4MiB\""
         );
         assert!(error("[rules]\nDL205 = \"loud\"\n").contains("expected \"off\""));
+    }
+
+    #[test]
+    fn chart_paths_stay_in_the_repository() {
+        assert!(
+            error("[chart]\ndefaults = \"/tmp/secret/creds.yaml\"\n").contains(
+                "chart.defaults = \"/tmp/secret/creds.yaml\": must be a path inside the repository"
+            )
+        );
+        assert!(
+            error("[chart]\nschema = \"../secret.json\"\n")
+                .contains("must be a path inside the repository")
+        );
+        assert!(
+            Config::parse(
+                "[chart]\nschema = \"charts/dynamo/values.schema.json\"\n",
+                "t"
+            )
+            .is_ok()
+        );
     }
 
     #[test]

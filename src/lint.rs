@@ -134,13 +134,7 @@ pub fn finish(
         .into_iter()
         .filter(|finding| seen.insert((finding.rule.code, finding.site, finding.message.clone())))
         .collect();
-    let outcome = suppress::apply(
-        findings,
-        suppressions,
-        &config.ignores,
-        config.require_reason,
-        sources,
-    );
+    let outcome = suppress::apply(findings, suppressions, config, sources);
     let in_scope = |finding: &Finding| scope.contains(&sources.get(finding.site.file).path);
     let unused_ignores = outcome
         .unused_ignores

@@ -405,19 +405,7 @@ impl TableReader<'_> {
         node.as_map()?;
         let name = string_field(node, "name")?;
         let hash_key = string_field(node, "hashKey")?;
-        let use_idp_prefix = boolean(node.entry("useIdpPrefix"));
-        let region = string_field(node, "region");
-        let id = TableId {
-            name: self.naming.table_name(
-                self.namespace,
-                &name.value,
-                use_idp_prefix.as_ref().is_some_and(|flag| flag.value),
-            ),
-            region: region
-                .as_ref()
-                .map(|region| region.value.clone())
-                .unwrap_or_else(|| self.release_region.to_string()),
-        };
+        let id = self.id()?;
         let (attributes_key, attributes) = list(node, "attributes", |item| {
             Some(Attribute {
                 name: string_field(item, "name")?,
@@ -447,9 +435,9 @@ impl TableReader<'_> {
             position: self.position,
             span: node.span,
             name,
-            use_idp_prefix,
+            use_idp_prefix: boolean(node.entry("useIdpPrefix")),
             id,
-            region,
+            region: string_field(node, "region"),
             hash_key,
             range_key: string_field(node, "rangeKey"),
             attributes_key,

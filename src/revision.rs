@@ -20,10 +20,18 @@ pub enum Content {
     BrokenLink(String),
 }
 
+/// What listing a revision found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Repository-relative paths (`/` separators) of every file `filter` may want, sorted.
+    pub files: Vec<String>,
+    /// Symbolic links to folders outside the repository where wanted files could be:
+    /// not followed, and worth saying so.
+    pub links_out: Vec<String>,
+}
+
 pub trait Snapshot: Sync {
-    /// Repository-relative paths (`/` separators) of every file that `filter` may want,
-    /// sorted.
-    fn list(&self, filter: &PathFilter) -> io::Result<Vec<String>>;
+    fn list(&self, filter: &PathFilter) -> io::Result<Listing>;
 
     fn read(&self, path: &str, max_size: u64) -> io::Result<Content>;
 
@@ -122,8 +130,11 @@ impl WorkingTree {
 }
 
 impl Snapshot for WorkingTree {
-    fn list(&self, filter: &PathFilter) -> io::Result<Vec<String>> {
-        let mut files = Vec::new();
+    fn list(&self, filter: &PathFilter) -> io::Result<Listing> {
+        let mut listing = Listing::default();
+        // Folders reached through symbolic links, by real path: a link back up the tree
+        // must not loop.
+        let mut linked = std::collections::HashSet::from([self.canonical_root.clone()]);
         let mut pending = vec![String::new()];
         while let Some(directory) = pending.pop() {
             let absolute = if directory.is_empty() {
@@ -146,48 +157,83 @@ impl Snapshot for WorkingTree {
                 } else {
                     format!("{directory}/{name}")
                 };
-                // Never descend through symbolic links: file_type does not follow them.
                 let kind = entry.file_type()?;
                 if kind.is_dir() {
                     if name != ".git" && filter.may_contain(&path) {
                         pending.push(path);
                     }
+                } else if kind.is_symlink() && entry.path().is_dir() {
+                    // A linked folder is walked when it stays inside the repository.
+                    if !filter.may_contain(&path) {
+                        continue;
+                    }
+                    match entry.path().canonicalize() {
+                        Ok(real) if real.starts_with(&self.canonical_root) => {
+                            if linked.insert(real) {
+                                pending.push(path);
+                            }
+                        }
+                        _ => listing.links_out.push(path),
+                    }
                 } else {
-                    files.push(path);
+                    listing.files.push(path);
                 }
             }
         }
-        files.sort();
-        Ok(files)
+        listing.files.sort();
+        listing.links_out.sort();
+        Ok(listing)
     }
 
     fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
-        let absolute = self.root.join(path);
-        let link = std::fs::symlink_metadata(&absolute)?;
-        if link.file_type().is_symlink() {
-            let target = std::fs::read_link(&absolute)?
-                .to_string_lossy()
-                .into_owned();
-            let Ok(resolved) = absolute.canonicalize() else {
-                return Ok(Content::BrokenLink(target));
-            };
-            if !resolved.starts_with(&self.canonical_root) {
-                return Ok(Content::LinkOutside(target));
-            }
-            if !resolved.is_file() {
-                return Ok(Content::BrokenLink(target));
-            }
+        if !is_repository_path(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{path}` is not a path inside the repository"),
+            ));
         }
-        let size = std::fs::metadata(&absolute)?.len();
+        let absolute = self.root.join(path);
+        // Every link on the way counts, not only the file's own: resolve the whole path.
+        let target = || {
+            std::fs::read_link(&absolute)
+                .map(|target| target.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| path.to_string())
+        };
+        let resolved = match absolute.canonicalize() {
+            Ok(resolved) => resolved,
+            Err(_) if std::fs::symlink_metadata(&absolute).is_ok() => {
+                return Ok(Content::BrokenLink(target()));
+            }
+            Err(error) => return Err(error),
+        };
+        if !resolved.starts_with(&self.canonical_root) {
+            return Ok(Content::LinkOutside(target()));
+        }
+        if !resolved.is_file() {
+            return Ok(Content::BrokenLink(target()));
+        }
+        let size = std::fs::metadata(&resolved)?.len();
         if size > max_size {
             return Ok(Content::TooLarge(size));
         }
-        Ok(Content::Bytes(std::fs::read(&absolute)?))
+        Ok(Content::Bytes(std::fs::read(&resolved)?))
     }
 
     fn exists(&self, path: &str) -> bool {
-        self.root.join(path).is_file()
+        is_repository_path(path) && self.root.join(path).is_file()
     }
+}
+
+/// A relative path that stays inside the repository: no `..`, not absolute.
+pub fn is_repository_path(path: &str) -> bool {
+    let path = Path::new(path);
+    !path.as_os_str().is_empty()
+        && path.components().all(|component| {
+            matches!(
+                component,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 /// Files held in memory.
@@ -208,8 +254,11 @@ impl MemoryTree {
 }
 
 impl Snapshot for MemoryTree {
-    fn list(&self, _filter: &PathFilter) -> io::Result<Vec<String>> {
-        Ok(self.files.keys().cloned().collect())
+    fn list(&self, _filter: &PathFilter) -> io::Result<Listing> {
+        Ok(Listing {
+            files: self.files.keys().cloned().collect(),
+            links_out: Vec::new(),
+        })
     }
 
     fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
@@ -248,5 +297,15 @@ mod tests {
         assert!(deep.may_contain("teams/a/b/c"));
         assert!(!deep.may_contain("other"));
         assert!(PathFilter::new(["{a/b,c}/values.yaml"]).may_contain("anything"));
+    }
+
+    #[test]
+    fn repository_paths() {
+        assert!(is_repository_path("helm/helm-idp-dynamodb/values.yaml"));
+        assert!(is_repository_path("./values.yaml"));
+        assert!(!is_repository_path("../secret.yaml"));
+        assert!(!is_repository_path("helm/../../secret.yaml"));
+        assert!(!is_repository_path("/tmp/secret.yaml"));
+        assert!(!is_repository_path(""));
     }
 }

@@ -64,44 +64,51 @@ impl KnownRoles {
             .map(String::as_str)
             .chain(literal_config)
     }
-
-    pub fn workload_count(&self) -> usize {
-        self.workloads.len()
-    }
 }
 
-/// The role of a workload, if its `Chart.yaml` depends on the workload chart.
-pub fn workload_role(path: &str, chart_yaml: &str, config: &Config) -> Option<(String, Workload)> {
-    let document = yaml::load(chart_yaml, &config.limits.yaml).ok()?;
+/// The role of a workload, if its `Chart.yaml` depends on the workload chart; an error
+/// when the `Chart.yaml` cannot be read as YAML (the workload may well create a role).
+pub fn workload_role(
+    path: &str,
+    chart_yaml: &str,
+    config: &Config,
+) -> Result<Option<(String, Workload)>, yaml::YamlError> {
+    let document = yaml::load(chart_yaml, &config.limits.yaml)?;
     let depends = document
         .root
         .get("dependencies")
-        .and_then(Node::as_seq)?
-        .iter()
-        .any(|dependency| {
-            dependency.get("name").and_then(Node::as_str) == Some(&config.roles.workload_chart)
+        .and_then(Node::as_seq)
+        .is_some_and(|dependencies| {
+            dependencies.iter().any(|dependency| {
+                dependency.get("name").and_then(Node::as_str) == Some(&config.roles.workload_chart)
+            })
         });
     if !depends {
-        return None;
+        return Ok(None);
     }
     let mut segments = path.rsplit('/').skip(1);
-    let application = segments.next()?.to_string();
-    let namespace = config
+    let Some(application) = segments.next().map(str::to_string) else {
+        return Ok(None);
+    };
+    let Some(namespace) = config
         .namespace(path)
-        .or_else(|| segments.next().map(str::to_string))?;
+        .or_else(|| segments.next().map(str::to_string))
+    else {
+        return Ok(None);
+    };
     let role = config
         .roles
         .template
         .replace("{application}", &application)
         .replace("{namespace}", &namespace);
-    Some((
+    Ok(Some((
         role,
         Workload {
             namespace,
             application,
             path: path.to_string(),
         },
-    ))
+    )))
 }
 
 #[cfg(test)]
@@ -118,6 +125,7 @@ mod tests {
             CHART,
             &config,
         )
+        .unwrap()
         .unwrap();
         assert_eq!(role, "access-service-koa-dev");
         assert_eq!(workload.namespace, "koa-dev");
@@ -127,10 +135,16 @@ mod tests {
                 "apiVersion: v2\nname: web\ndependencies:\n  - name: nginx\n",
                 &config
             )
+            .unwrap()
             .is_none()
         );
         assert!(
-            workload_role("apps-koa/apps/koa-dev/web/Chart.yaml", "{{ broken", &config).is_none()
+            workload_role(
+                "apps-koa/apps/koa-dev/web/Chart.yaml",
+                "a:\n\tb: 1\n",
+                &config
+            )
+            .is_err()
         );
     }
 

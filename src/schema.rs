@@ -142,7 +142,10 @@ impl ChartSchema {
                         0,
                         Violation {
                             pointer,
-                            kind: ViolationKind::Enum { options, suggestion },
+                            kind: ViolationKind::Enum {
+                                options,
+                                suggestion,
+                            },
                             detail: String::new(),
                         },
                     );

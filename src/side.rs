@@ -11,28 +11,27 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{self, Release};
 use crate::parallel;
-use crate::revision::{Content, PathFilter, Snapshot};
+use crate::revision::{Content, Listing, PathFilter, Snapshot};
 use crate::roles::{self, KnownRoles};
 use crate::rules::structure::{
     ValuesContext, duplicate_key, schema_violation, yaml_syntax, yaml_type_trap,
 };
 use crate::schema::{self, ChartSchema};
-use crate::source::{FileId, Side, SourceFile, Sources};
+use crate::source::{FileId, Side, SourceFile, Sources, strip_bom};
+use crate::span::Span;
 use crate::suppress::{self, Suppression};
 use crate::yaml::{self, Node};
 
 /// One revision, parsed and lowered.
 pub struct Revision {
-    pub side: Side,
     pub releases: Vec<Release>,
-    /// Values files that could not be read as a release (DL001, or not a mapping).
-    pub unreadable: Vec<FileId>,
     pub roles: KnownRoles,
     /// DL001–DL004.
     pub findings: Vec<Finding>,
     pub suppressions: Vec<Suppression>,
     pub values_files: Vec<FileId>,
-    pub schema: schema::Origin,
+    /// Symbolic links to folders outside the repository, not followed.
+    pub links_out: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +71,10 @@ pub fn load(
     config: &Config,
     sources: &mut Sources,
 ) -> Result<Revision, LoadError> {
-    let paths = snapshot
+    let Listing {
+        files: paths,
+        links_out,
+    } = snapshot
         .list(&path_filter(config))
         .map_err(LoadError::List)?;
     let values_paths: Vec<&String> = paths
@@ -138,35 +140,87 @@ pub fn load(
         .filter(|path| config.roles.workloads.is_match(path.as_str()))
         .collect();
     let workloads = parallel::map(&workload_paths, |_, path| {
-        let text = match snapshot.read(path, config.limits.max_file_size) {
-            Ok(Content::Bytes(bytes)) => String::from_utf8(bytes).ok()?,
-            _ => return None,
-        };
-        roles::workload_role(path, &text, config)
+        read_workload(snapshot, path, config)
     });
 
     let mut revision = Revision {
-        side,
         releases: Vec::new(),
-        unreadable: Vec::new(),
-        roles: KnownRoles::new(config, workloads.into_iter().flatten()),
+        roles: KnownRoles::default(),
         findings: Vec::new(),
         suppressions: Vec::new(),
         values_files: Vec::new(),
-        schema: chart_schema.origin.clone(),
+        links_out,
     };
     for outcome in outcomes {
         let id = sources.add(outcome.source);
         debug_assert_eq!(id, outcome.id);
         revision.values_files.push(id);
-        match outcome.release {
-            Some(release) => revision.releases.push(release),
-            None => revision.unreadable.push(id),
-        }
+        revision.releases.extend(outcome.release);
         revision.findings.extend(outcome.findings);
         revision.suppressions.extend(outcome.suppressions);
     }
+    let mut roles = Vec::new();
+    for (path, workload) in workload_paths.iter().zip(workloads) {
+        match workload {
+            Workload::Role(role, workload) => roles.push((role, workload)),
+            Workload::Other => {}
+            // A workload whose chart cannot be read may create a role nobody sees: say so.
+            Workload::Unreadable { text, span, reason } => {
+                let id = sources.add(SourceFile::new(path.as_str(), side, text));
+                revision
+                    .findings
+                    .push(yaml_syntax::workload_unreadable(id, span, &reason));
+            }
+        }
+    }
+    revision.roles = KnownRoles::new(config, roles);
     Ok(revision)
+}
+
+enum Workload {
+    Role(String, roles::Workload),
+    /// Not a workload of the role-creating chart.
+    Other,
+    Unreadable {
+        text: String,
+        span: Span,
+        reason: String,
+    },
+}
+
+fn read_workload(snapshot: &dyn Snapshot, path: &str, config: &Config) -> Workload {
+    let unreadable = |reason: String| Workload::Unreadable {
+        text: String::new(),
+        span: Span::at(0),
+        reason,
+    };
+    let bytes = match snapshot.read(path, config.limits.max_file_size) {
+        Ok(Content::Bytes(bytes)) => bytes,
+        Ok(Content::TooLarge(size)) => {
+            return unreadable(format!("{size} bytes, over limits.max-file-size"));
+        }
+        Ok(Content::LinkOutside(target)) => {
+            return unreadable(format!(
+                "a symbolic link to `{target}`, outside the repository"
+            ));
+        }
+        Ok(Content::BrokenLink(target)) => {
+            return unreadable(format!("a broken symbolic link to `{target}`"));
+        }
+        Err(error) => return unreadable(error.to_string()),
+    };
+    let Ok(text) = String::from_utf8(strip_bom(&bytes).to_vec()) else {
+        return unreadable("not UTF-8".to_string());
+    };
+    match roles::workload_role(path, &text, config) {
+        Ok(Some((role, workload))) => Workload::Role(role, workload),
+        Ok(None) => Workload::Other,
+        Err(error) => Workload::Unreadable {
+            text,
+            span: error.span,
+            reason: error.message,
+        },
+    }
 }
 
 /// A file the chart needs (schema, defaults): absent is fine; unreadable is an error.
@@ -183,15 +237,9 @@ fn read_text(
         error: std::io::Error::other(message),
     };
     match snapshot.read(path, config.limits.max_file_size) {
-        Ok(Content::Bytes(bytes)) => {
-            let bytes = bytes
-                .strip_prefix(b"\xef\xbb\xbf")
-                .unwrap_or(&bytes)
-                .to_vec();
-            String::from_utf8(bytes)
-                .map(Some)
-                .map_err(|_| read_error("not valid UTF-8".to_string()))
-        }
+        Ok(Content::Bytes(bytes)) => String::from_utf8(strip_bom(&bytes).to_vec())
+            .map(Some)
+            .map_err(|_| read_error("not valid UTF-8".to_string())),
         Ok(Content::TooLarge(size)) => Err(read_error(format!(
             "{size} bytes, over limits.max-file-size"
         ))),
@@ -261,7 +309,7 @@ impl Shared<'_> {
                 return outcome;
             }
         };
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let bytes = strip_bom(&bytes);
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text.to_string(),
             Err(error) => {
@@ -274,18 +322,20 @@ impl Shared<'_> {
             }
         };
         outcome.source = SourceFile::new(path, self.side, text);
-        if outcome.source.text.contains("dynalint:") {
-            outcome.suppressions = suppress::parse(id, &outcome.source);
-        }
+        let has_suppressions = outcome.source.text.contains("dynalint:");
         let document = match yaml::load(&outcome.source.text, &self.config.limits.yaml) {
             Ok(document) => document,
             Err(error) => {
                 outcome.findings.push(yaml_syntax::parse_error(id, &error));
+                if has_suppressions {
+                    outcome.suppressions = suppress::parse(id, &outcome.source, &[]);
+                }
                 return outcome;
             }
         };
-        if document.empty {
-            outcome.findings.push(yaml_syntax::empty(id));
+        if has_suppressions {
+            // Comment-like text inside block scalars is content, not a suppression.
+            outcome.suppressions = suppress::parse(id, &outcome.source, &document.literal_text);
         }
         if let Some(span) = document.extra_document {
             outcome.findings.push(yaml_syntax::extra_document(id, span));
@@ -340,6 +390,10 @@ impl Shared<'_> {
             outcome
                 .findings
                 .push(duplicate_key::finding(&context, duplicate));
+        }
+        // Empty values still get tables when the chart's defaults have some.
+        if document.empty && release.tables.is_empty() && release.invalid_tables.is_empty() {
+            outcome.findings.push(yaml_syntax::empty(id));
         }
         // Values that are not a mapping have no tables to speak of, not zero tables.
         if document.empty || document.root.as_map().is_some() {

@@ -23,11 +23,6 @@ impl Span {
         }
     }
 
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Self {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
-
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }

@@ -1,7 +1,7 @@
-//! Suppressions: `# dynalint: ignore[DL304, attribute-unused] -- reason` comments, and
+//! Suppressions: `# dynalint: ignore[DL112, attribute-unused] -- reason` comments, and
 //! `path:line` entries of `ignore` in dynalint.toml.
 
-use crate::config::Ignore;
+use crate::config::{Config, RuleSetting};
 use crate::finding::{Finding, Site};
 use crate::rules::structure::unused_suppression as dl005;
 use crate::rules::{self, RuleMeta};
@@ -33,7 +33,9 @@ pub struct Suppression {
 const MARKER: &str = "dynalint:";
 
 /// Every suppression comment of a file.
-pub fn parse(file: FileId, source: &SourceFile) -> Vec<Suppression> {
+/// `literal` holds the spans of block scalars and multi-line quoted scalars, in which
+/// text that looks like a comment is content.
+pub fn parse(file: FileId, source: &SourceFile, literal: &[Span]) -> Vec<Suppression> {
     let mut found = Vec::new();
     // Comment-only lines waiting for the line they apply to.
     let mut waiting: Vec<Suppression> = Vec::new();
@@ -50,6 +52,13 @@ pub fn parse(file: FileId, source: &SourceFile) -> Vec<Suppression> {
             }
         }
         let Some(start) = comment else { continue };
+        let offset = line_start + start as u32;
+        if literal
+            .iter()
+            .any(|span| span.start <= offset && offset < span.end)
+        {
+            continue;
+        }
         let body = text[start + 1..].trim_start();
         let Some(directive) = body.strip_prefix(MARKER) else {
             continue;
@@ -166,10 +175,10 @@ pub struct Outcome {
 pub fn apply(
     findings: Vec<Finding>,
     mut suppressions: Vec<Suppression>,
-    ignores: &[Ignore],
-    require_reason: bool,
+    config: &Config,
     sources: &crate::source::Sources,
 ) -> Outcome {
+    let ignores = &config.ignores;
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
     let mut ignore_used = vec![false; ignores.len()];
@@ -210,35 +219,50 @@ pub fn apply(
     }
     let mut problems = Vec::new();
     for suppression in &suppressions {
+        // By what it says and the line it guards, not where: fingerprints survive edits.
+        let source = sources.get(suppression.file);
+        let guarded = source.line_text(suppression.target_line).trim();
+        let locus = |what: &str| format!("suppression/{what}/{guarded}");
         if suppression.malformed {
-            problems.push(dl005::malformed(Site::new(
-                suppression.file,
-                suppression.span,
-            )));
+            problems.push(
+                dl005::malformed(Site::new(suppression.file, suppression.span))
+                    .locus(locus(source.slice(suppression.span))),
+            );
             continue;
         }
         for key in &suppression.keys {
             let site = Site::new(suppression.file, key.span);
+            // A rule turned off in config reports nothing, so nothing to match: not stale.
+            let off = key
+                .rule
+                .is_some_and(|rule| config.rule_setting(rule) == Some(RuleSetting::Off));
             match key.rule {
+                Some(_) if off => {}
                 None => {
                     let candidates = rules::all().flat_map(|rule| [rule.code, rule.name]);
-                    problems.push(dl005::unknown_rule(
-                        site,
-                        &key.text,
-                        crate::suggest::closest(&key.text, candidates),
-                    ));
+                    problems.push(
+                        dl005::unknown_rule(
+                            site,
+                            &key.text,
+                            crate::suggest::closest(&key.text, candidates),
+                        )
+                        .locus(locus(&key.text)),
+                    );
                 }
                 Some(_) if !key.used => {
-                    problems.push(dl005::unused(site, &key.text, suppression.target_line));
+                    problems.push(
+                        dl005::unused(site, &key.text, suppression.target_line)
+                            .locus(locus(&key.text)),
+                    );
                 }
                 Some(_) => {}
             }
         }
-        if require_reason && suppression.reason.is_none() {
-            problems.push(dl005::missing_reason(Site::new(
-                suppression.file,
-                suppression.span,
-            )));
+        if config.require_reason && suppression.reason.is_none() {
+            problems.push(
+                dl005::missing_reason(Site::new(suppression.file, suppression.span))
+                    .locus(locus("reason")),
+            );
         }
     }
     Outcome {
@@ -258,7 +282,7 @@ mod tests {
 
     fn parsed(text: &str) -> Vec<(usize, Vec<String>, Option<String>, bool)> {
         let source = SourceFile::new("v.yaml", Side::Head, text.to_string());
-        parse(FileId(0), &source)
+        parse(FileId(0), &source, &[])
             .into_iter()
             .map(|suppression| {
                 (

@@ -167,9 +167,8 @@ impl Node {
         match self.value {
             Value::Int(number) => u64::try_from(number).ok(),
             Value::UInt(number) => Some(number),
-            Value::Float(number) if number >= 0.0 && number.fract() == 0.0 && number < 1e19 => {
-                Some(number as u64)
-            }
+            // `as` saturates: a capacity of 1e20 reads as the largest number, not as none.
+            Value::Float(number) if number >= 0.0 && number.fract() == 0.0 => Some(number as u64),
             _ => None,
         }
     }
@@ -403,7 +402,10 @@ impl<'a> Offsets<'a> {
             index += 1;
         }
         while index > target {
-            byte -= self.text[..byte].chars().next_back().map_or(1, char::len_utf8);
+            byte -= self.text[..byte]
+                .chars()
+                .next_back()
+                .map_or(1, char::len_utf8);
             index -= 1;
         }
         self.cursor.set((index, byte));
@@ -416,7 +418,10 @@ impl<'a> Offsets<'a> {
 }
 
 enum Pending {
-    Key { key: String, span: Span },
+    Key {
+        key: String,
+        span: Span,
+    },
     /// A `<<` key, at this span.
     Merge(Span),
 }
@@ -507,11 +512,11 @@ impl MapFrame {
 
     /// The keys Helm reads differently from how the mapping reads, once it is complete.
     fn duplicates(&self, pointer: &str) -> Vec<DuplicateKey> {
-        let entry_pointer = |position: usize| {
-            format!("{pointer}/{}", escape_pointer(&self.entries[position].key))
-        };
+        let entry_pointer =
+            |position: usize| format!("{pointer}/{}", escape_pointer(&self.entries[position].key));
         let mut duplicates = Vec::new();
-        let mut positions: Vec<usize> = self.ignored.iter().map(|(position, _)| *position).collect();
+        let mut positions: Vec<usize> =
+            self.ignored.iter().map(|(position, _)| *position).collect();
         positions.sort_unstable();
         positions.dedup();
         for position in positions {
@@ -522,7 +527,9 @@ impl MapFrame {
                 .map(|(_, span)| *span)
                 .collect();
             // The write Helm keeps: the last explicit one (a later merge is reported apart).
-            let Some(kept) = self.writes[position].last else { continue };
+            let Some(kept) = self.writes[position].last else {
+                continue;
+            };
             duplicates.push(DuplicateKey {
                 key: self.entries[position].key.clone(),
                 pointer: entry_pointer(position),
@@ -700,7 +707,8 @@ impl<'a> Loader<'a> {
                         ),
                     });
                 }
-            } else if !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('%')) {
+            } else if !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('%'))
+            {
                 break;
             }
             offset += line.len();
@@ -914,7 +922,10 @@ impl<'a> Loader<'a> {
     fn complete(&mut self, node: Node, size: usize, anchor: usize) -> Result<(), YamlError> {
         let is_key = matches!(
             self.frames.last(),
-            Some(Frame { container: Container::Map(MapFrame { pending: None, .. }), .. })
+            Some(Frame {
+                container: Container::Map(MapFrame { pending: None, .. }),
+                ..
+            })
         );
         // `.inf` and `.nan` are fine as keys (they become strings), not as values: JSON
         // has no such numbers, and Helm fails converting them.
@@ -1483,28 +1494,64 @@ mod tests {
         };
         assert_eq!(&text[merge.range()], "<<");
         // `!!merge <<` and `! <<` are merge keys too.
-        let tagged = load("x: &x {a: 1}\np: {!!merge <<: *x}\nq: {! <<: *x}\n", &Limits::default()).unwrap();
+        let tagged = load(
+            "x: &x {a: 1}\np: {!!merge <<: *x}\nq: {! <<: *x}\n",
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(tagged.root.to_json()["p"], json!({"a": 1}));
         assert_eq!(tagged.root.to_json()["q"], json!({"a": 1}));
     }
 
     #[test]
     fn go_yaml_v2_corner_cases() {
-        assert_eq!(json("a: 0b\nb: -0b\nc: 05\n"), json!({"a": "0b", "b": "-0b", "c": 5}));
+        assert_eq!(
+            json("a: 0b\nb: -0b\nc: 05\n"),
+            json!({"a": "0b", "b": "-0b", "c": 5})
+        );
         let document = load("c: 05\nd: 010\n", &Limits::default()).unwrap();
-        assert_eq!(document.root.lookup("/c").unwrap().node.yaml11, None, "5 either way");
-        assert_eq!(document.root.lookup("/d").unwrap().node.yaml11, Some(Yaml11::Octal));
+        assert_eq!(
+            document.root.lookup("/c").unwrap().node.yaml11,
+            None,
+            "5 either way"
+        );
+        assert_eq!(
+            document.root.lookup("/d").unwrap().node.yaml11,
+            Some(Yaml11::Octal)
+        );
         assert_eq!(json(".inf: 1\n-.inf: 2\n"), json!({".inf": 1, "-.inf": 2}));
         assert!(error("a: [.inf]\n").message.contains("infinity"));
-        assert!(error("18446744073709551615: a\n").message.contains("key this large"));
+        assert!(
+            error("18446744073709551615: a\n")
+                .message
+                .contains("key this large")
+        );
         let version = error("%YAML 1.2\n---\na: 1\n");
-        assert!(version.message.contains("accepts only `%YAML 1.1`"), "{version:?}");
+        assert!(
+            version.message.contains("accepts only `%YAML 1.1`"),
+            "{version:?}"
+        );
         assert_eq!(version.span, Span::new(0, 9));
         assert_eq!(json("%YAML 1.1\n---\na: 1\n"), json!({"a": 1}));
         // An empty trailing document is harmless; one with content is not.
-        assert!(load("a: 1\n---\n", &Limits::default()).unwrap().extra_document.is_none());
-        assert!(load("a: 1\n---\n...\n", &Limits::default()).unwrap().extra_document.is_none());
-        assert!(load("a: 1\n---\n---\nb: 2\n", &Limits::default()).unwrap().extra_document.is_some());
+        assert!(
+            load("a: 1\n---\n", &Limits::default())
+                .unwrap()
+                .extra_document
+                .is_none()
+        );
+        assert!(
+            load("a: 1\n---\n...\n", &Limits::default())
+                .unwrap()
+                .extra_document
+                .is_none()
+        );
+        assert!(
+            load("a: 1\n---\n---\nb: 2\n", &Limits::default())
+                .unwrap()
+                .extra_document
+                .is_some()
+        );
     }
 
     #[test]
@@ -1527,7 +1574,10 @@ mod tests {
         text.push_str("}\n");
         let started = std::time::Instant::now();
         let document = load(&text, &Limits::default()).unwrap();
-        assert_eq!(document.root.get("tags").unwrap().as_map().unwrap().len(), 50_001);
+        assert_eq!(
+            document.root.get("tags").unwrap().as_map().unwrap().len(),
+            50_001
+        );
         let last = document.root.lookup("/tags/k49999").unwrap();
         assert_eq!(&text[last.node.span.range()], "v");
         assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
@@ -1537,7 +1587,11 @@ mod tests {
     fn literal_text_is_recorded() {
         let text = "a: |\n  # dynalint: ignore[DL001]\nb: \"x\n  y\"\nc: z\n";
         let document = load(text, &Limits::default()).unwrap();
-        let literal: Vec<&str> = document.literal_text.iter().map(|span| &text[span.range()]).collect();
+        let literal: Vec<&str> = document
+            .literal_text
+            .iter()
+            .map(|span| &text[span.range()])
+            .collect();
         assert_eq!(literal, ["# dynalint: ignore[DL001]\n", "\"x\n  y\""]);
     }
 

@@ -83,9 +83,20 @@ fn every_bad_file_gets_a_finding_and_the_good_one_is_still_linted() {
     assert_eq!(run.stderr, "", "no panic, no error");
     // The text output renders snippets of every one of these files.
     let text = repo.check(&[]);
-    assert_eq!((text.code, text.stderr.as_str()), (1, ""), "no panic in text output");
-    assert!(!text.stdout.contains('\u{1b}'), "control characters are escaped");
-    assert!(text.stdout.contains("`bad-control-A\\nB\\u{1b}[31m`"), "{}", text.stdout);
+    assert_eq!(
+        (text.code, text.stderr.as_str()),
+        (1, ""),
+        "no panic in text output"
+    );
+    assert!(
+        !text.stdout.contains('\u{1b}'),
+        "control characters are escaped"
+    );
+    assert!(
+        text.stdout.contains("`bad-control-A\\nB\\u{1b}[31m`"),
+        "{}",
+        text.stdout
+    );
     let findings = run.locations();
     let expected = [
         // The typo `hashkey`: an unknown field, and the required hashKey is missing.
@@ -184,8 +195,15 @@ fn symbolic_links_are_never_followed_out_of_the_repository() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(target, path).unwrap();
     }
-    // A linked folder is not walked either.
+    // A linked folder outside the repository is not walked, and said so.
     std::os::unix::fs::symlink(outside.path(), repo.path().join("apps-linked")).unwrap();
+    // A linked folder inside it is walked like any other (a loop is walked once).
+    std::os::unix::fs::symlink(
+        repo.path().join("apps-link/apps/link-real"),
+        repo.path().join("apps-link/apps/link-alias"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(repo.path(), repo.path().join("apps-link/apps/loop")).unwrap();
 
     let run = repo.check(&["--format", "json"]);
     let document = run.json();
@@ -215,14 +233,23 @@ fn symbolic_links_are_never_followed_out_of_the_repository() {
         ) && message.ends_with("which is not a file")),
         "{messages:#?}"
     );
-    // A link inside the repository is read like the file it points to.
-    assert_eq!(
-        messages
+    // Links inside the repository are read like what they point to: the file itself,
+    // through a file link, and through a folder link.
+    let undeclared: Vec<&String> = messages
+        .iter()
+        .filter(|message| message.contains("is not declared in `attributes`"))
+        .collect();
+    assert_eq!(undeclared.len(), 3, "{messages:#?}");
+    assert!(
+        undeclared
             .iter()
-            .filter(|message| message.contains("is not declared in `attributes`"))
-            .count(),
-        2,
+            .any(|message| message
+                .starts_with("apps-link/apps/link-alias/dynamo-tables/values.yaml")),
         "{messages:#?}"
+    );
+    assert_eq!(
+        run.stderr,
+        "dynalint: warning: apps-linked is a symbolic link to a folder outside the repository; not followed\n"
     );
 }
 

@@ -531,3 +531,60 @@ fn the_repository_chart_schema_and_defaults_apply() {
         broken.stderr
     );
 }
+
+#[test]
+fn an_unreadable_workload_chart_is_reported() {
+    let repo = shop();
+    repo.values(
+        "shop-dev",
+        &CLEAN.replace("api-shop-dev", "worker-shop-dev"),
+    );
+    repo.write(
+        "apps-shop/apps/shop-dev/worker/Chart.yaml",
+        "apiVersion: v2\nname: worker\ndependencies:\n\t- name: idp-advanced\n",
+    );
+    let run = repo.check(&["--format", "json"]);
+    assert_eq!(
+        run.locations(),
+        [
+            "apps-shop/apps/shop-dev/dynamo-tables/values.yaml:7:31 DL201",
+            "apps-shop/apps/shop-dev/worker/Chart.yaml:4:1 DL001",
+        ]
+    );
+    assert!(
+        run.json()["findings"][1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("this workload's Chart.yaml cannot be read (tabs disallowed")
+    );
+}
+
+#[test]
+fn suppression_findings_keep_their_fingerprints_when_others_are_added() {
+    let repo = shop();
+    let stale = CLEAN.replace(
+        "    hashKey: OrderId\n",
+        "    hashKey: OrderId  # dynalint: ignore[DL112] -- old\n",
+    );
+    repo.values("shop-dev", &stale);
+    let before = repo.check(&["--format", "json"]).json()["findings"][0]["fingerprint"].clone();
+    repo.values(
+        "shop-dev",
+        &stale.replace(
+            "  - name: Orders\n",
+            "  - name: Orders  # dynalint: ignore[DL205] -- new\n",
+        ),
+    );
+    let after = repo.check(&["--format", "json"]).json();
+    let fingerprints: Vec<_> = after["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["fingerprint"].clone())
+        .collect();
+    assert_eq!(fingerprints.len(), 2);
+    assert_eq!(
+        fingerprints[1], before,
+        "the older suppression's finding kept its fingerprint"
+    );
+}

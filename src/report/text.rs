@@ -111,12 +111,12 @@ fn snippet_group<'a>(item: &'a Reported, sources: &'a Sources) -> Group<'a> {
         }
         offset
     };
-    let span_start = boundary((finding.site.span.start as usize).saturating_sub(start), false);
-    let span_end = boundary(
-        (finding.site.span.end as usize).saturating_sub(start),
-        true,
-    )
-    .max(span_start);
+    let span_start = boundary(
+        (finding.site.span.start as usize).saturating_sub(start),
+        false,
+    );
+    let span_end =
+        boundary((finding.site.span.end as usize).saturating_sub(start), true).max(span_start);
     let mut group = Group::with_level(level(finding.severity)).element(
         Snippet::source(excerpt)
             .line_start(first)

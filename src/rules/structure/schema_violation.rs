@@ -150,16 +150,27 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
             let site = located.map_or(context.file_start(), |(file, located)| {
                 Site::new(file, located.key_or_value())
             });
-            let parent = violation.pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+            let parent = violation
+                .pointer
+                .rsplit_once('/')
+                .map_or("", |(parent, _)| parent);
             (
                 site,
-                format!("the key `{key}` of {} {}", context.describe(parent), violation.detail),
+                format!(
+                    "the key `{key}` of {} {}",
+                    context.describe(parent),
+                    violation.detail
+                ),
                 schema_help(context),
             )
         }
         ViolationKind::Other => {
             let (site, _) = value_site(context, &violation.pointer);
-            (site, format!("{what} {}", violation.detail), schema_help(context))
+            (
+                site,
+                format!("{what} {}", violation.detail),
+                schema_help(context),
+            )
         }
     };
     let mut finding = Finding::new(&RULE.meta, site, message)
@@ -379,7 +390,9 @@ tables:
             "DL002",
             &[
                 "koa-dev.yaml:6:7 error DL002 `tags` of table `koa-dev-Orders` has 51 entries; at most 50 are allowed (change the value to match the chart schema (`dynalint schema` prints it))",
-                &format!("koa-dev.yaml:61:7 error DL002 the key `{long_key}` of `tags` of table `koa-dev-Other` is 129 characters long; at most 128 are allowed (change the value to match the chart schema (`dynalint schema` prints it))"),
+                &format!(
+                    "koa-dev.yaml:61:7 error DL002 the key `{long_key}` of `tags` of table `koa-dev-Other` is 129 characters long; at most 128 are allowed (change the value to match the chart schema (`dynalint schema` prints it))"
+                ),
             ],
         );
     }

@@ -139,4 +139,27 @@ tables:
         );
         check(&findings, "DL112", &[]);
     }
+
+    #[test]
+    fn no_false_alarms_for_rules_turned_off_or_text_in_block_scalars() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    pointInTimeRecovery: false  # dynalint: ignore[DL112] -- archive
+    tags:
+      note: |
+        # dynalint: ignore[DL101] -- this is text in a block scalar
+    serviceAccountReadRoles: [\"access-service-koa-dev\"]
+";
+        let tree = MemoryTree::new()
+            .with(&values_path("koa-dev"), text)
+            .with(
+                "apps-test/apps/koa-dev/access-service/Chart.yaml",
+                crate::rules::testing::IDP_ADVANCED_CHART,
+            )
+            .with("dynalint.toml", "[rules]\npitr-disabled = \"off\"\n");
+        check(&lint_tree(tree), "DL005", &[]);
+    }
 }

@@ -82,7 +82,10 @@ pub fn parse_error(file: FileId, error: &YamlError) -> Finding {
 pub fn not_utf8(file: FileId, offset: u32) -> Finding {
     Finding::new(
         &RULE.meta,
-        Site::new(file, Span::new(offset, offset + '\u{FFFD}'.len_utf8() as u32)),
+        Site::new(
+            file,
+            Span::new(offset, offset + '\u{FFFD}'.len_utf8() as u32),
+        ),
         "the file is not valid UTF-8 text",
     )
     .help("save the file as UTF-8; Helm reads values as UTF-8")
@@ -134,6 +137,18 @@ pub fn extra_document(file: FileId, span: Span) -> Finding {
         "a second YAML document starts here; Helm reads only the first and ignores the rest",
     )
     .help("move these values into the first document and remove the `---` separator")
+}
+
+/// A workload's `Chart.yaml` that cannot be read: the role it may create is unknown.
+pub fn workload_unreadable(file: FileId, span: Span, reason: &str) -> Finding {
+    Finding::new(
+        &RULE.meta,
+        Site::new(file, span),
+        format!("this workload's Chart.yaml cannot be read ({reason}), so dynalint cannot tell whether it creates an IAM role"),
+    )
+    .severity(Severity::Warning)
+    .help("fix the Chart.yaml; until then grants to this workload's role are reported as unknown (DL201)")
+    .locus("workload")
 }
 
 pub fn empty(file: FileId) -> Finding {

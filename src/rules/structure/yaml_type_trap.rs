@@ -234,4 +234,27 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn anchored_values_are_read_without_their_anchor() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes:
+      - name: Id
+        type: &n N
+    billingMode: PROVISIONED
+    readCapacity: &c 010
+    writeCapacity: *c
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL004",
+            &[
+                "koa-dev.yaml:6:18 error DL004 `attributes[0].type` of table `koa-dev-Orders`: Helm reads unquoted `N` as the boolean false, not the text \"N\" (quote it: `'N'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
+                "koa-dev.yaml:8:22 error DL004 `readCapacity` of table `koa-dev-Orders`: `010` has a leading zero, so Helm reads it as the octal number 8, not 10 (write `10` without the leading zero, or quote it if it is text)",
+            ],
+        );
+    }
 }
