@@ -17,72 +17,15 @@ tables:
     serviceAccountReadRoles: [\"app-{ns}\"]
 ";
 
-/// The examples of the chart's documentation ("Working with DynamoDB"), verbatim.
-const DOMAIN_EXAMPLES: &str = "\
-tables:
-  - name: AAUserAccess-v3
-    useIdpPrefix: true
-    hashKey: SsoId
-    attributes:
-      - name: SsoId
-        type: 'S'
-    billingMode: PAY_PER_REQUEST
-    serviceAccountReadRoles: [\"access-service-koa-dev\"]
-    serviceAccountWriteRoles: [\"access-service-koa-dev\"]
-  - name: IpAccessAgreement-v2
-    useIdpPrefix: true
-    hashKey: Ip
-    rangeKey: Brand
-    attributes:
-      - name: Ip
-        type: 'S'
-      - name: Brand
-        type: 'S'
-    billingMode: PAY_PER_REQUEST
-    serviceAccountReadRoles: [\"access-service-koa-dev\"]
-    serviceAccountWriteRoles: [\"access-service-koa-dev\"]
-  - name: IpAccessAgreement-v2-shadow
-    useIdpPrefix: true
-    hashKey: Ip
-    rangeKey: Brand
-    attributes:
-      - name: Ip
-        type: 'S'
-      - name: Brand
-        type: 'S'
-    billingMode: PAY_PER_REQUEST
-    serviceAccountReadRoles: [\"access-service-koa-dev\"]
-    serviceAccountWriteRoles: [\"access-service-koa-dev\"]
-  - name: Orders
-    useIdpPrefix: true
-    hashKey: CustomerId
-    rangeKey: OrderDate
-    attributes:
-      - name: CustomerId
-        type: 'S'
-      - name: OrderDate
-        type: 'S'
-      - name: TotalAmount
-        type: 'N'
-      - name: Status
-        type: 'S'
-    billingMode: PAY_PER_REQUEST
-
-    # Local Secondary Indexes (same HASH key: CustomerId)
-    localSecondaryIndex:
-      - name: AmountIndex
-        rangeKey: TotalAmount
-        projectionType: INCLUDE
-        nonKeyAttributes: [\"items\", \"shippingAddress\"]
-      - name: StatusIndex
-        rangeKey: Status
-        projectionType: ALL
-        nonKeyAttributes: []
-
-    # Optional: grant access to existing IAM roles
-    serviceAccountReadRoles: [\"access-service-koa-dev\"]
-    serviceAccountWriteRoles: [\"access-service-koa-dev\"]
-";
+/// The examples of the chart's documentation ("Working with DynamoDB"), verbatim, as the
+/// demo repository holds them.
+fn domain_examples() -> String {
+    std::fs::read_to_string(
+        common::project_root()
+            .join("fixtures/demo/apps-koa/apps/koa-dev/dynamo-tables/values.yaml"),
+    )
+    .expect("the demo's koa-dev values")
+}
 
 fn line_of(text: &str, marker: &str, occurrence: usize) -> usize {
     let offset = text
@@ -108,7 +51,7 @@ fn each_mistake_is_caught_at_its_line_and_nothing_else() {
 
     // The documentation's examples, and a plain valid table: nothing.
     repo.workload("koa-dev", "access-service");
-    repo.values("koa-dev", DOMAIN_EXAMPLES);
+    repo.values("koa-dev", &domain_examples());
     add("m-clean", VALID.to_string(), &[]);
 
     // Structure.
@@ -309,7 +252,7 @@ fn each_mistake_is_caught_at_its_line_and_nothing_else() {
 fn the_domain_examples_produce_no_error_or_warning() {
     let repo = Repo::new();
     repo.workload("koa-dev", "access-service");
-    repo.values("koa-dev", DOMAIN_EXAMPLES);
+    repo.values("koa-dev", &domain_examples());
     let run = repo.check(&["--format", "json", "--fail-on", "note"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.stdout.matches("\"rule\"").count(), 0);
