@@ -4,6 +4,8 @@ use crate::finding::{Finding, Severity, Site};
 use crate::rules::structure::ValuesContext;
 use crate::rules::{Check, Rule, RuleMeta};
 use crate::schema::{Origin, Violation, ViolationKind};
+use crate::source::FileId;
+use crate::yaml::Located;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -94,13 +96,8 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
             property,
             suggestion,
         } => {
-            let site = located.map_or(context.file_start(), |(file, located)| {
-                Site::new(file, located.key_or_value())
-            });
-            let parent = violation
-                .pointer
-                .rsplit_once('/')
-                .map_or("", |(parent, _)| parent);
+            let site = key_site(context, located);
+            let parent = parent_of(&violation.pointer);
             let container = if parent.is_empty() {
                 "at the top level of the values".to_string()
             } else {
@@ -147,13 +144,8 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
             )
         }
         ViolationKind::KeyName { key } => {
-            let site = located.map_or(context.file_start(), |(file, located)| {
-                Site::new(file, located.key_or_value())
-            });
-            let parent = violation
-                .pointer
-                .rsplit_once('/')
-                .map_or("", |(parent, _)| parent);
+            let site = key_site(context, located);
+            let parent = parent_of(&violation.pointer);
             (
                 site,
                 format!(
@@ -180,6 +172,18 @@ pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
         finding = finding.table(table);
     }
     finding
+}
+
+/// Where a field's key is written (the value's place when it has no key).
+fn key_site(context: &ValuesContext<'_>, located: Option<(FileId, Located<'_>)>) -> Site {
+    located.map_or(context.file_start(), |(file, located)| {
+        Site::new(file, located.key_or_value())
+    })
+}
+
+/// `/tables/0/rangekey` -> `/tables/0`.
+fn parent_of(pointer: &str) -> &str {
+    pointer.rsplit_once('/').map_or("", |(parent, _)| parent)
 }
 
 fn schema_help(context: &ValuesContext<'_>) -> String {
