@@ -105,8 +105,9 @@ pub fn load(
     let defaults = match read_text(snapshot, &config.chart_defaults, config)? {
         Some(text) => {
             let document = yaml::load(&text, &config.limits.yaml).map_err(|error| {
+                let line = text[..error.span.start as usize].matches('\n').count() + 1;
                 LoadError::ChartDefaults {
-                    path: config.chart_defaults.clone(),
+                    path: format!("{}:{line}", config.chart_defaults),
                     message: error.message,
                 }
             })?;
