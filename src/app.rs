@@ -92,14 +92,20 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let tree = WorkingTree::new(&root)
         .with_context(|| format!("cannot read the repository at {}", root.display()))?;
     let mut sources = Sources::default();
-    let mut revision = side::load(&tree, Side::Head, &config, &mut sources)?;
+    let mut revision = side::load(
+        &tree,
+        Side::Head,
+        &config,
+        &mut sources,
+        side::Options::default(),
+    )?;
     let mut findings = std::mem::take(&mut revision.findings);
     findings.extend(lint::head_findings(&revision, &config));
     let suppressions = std::mem::take(&mut revision.suppressions);
     let report = lint::finish(findings, suppressions, &config, &sources, &scope, &revision);
 
     // Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a pass.
-    if revision.values_files.is_empty() {
+    if revision.files.is_empty() {
         bail!(
             "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
             root.display(),
@@ -121,10 +127,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         );
     }
     for named in &named_files {
-        let is_values_file = revision
-            .values_files
-            .iter()
-            .any(|id| &sources.get(*id).path == named);
+        let is_values_file = revision.file(named).is_some();
         if !is_values_file {
             eprintln!(
                 "dynalint: note: {named} is not a values file dynalint checks (include: {}); nothing reported for it",

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod github;
 pub mod lint;
 pub mod model;
 pub mod parallel;

@@ -212,9 +212,9 @@ pub fn finish(
     }
 
     let files: Vec<_> = revision
-        .values_files
+        .files
         .iter()
-        .filter(|id| scope.contains(&sources.get(**id).path))
+        .filter(|file| scope.contains(&file.path))
         .collect();
     let tables = revision
         .releases

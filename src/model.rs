@@ -77,15 +77,36 @@ pub struct Release {
 }
 
 impl Release {
+    /// The same release read from another file: every place moved by `map` (used when
+    /// the base revision's file is the head's, unchanged).
+    pub fn relocated(&self, map: &dyn Fn(FileId) -> FileId) -> Release {
+        let site = |site: Site| Site::new(map(site.file), site.span);
+        let mut release = self.clone();
+        release.file = map(self.file);
+        release.management.site = self.management.site.map(site);
+        release.deletion.site = self.deletion.site.map(site);
+        release.region.site = self.region.site.map(site);
+        release.tables_key = self.tables_key.map(site);
+        for table in &mut release.tables {
+            table.file = map(table.file);
+        }
+        for table in &mut release.invalid_tables {
+            table.file = map(table.file);
+        }
+        release
+    }
+
     /// Whether Crossplane only observes this release's resources (adoption, import).
     pub fn observed(&self) -> bool {
         self.management.value == ManagementPolicy::Observe
     }
 
-    /// Whether removing a table from this release deletes it in AWS.
-    pub fn may_delete(&self) -> bool {
-        self.management.value == ManagementPolicy::Control
-            && self.deletion.value == DeletionPolicy::Delete
+    /// Whether removing a table from this release deletes it in AWS. The chart adds
+    /// `Delete` to the management policies with `deletionPolicy: Delete`, under
+    /// `Observe` as under `Control` (Crossplane's `[Observe, Delete]` observes a
+    /// resource and deletes it with its managed resource).
+    pub fn deletes_removed_tables(&self) -> bool {
+        self.deletion.value == DeletionPolicy::Delete
     }
 }
 
@@ -605,7 +626,7 @@ tables:
     fn reads_tables_with_identity_and_spans() {
         let release = release(ORDERS, None, &[]);
         assert_eq!(release.management.value, ManagementPolicy::Control);
-        assert!(release.may_delete());
+        assert!(release.deletes_removed_tables());
         assert_eq!(release.tables.len(), 2);
         let orders = &release.tables[0];
         assert_eq!(

@@ -36,6 +36,12 @@ pub trait Snapshot: Sync {
     fn read(&self, path: &str, max_size: u64) -> io::Result<Content>;
 
     fn exists(&self, path: &str) -> bool;
+
+    /// The git blob id of a file's content, when the snapshot knows it without reading
+    /// the file (a commit does; the working tree does not).
+    fn content_id(&self, _path: &str) -> Option<git2::Oid> {
+        None
+    }
 }
 
 /// Prunes directories that no wanted pattern can match below, so walking a large
@@ -222,6 +228,273 @@ impl Snapshot for WorkingTree {
     fn exists(&self, path: &str) -> bool {
         is_repository_path(path) && self.root.join(path).is_file()
     }
+}
+
+/// The tree of a commit, read from git objects: no checkout, no temporary files.
+pub struct GitTree {
+    /// libgit2 handles are not shared between threads; reads take turns.
+    repository: std::sync::Mutex<git2::Repository>,
+    tree: git2::Oid,
+}
+
+const LINK_MODE: i32 = 0o120000;
+
+impl GitTree {
+    /// The tree of `commit` in the repository at (or above) `path`.
+    pub fn new(path: &Path, commit: git2::Oid) -> Result<GitTree, git2::Error> {
+        let repository = git2::Repository::discover(path)?;
+        let tree = repository.find_commit(commit)?.tree_id();
+        Ok(GitTree {
+            repository: std::sync::Mutex::new(repository),
+            tree,
+        })
+    }
+
+    fn repository(&self) -> std::sync::MutexGuard<'_, git2::Repository> {
+        // A panic while holding the lock leaves nothing half-written: keep going.
+        self.repository
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The entry at `path`, following symbolic links inside the tree.
+    fn resolve(
+        repository: &git2::Repository,
+        tree: &git2::Tree<'_>,
+        path: &str,
+    ) -> Result<Resolved, git2::Error> {
+        let mut current = path.to_string();
+        for _ in 0..16 {
+            let entry = match tree.get_path(Path::new(&current)) {
+                Ok(entry) => entry,
+                Err(error) if error.code() == git2::ErrorCode::NotFound => {
+                    return Ok(if current == path {
+                        Resolved::Missing
+                    } else {
+                        Resolved::BrokenLink(current)
+                    });
+                }
+                Err(error) => return Err(error),
+            };
+            if entry.filemode() != LINK_MODE {
+                return Ok(match entry.kind() {
+                    Some(git2::ObjectType::Blob) => Resolved::Blob(entry.id()),
+                    Some(git2::ObjectType::Tree) => Resolved::Tree(entry.id()),
+                    _ => Resolved::Missing,
+                });
+            }
+            let blob = repository.find_blob(entry.id())?;
+            let target = String::from_utf8_lossy(blob.content()).into_owned();
+            let directory = current
+                .rsplit_once('/')
+                .map_or("", |(directory, _)| directory);
+            match join_inside(directory, &target) {
+                Some(next) => current = next,
+                None => return Ok(Resolved::Outside(target)),
+            }
+        }
+        Ok(Resolved::BrokenLink(path.to_string()))
+    }
+}
+
+enum Resolved {
+    Blob(git2::Oid),
+    Tree(git2::Oid),
+    Missing,
+    BrokenLink(String),
+    Outside(String),
+}
+
+/// `directory/target` normalized, if it stays inside the repository.
+fn join_inside(directory: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = directory
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .collect();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn git_error(error: git2::Error) -> io::Error {
+    io::Error::other(error.message().to_string())
+}
+
+impl Snapshot for GitTree {
+    fn list(&self, filter: &PathFilter) -> io::Result<Listing> {
+        let repository = self.repository();
+        let root = repository.find_tree(self.tree).map_err(git_error)?;
+        let mut listing = Listing::default();
+        let mut walked = std::collections::HashSet::from([self.tree]);
+        let mut pending = vec![(self.tree, String::new())];
+        while let Some((tree_id, directory)) = pending.pop() {
+            let tree = repository.find_tree(tree_id).map_err(git_error)?;
+            for entry in tree.iter() {
+                let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+                let path = if directory.is_empty() {
+                    name
+                } else {
+                    format!("{directory}/{name}")
+                };
+                match (entry.kind(), entry.filemode()) {
+                    (Some(git2::ObjectType::Tree), _) => {
+                        if filter.may_contain(&path) {
+                            pending.push((entry.id(), path));
+                        }
+                    }
+                    (Some(git2::ObjectType::Blob), LINK_MODE) => {
+                        match Self::resolve(&repository, &root, &path).map_err(git_error)? {
+                            Resolved::Tree(target) if filter.may_contain(&path) => {
+                                if walked.insert(target) {
+                                    pending.push((target, path));
+                                }
+                            }
+                            Resolved::Tree(_) => {}
+                            // Kept as a file: reading it reports the link (DL001) when it
+                            // is a values file.
+                            _ => listing.files.push(path),
+                        }
+                    }
+                    (Some(git2::ObjectType::Blob), _) => listing.files.push(path),
+                    // Submodules are other repositories.
+                    _ => {}
+                }
+            }
+        }
+        listing.files.sort();
+        listing.links_out.sort();
+        Ok(listing)
+    }
+
+    fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
+        let repository = self.repository();
+        let root = repository.find_tree(self.tree).map_err(git_error)?;
+        match Self::resolve(&repository, &root, path).map_err(git_error)? {
+            Resolved::Blob(blob) => {
+                let (size, _) = repository
+                    .odb()
+                    .and_then(|odb| odb.read_header(blob))
+                    .map_err(git_error)?;
+                if size as u64 > max_size {
+                    return Ok(Content::TooLarge(size as u64));
+                }
+                let blob = repository.find_blob(blob).map_err(git_error)?;
+                Ok(Content::Bytes(blob.content().to_vec()))
+            }
+            Resolved::Outside(target) => Ok(Content::LinkOutside(target)),
+            Resolved::BrokenLink(target) => Ok(Content::BrokenLink(target)),
+            Resolved::Tree(_) => Ok(Content::BrokenLink(path.to_string())),
+            Resolved::Missing => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{path}: not in the revision"),
+            )),
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        let repository = self.repository();
+        repository
+            .find_tree(self.tree)
+            .is_ok_and(|root| root.get_path(Path::new(path)).is_ok())
+    }
+
+    fn content_id(&self, path: &str) -> Option<git2::Oid> {
+        let repository = self.repository();
+        let root = repository.find_tree(self.tree).ok()?;
+        match Self::resolve(&repository, &root, path).ok()? {
+            Resolved::Blob(blob) => Some(blob),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{path} is not inside a git repository; --base and --head need one")]
+    NoRepository { path: String },
+    #[error("the repository has no commit yet: there is nothing to compare with")]
+    NoCommit,
+    #[error(
+        "cannot find revision `{revision}` in this shallow clone: fetch more history (with actions/checkout, `fetch-depth: 0`)"
+    )]
+    ShallowMissing { revision: String },
+    #[error("cannot find revision `{revision}`: {message}")]
+    Unknown { revision: String, message: String },
+    #[error(
+        "`{base}` and `{head}` have no common history in this shallow clone: fetch more history (with actions/checkout, `fetch-depth: 0`)"
+    )]
+    ShallowNoMergeBase { base: String, head: String },
+    #[error("`{base}` and `{head}` have no common history")]
+    NoMergeBase { base: String, head: String },
+    #[error("git: {0}")]
+    Other(String),
+}
+
+/// The commits of a comparison: the merge-base of base and head (as GitHub's three-dot
+/// pull-request diff), and head (none for the working tree).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commits {
+    pub base: git2::Oid,
+    pub head: Option<git2::Oid>,
+}
+
+/// Resolve `--base` (and `--head`, default the working tree on top of HEAD).
+pub fn commits(root: &Path, base: &str, head: Option<&str>) -> Result<Commits, GitError> {
+    let repository = git2::Repository::discover(root).map_err(|_| GitError::NoRepository {
+        path: root.display().to_string(),
+    })?;
+    let resolve = |revision: &str| -> Result<git2::Oid, GitError> {
+        match repository
+            .revparse_single(revision)
+            .and_then(|object| object.peel_to_commit())
+        {
+            Ok(commit) => Ok(commit.id()),
+            Err(_) if repository.is_shallow() => Err(GitError::ShallowMissing {
+                revision: revision.to_string(),
+            }),
+            Err(error) => Err(GitError::Unknown {
+                revision: revision.to_string(),
+                message: error.message().to_string(),
+            }),
+        }
+    };
+    let head_commit = match head {
+        Some(head) => resolve(head)?,
+        None => repository
+            .head()
+            .and_then(|head| head.peel_to_commit())
+            .map_err(|_| GitError::NoCommit)?
+            .id(),
+    };
+    let base_commit = resolve(base)?;
+    let head_label = head.unwrap_or("HEAD");
+    let merge_base = repository
+        .merge_base(base_commit, head_commit)
+        .map_err(|error| match (error.code(), repository.is_shallow()) {
+            (git2::ErrorCode::NotFound, true) => GitError::ShallowNoMergeBase {
+                base: base.to_string(),
+                head: head_label.to_string(),
+            },
+            (git2::ErrorCode::NotFound, false) => GitError::NoMergeBase {
+                base: base.to_string(),
+                head: head_label.to_string(),
+            },
+            _ => GitError::Other(error.message().to_string()),
+        })?;
+    Ok(Commits {
+        base: merge_base,
+        head: head.map(|_| head_commit),
+    })
 }
 
 /// A relative path that stays inside the repository: no `..`, not absolute.

@@ -29,9 +29,52 @@ pub struct Revision {
     /// DL001–DL004.
     pub findings: Vec<Finding>,
     pub suppressions: Vec<Suppression>,
-    pub values_files: Vec<FileId>,
+    /// Every values file, sorted by path.
+    pub files: Vec<ValuesFile>,
     /// Symbolic links to folders outside the repository, not followed.
     pub links_out: Vec<String>,
+    /// The chart's schema and defaults, hashed together: a values file reads the same
+    /// on two sides only when they share the chart.
+    chart: git2::Oid,
+    /// The chart's default values, when the repository has them.
+    defaults_file: Option<FileId>,
+}
+
+/// One values file of a revision.
+pub struct ValuesFile {
+    pub id: FileId,
+    pub path: String,
+    /// The git blob id of its content, when it was computed or known.
+    pub content: Option<git2::Oid>,
+    /// Its release's index in [`Revision::releases`]; none when the file could not be
+    /// read as a release (a DL001 finding, or values that are not a mapping).
+    pub release: Option<usize>,
+    /// Its findings in [`Revision::findings`].
+    findings: std::ops::Range<usize>,
+}
+
+impl Revision {
+    pub fn file(&self, path: &str) -> Option<&ValuesFile> {
+        let index = self
+            .files
+            .binary_search_by(|file| file.path.as_str().cmp(path))
+            .ok()?;
+        Some(&self.files[index])
+    }
+
+    pub fn release_at(&self, path: &str) -> Option<&Release> {
+        self.file(path)?.release.map(|index| &self.releases[index])
+    }
+}
+
+/// How to load a revision.
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Compute the blob id of every values file read (for a later reuse).
+    pub hash_contents: bool,
+    /// Another revision whose readings of identical files (same blob, same chart) are
+    /// reused instead of parsing them again.
+    pub reuse: Option<&'a Revision>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +113,7 @@ pub fn load(
     side: Side,
     config: &Config,
     sources: &mut Sources,
+    options: Options<'_>,
 ) -> Result<Revision, LoadError> {
     let Listing {
         files: paths,
@@ -98,11 +142,26 @@ pub fn load(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let chart_schema = match read_text(snapshot, &config.chart_schema, config)? {
+    let schema_text = read_text(snapshot, &config.chart_schema, config)?;
+    let defaults_text = read_text(snapshot, &config.chart_defaults, config)?;
+    let chart = git2::Oid::hash_object(
+        git2::ObjectType::Blob,
+        format!(
+            "{}\0{}",
+            schema_text.as_deref().unwrap_or(""),
+            defaults_text.as_deref().unwrap_or("")
+        )
+        .as_bytes(),
+    )
+    .map_err(|error| LoadError::Read {
+        path: config.chart_schema.clone(),
+        error: std::io::Error::other(error.message().to_string()),
+    })?;
+    let chart_schema = match schema_text {
         Some(text) => ChartSchema::from_repository(&text, &config.chart_schema)?,
         None => ChartSchema::embedded(),
     };
-    let defaults = match read_text(snapshot, &config.chart_defaults, config)? {
+    let defaults = match defaults_text {
         Some(text) => {
             let document = yaml::load(&text, &config.limits.yaml).map_err(|error| {
                 let line = text[..error.span.start as usize].matches('\n').count() + 1;
@@ -125,15 +184,27 @@ pub fn load(
         defaults: defaults.as_ref().map(|(id, root)| (*id, root)),
         defaults_json: defaults_json.as_ref(),
         side,
+        hash_contents: options.hash_contents,
     };
+    // Files identical to the other revision's (same blob under the same chart) are
+    // taken from it; only the others are read and parsed.
+    let reuse = options.reuse.filter(|other| other.chart == chart);
     let outcomes = parallel::map(&values_paths, |index, path| {
+        if let Some(other) = reuse
+            && let Some(content) = snapshot.content_id(path)
+            && let Some(file) = other
+                .file(path)
+                .filter(|file| file.content == Some(content))
+        {
+            return Loaded::Same(file);
+        }
         let content = snapshot.read(path, config.limits.max_file_size);
-        shared.values_file(
+        Loaded::Parsed(Box::new(shared.values_file(
             FileId(first_id + index as u32),
             path,
             &namespaces[index],
             content,
-        )
+        )))
     });
 
     let workload_paths: Vec<&String> = paths
@@ -144,21 +215,60 @@ pub fn load(
         read_workload(snapshot, path, config)
     });
 
+    let defaults_file = defaults.as_ref().map(|(id, _)| *id);
     let mut revision = Revision {
         releases: Vec::new(),
         roles: KnownRoles::default(),
         findings: Vec::new(),
         suppressions: Vec::new(),
-        values_files: Vec::new(),
+        files: Vec::new(),
         links_out,
+        chart,
+        defaults_file,
     };
-    for outcome in outcomes {
-        let id = sources.add(outcome.source);
-        debug_assert_eq!(id, outcome.id);
-        revision.values_files.push(id);
-        revision.releases.extend(outcome.release);
-        revision.findings.extend(outcome.findings);
-        revision.suppressions.extend(outcome.suppressions);
+    for (outcome, path) in outcomes.into_iter().zip(&values_paths) {
+        let (id, content, release, findings) = match outcome {
+            Loaded::Parsed(outcome) => {
+                let id = sources.add(outcome.source);
+                debug_assert_eq!(id, outcome.id);
+                revision.suppressions.extend(outcome.suppressions);
+                (id, outcome.content, outcome.release, outcome.findings)
+            }
+            Loaded::Same(other_file) => {
+                let other = reuse.expect("reuse is set when a file is the same");
+                let text = sources.get(other_file.id).text.clone();
+                let id = sources.add(SourceFile::new(path.as_str(), side, text));
+                let map = |file: FileId| {
+                    if file == other_file.id {
+                        id
+                    } else if Some(file) == other.defaults_file {
+                        defaults_file.unwrap_or(file)
+                    } else {
+                        file
+                    }
+                };
+                let release = other_file
+                    .release
+                    .map(|index| other.releases[index].relocated(&map));
+                let findings = other.findings[other_file.findings.clone()]
+                    .iter()
+                    .map(|finding| finding.relocated(&map))
+                    .collect();
+                (id, other_file.content, release, findings)
+            }
+        };
+        let start = revision.findings.len();
+        revision.findings.extend(findings);
+        revision.files.push(ValuesFile {
+            id,
+            path: path.to_string(),
+            content,
+            release: release.map(|release| {
+                revision.releases.push(release);
+                revision.releases.len() - 1
+            }),
+            findings: start..revision.findings.len(),
+        });
     }
     let mut roles = Vec::new();
     for (path, workload) in workload_paths.iter().zip(workloads) {
@@ -260,11 +370,19 @@ struct Shared<'a> {
     defaults: Option<(FileId, &'a Node)>,
     defaults_json: Option<&'a Json>,
     side: Side,
+    hash_contents: bool,
+}
+
+enum Loaded<'a> {
+    Parsed(Box<FileOutcome>),
+    /// The same blob as this file of the other revision.
+    Same(&'a ValuesFile),
 }
 
 struct FileOutcome {
     id: FileId,
     source: SourceFile,
+    content: Option<git2::Oid>,
     release: Option<Release>,
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
@@ -281,6 +399,7 @@ impl Shared<'_> {
         let mut outcome = FileOutcome {
             id,
             source: SourceFile::new(path, self.side, String::new()),
+            content: None,
             release: None,
             findings: Vec::new(),
             suppressions: Vec::new(),
@@ -310,6 +429,9 @@ impl Shared<'_> {
                 return outcome;
             }
         };
+        if self.hash_contents {
+            outcome.content = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
+        }
         let bytes = strip_bom(&bytes);
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text.to_string(),

@@ -70,7 +70,14 @@ pub fn lint_tree(tree: MemoryTree) -> Vec<String> {
         _ => Config::default(),
     };
     let mut sources = Sources::default();
-    let mut revision = side::load(&tree, Side::Head, &config, &mut sources).unwrap();
+    let mut revision = side::load(
+        &tree,
+        Side::Head,
+        &config,
+        &mut sources,
+        side::Options::default(),
+    )
+    .unwrap();
     let mut findings = std::mem::take(&mut revision.findings);
     findings.extend(lint::head_findings(&revision, &config));
     let suppressions = std::mem::take(&mut revision.suppressions);

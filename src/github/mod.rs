@@ -1,0 +1,3 @@
+//! GitHub: the pull-request context of an Actions run.
+
+pub mod event;
