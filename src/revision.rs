@@ -347,11 +347,10 @@ impl Snapshot for GitTree {
                     format!("{directory}/{name}")
                 };
                 match (entry.kind(), entry.filemode()) {
-                    (Some(git2::ObjectType::Tree), _) => {
-                        if filter.may_contain(&path) {
-                            pending.push((entry.id(), path));
-                        }
+                    (Some(git2::ObjectType::Tree), _) if filter.may_contain(&path) => {
+                        pending.push((entry.id(), path));
                     }
+                    (Some(git2::ObjectType::Tree), _) => {}
                     (Some(git2::ObjectType::Blob), LINK_MODE) => {
                         match Self::resolve(&repository, &root, &path).map_err(git_error)? {
                             Resolved::Tree(target) if filter.may_contain(&path) => {
