@@ -1,6 +1,7 @@
 //! The commands: from parsed arguments to output and an exit status. This is the one
 //! module that knows every other; errors here become exit 2 with a one-line reason.
 
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -8,9 +9,11 @@ use anyhow::{Context, anyhow, bail};
 
 use crate::cli::{CheckArgs, Cli, Color, Command, Output};
 use crate::config::{Config, FailOn};
+use crate::diff;
+use crate::github;
 use crate::lint::{self, Report, Scope};
 use crate::report::{self, Format};
-use crate::revision::WorkingTree;
+use crate::revision::{self, GitTree, Snapshot, WorkingTree};
 use crate::rules;
 use crate::schema;
 use crate::side;
@@ -89,34 +92,107 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let outputs = outputs(&args.formats)?;
     let (scope, named_files) = scope(&args.paths, &cwd, &root)?;
 
-    let tree = WorkingTree::new(&root)
-        .with_context(|| format!("cannot read the repository at {}", root.display()))?;
+    // In GitHub Actions on a pull request, the pull request's base is the default base.
+    let base = match &args.base {
+        Some(base) => Some(base.clone()),
+        None => github::event::pull_request(&github::event::Environment::from_process())?
+            .map(|pull_request| pull_request.base_sha),
+    };
+    if args.new_only && base.is_none() {
+        bail!("--new-only compares with a base revision: give --base REV");
+    }
+    let commits = match &base {
+        Some(base) => Some(revision::commits(&root, base, args.head.as_deref())?),
+        None => None,
+    };
+    let head_tree: Box<dyn Snapshot> = match &args.head {
+        Some(head) => {
+            let commit = match &commits {
+                Some(commits) => commits.head.expect("resolved with --head"),
+                None => revision::resolve(&root, head)?,
+            };
+            Box::new(GitTree::new(&root, commit).context("cannot read the head revision")?)
+        }
+        None => Box::new(
+            WorkingTree::new(&root)
+                .with_context(|| format!("cannot read the repository at {}", root.display()))?,
+        ),
+    };
+
     let mut sources = Sources::default();
-    let mut revision = side::load(
-        &tree,
+    let mut head = side::load(
+        head_tree.as_ref(),
         Side::Head,
         &config,
         &mut sources,
-        side::Options::default(),
+        side::Options {
+            hash_contents: commits.is_some(),
+            reuse: None,
+        },
     )?;
-    let mut findings = std::mem::take(&mut revision.findings);
-    findings.extend(lint::head_findings(&revision, &config));
-    let suppressions = std::mem::take(&mut revision.suppressions);
-    let report = lint::finish(findings, suppressions, &config, &sources, &scope, &revision);
-
     // Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a pass.
-    if revision.files.is_empty() {
+    if head.files.is_empty() {
         bail!(
             "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
             root.display(),
             config.include.join(", ")
         );
     }
+    // The base side is read from git objects; files the head has unchanged are reused.
+    let base = match &commits {
+        Some(commits) => {
+            let tree =
+                GitTree::new(&root, commits.base).context("cannot read the base revision")?;
+            let options = side::Options {
+                hash_contents: false,
+                reuse: Some(&head),
+            };
+            Some(side::load(
+                &tree,
+                Side::Base,
+                &config,
+                &mut sources,
+                options,
+            )?)
+        }
+        None => None,
+    };
+
+    let suppressions = std::mem::take(&mut head.suppressions);
+    let mut findings = head.findings.clone();
+    findings.extend(lint::head_findings(&head, &config));
+    let (plan, preexisting) = match &base {
+        Some(base) => {
+            let changes = diff::pair(base, &head);
+            findings.extend(lint::change_findings(&changes, &config));
+            let preexisting = if args.new_only {
+                lint::fingerprints(base, &config, &sources)
+            } else {
+                HashSet::new()
+            };
+            (Some(changes.plan()), preexisting)
+        }
+        None => (None, HashSet::new()),
+    };
+    let mut report = lint::finish(
+        findings,
+        suppressions,
+        &config,
+        &sources,
+        &scope,
+        &head,
+        &preexisting,
+    );
+    report.changes = plan.map(|plan| {
+        plan.into_iter()
+            .filter(|entry| scope.contains(&entry.path))
+            .collect()
+    });
     let config_name = config_path
         .as_ref()
         .and_then(|path| path.file_name())
         .map_or_else(|| "dynalint.toml".into(), |name| name.to_string_lossy());
-    for link in &revision.links_out {
+    for link in &head.links_out {
         eprintln!(
             "dynalint: warning: {link} is a symbolic link to a folder outside the repository; not followed"
         );
@@ -127,7 +203,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         );
     }
     for named in &named_files {
-        let is_values_file = revision.file(named).is_some();
+        let is_values_file = head.file(named).is_some();
         if !is_values_file {
             eprintln!(
                 "dynalint: note: {named} is not a values file dynalint checks (include: {}); nothing reported for it",

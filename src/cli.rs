@@ -48,6 +48,21 @@ pub struct CheckArgs {
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_output)]
     pub formats: Vec<Output>,
 
+    /// Also run the change rules against this revision (any revision git understands),
+    /// compared at its merge-base with head [default in GitHub Actions on a pull request:
+    /// the pull request's base].
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Lint this commit instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+
+    /// Report only the findings this change introduces: hide those the base revision has
+    /// too (needs a base).
+    #[arg(long)]
+    pub new_only: bool,
+
     /// Lowest severity that fails the run (exit 1) [default: error, or `fail-on` in config].
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,

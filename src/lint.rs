@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::config::{Config, RuleSetting};
+use crate::diff::{ChangeSet, PlanEntry};
 use crate::finding::{Finding, Severity, stable_hash};
 use crate::rules::{self, Project};
 use crate::side::Revision;
@@ -71,12 +72,16 @@ pub struct Summary {
     pub warnings: usize,
     pub notes: usize,
     pub suppressed: usize,
+    /// Findings hidden because the base revision has them too (`--new-only`).
+    pub preexisting: usize,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub findings: Vec<Reported>,
     pub summary: Summary,
+    /// What the change does in AWS, when compared with a base revision.
+    pub changes: Option<Vec<PlanEntry>>,
     /// `ignore` entries of the configuration, in the reporting scope, that matched no
     /// finding: stale, or mistyped.
     pub unused_ignores: Vec<String>,
@@ -107,7 +112,40 @@ pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
     findings
 }
 
-/// Everything after the rules: settings, suppressions, scope, order, fingerprints.
+/// The change rules, over two revisions' tables paired.
+pub fn change_findings(changes: &ChangeSet<'_>, config: &Config) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (rule, check) in rules::change_checks() {
+        if config.rule_setting(rule) != Some(RuleSetting::Off) {
+            check(changes, &mut findings);
+        }
+    }
+    findings
+}
+
+/// The fingerprints of a revision's own findings (structure and head rules), to tell
+/// what a change introduces from what was there before (`--new-only`).
+pub fn fingerprints(revision: &Revision, config: &Config, sources: &Sources) -> HashSet<String> {
+    let mut findings = revision.findings.clone();
+    findings.extend(head_findings(revision, config));
+    let report = finish(
+        findings,
+        Vec::new(),
+        config,
+        sources,
+        &Scope::everything(),
+        revision,
+        &HashSet::new(),
+    );
+    report
+        .findings
+        .into_iter()
+        .map(|reported| reported.fingerprint)
+        .collect()
+}
+
+/// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
+/// findings whose fingerprint is in `preexisting` are left out.
 pub fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
@@ -115,6 +153,7 @@ pub fn finish(
     sources: &Sources,
     scope: &Scope,
     revision: &Revision,
+    preexisting: &HashSet<String>,
 ) -> Report {
     let configured = |findings: Vec<Finding>| -> Vec<Finding> {
         findings
@@ -211,6 +250,10 @@ pub fn finish(
         };
     }
 
+    let before = reported.len();
+    reported.retain(|item| !preexisting.contains(&item.fingerprint));
+    let preexisting = before - reported.len();
+
     let files: Vec<_> = revision
         .files
         .iter()
@@ -235,10 +278,12 @@ pub fn finish(
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
         suppressed,
+        preexisting,
     };
     Report {
         findings: reported,
         summary,
+        changes: None,
         unused_ignores,
     }
 }

@@ -141,6 +141,35 @@ pub struct Index {
     pub write_capacity: Option<Spanned<u64>>,
 }
 
+impl Index {
+    /// What defines the index in AWS, comparable across tables and revisions: name,
+    /// keys, projection and projected attributes.
+    pub fn signature(&self) -> String {
+        let mut non_key: Vec<&str> = self
+            .non_key
+            .iter()
+            .map(|name| name.value.as_str())
+            .collect();
+        non_key.sort_unstable();
+        format!(
+            "{} {}/{} {}{}",
+            self.name.value,
+            self.hash_key.as_ref().map_or("-", |key| key.value.as_str()),
+            self.range_key
+                .as_ref()
+                .map_or("-", |key| key.value.as_str()),
+            self.projection
+                .as_ref()
+                .map_or("?", |projection| projection.value.as_str()),
+            if non_key.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", non_key.join(","))
+            }
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IndexKind {
     Local,

@@ -240,10 +240,30 @@ pub struct GitTree {
 const LINK_MODE: i32 = 0o120000;
 
 impl GitTree {
-    /// The tree of `commit` in the repository at (or above) `path`.
-    pub fn new(path: &Path, commit: git2::Oid) -> Result<GitTree, git2::Error> {
-        let repository = git2::Repository::discover(path)?;
-        let tree = repository.find_commit(commit)?.tree_id();
+    /// The tree of `commit` in the repository at (or above) `root`, seen from `root`: when
+    /// `root` is a folder of the repository, its subtree (a folder missing at that commit
+    /// is an empty tree).
+    pub fn new(root: &Path, commit: git2::Oid) -> Result<GitTree, git2::Error> {
+        let repository = git2::Repository::discover(root)?;
+        let mut tree = repository.find_commit(commit)?.tree_id();
+        let folder = repository
+            .workdir()
+            .and_then(|workdir| {
+                let workdir = workdir.canonicalize().ok()?;
+                let root = root.canonicalize().ok()?;
+                root.strip_prefix(&workdir).ok().map(Path::to_path_buf)
+            })
+            .filter(|folder| !folder.as_os_str().is_empty());
+        if let Some(folder) = folder {
+            let commit_tree = repository.find_tree(tree)?;
+            tree = match commit_tree.get_path(&folder) {
+                Ok(entry) => entry.id(),
+                Err(error) if error.code() == git2::ErrorCode::NotFound => {
+                    repository.treebuilder(None)?.write()?
+                }
+                Err(error) => return Err(error),
+            };
+        }
         Ok(GitTree {
             repository: std::sync::Mutex::new(repository),
             tree,
@@ -447,26 +467,37 @@ pub struct Commits {
     pub head: Option<git2::Oid>,
 }
 
+fn open(root: &Path) -> Result<git2::Repository, GitError> {
+    git2::Repository::discover(root).map_err(|_| GitError::NoRepository {
+        path: root.display().to_string(),
+    })
+}
+
+fn resolve_in(repository: &git2::Repository, revision: &str) -> Result<git2::Oid, GitError> {
+    match repository
+        .revparse_single(revision)
+        .and_then(|object| object.peel_to_commit())
+    {
+        Ok(commit) => Ok(commit.id()),
+        Err(_) if repository.is_shallow() => Err(GitError::ShallowMissing {
+            revision: revision.to_string(),
+        }),
+        Err(error) => Err(GitError::Unknown {
+            revision: revision.to_string(),
+            message: error.message().to_string(),
+        }),
+    }
+}
+
+/// The commit a revision (`main`, `HEAD~2`, a sha) names.
+pub fn resolve(root: &Path, revision: &str) -> Result<git2::Oid, GitError> {
+    resolve_in(&open(root)?, revision)
+}
+
 /// Resolve `--base` (and `--head`, default the working tree on top of HEAD).
 pub fn commits(root: &Path, base: &str, head: Option<&str>) -> Result<Commits, GitError> {
-    let repository = git2::Repository::discover(root).map_err(|_| GitError::NoRepository {
-        path: root.display().to_string(),
-    })?;
-    let resolve = |revision: &str| -> Result<git2::Oid, GitError> {
-        match repository
-            .revparse_single(revision)
-            .and_then(|object| object.peel_to_commit())
-        {
-            Ok(commit) => Ok(commit.id()),
-            Err(_) if repository.is_shallow() => Err(GitError::ShallowMissing {
-                revision: revision.to_string(),
-            }),
-            Err(error) => Err(GitError::Unknown {
-                revision: revision.to_string(),
-                message: error.message().to_string(),
-            }),
-        }
-    };
+    let repository = open(root)?;
+    let resolve = |revision: &str| resolve_in(&repository, revision);
     let head_commit = match head {
         Some(head) => resolve(head)?,
         None => repository

@@ -13,8 +13,19 @@ pub const VERSION: u32 = 1;
 struct Document<'a> {
     version: u32,
     findings: Vec<FindingDto<'a>>,
-    changes: Vec<serde_json::Value>,
+    changes: Vec<ChangeDto<'a>>,
     summary: SummaryDto,
+}
+
+/// One table the change touches (empty without a base revision).
+#[derive(Serialize)]
+struct ChangeDto<'a> {
+    action: &'static str,
+    table: &'a str,
+    region: &'a str,
+    namespace: &'a str,
+    path: &'a str,
+    reasons: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -52,6 +63,7 @@ struct SummaryDto {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    preexisting: usize,
 }
 
 fn finding(item: &Reported) -> FindingDto<'_> {
@@ -92,6 +104,7 @@ fn summary(summary: &Summary) -> SummaryDto {
         warnings: summary.warnings,
         notes: summary.notes,
         suppressed: summary.suppressed,
+        preexisting: summary.preexisting,
     }
 }
 
@@ -99,7 +112,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let document = Document {
         version: VERSION,
         findings: report.findings.iter().map(finding).collect(),
-        changes: Vec::new(),
+        changes: report
+            .changes
+            .iter()
+            .flatten()
+            .map(|entry| ChangeDto {
+                action: entry.action.as_str(),
+                table: &entry.table.name,
+                region: &entry.table.region,
+                namespace: &entry.namespace,
+                path: &entry.path,
+                reasons: &entry.reasons,
+            })
+            .collect(),
         summary: summary(&report.summary),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_NOTE_STYLE, DEFAULT_WARNING_STYLE};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
 use crate::lint::{Report, Reported, Summary};
 use crate::source::Sources;
@@ -31,7 +32,36 @@ pub fn render(
         writeln!(out, "{}", renderer.render(&[group]))?;
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(&report.summary))
+    writeln!(out, "{}", summary_line(&report.summary))?;
+    if let Some(changes) = &report.changes {
+        writeln!(out, "{}", plan_line(changes))?;
+    }
+    Ok(())
+}
+
+/// `plan: 2 to create, 1 to replace, 1 to delete`.
+pub fn plan_line(changes: &[PlanEntry]) -> String {
+    let counts: Vec<String> = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Delete,
+        Action::Orphan,
+    ]
+    .into_iter()
+    .filter_map(|action| {
+        let count = changes
+            .iter()
+            .filter(|entry| entry.action == action)
+            .count();
+        (count > 0).then(|| format!("{count} to {}", action.as_str()))
+    })
+    .collect();
+    if counts.is_empty() {
+        "plan: no table changes in AWS".to_string()
+    } else {
+        format!("plan: {}", counts.join(", "))
+    }
 }
 
 fn paint(text: &str, style: annotate_snippets::renderer::Style, color: bool) -> String {
@@ -160,13 +190,18 @@ pub fn summary_line(summary: &Summary) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     };
-    let suppressed = if summary.suppressed > 0 {
-        format!("; {} suppressed", summary.suppressed)
-    } else {
-        String::new()
-    };
+    let mut hidden = String::new();
+    if summary.suppressed > 0 {
+        hidden.push_str(&format!("; {} suppressed", summary.suppressed));
+    }
+    if summary.preexisting > 0 {
+        hidden.push_str(&format!(
+            "; {} already in the base revision, not shown",
+            summary.preexisting
+        ));
+    }
     format!(
-        "{found} in {} ({}){suppressed}",
+        "{found} in {} ({}){hidden}",
         plural(summary.files, "values file"),
         plural(summary.tables, "table")
     )

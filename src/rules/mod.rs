@@ -6,12 +6,14 @@
 
 use std::fmt::Write as _;
 
+use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
 use crate::model::{Release, Table};
 use crate::roles::KnownRoles;
 use crate::span::Span;
 
 pub mod access;
+pub mod change;
 pub mod structure;
 pub mod table;
 
@@ -69,6 +71,7 @@ pub fn on_table(
 }
 
 pub type HeadCheck = fn(&Project<'_>, &mut Vec<Finding>);
+pub type ChangeCheck = fn(&ChangeSet<'_>, &mut Vec<Finding>);
 
 pub enum Check {
     /// Reported by the pipeline stage that detects it: reading and parsing (DL001,
@@ -76,6 +79,8 @@ pub enum Check {
     Pipeline,
     /// Runs over the head revision's model.
     Head(HeadCheck),
+    /// Runs over the tables of the base and head revisions, paired (`--base`).
+    Change(ChangeCheck),
 }
 
 pub struct Rule {
@@ -83,7 +88,7 @@ pub struct Rule {
     pub check: Check,
 }
 
-pub static REGISTRY: [&Rule; 24] = [
+pub static REGISTRY: [&Rule; 35] = [
     &structure::yaml_syntax::RULE,
     &structure::schema_violation::RULE,
     &structure::duplicate_key::RULE,
@@ -108,6 +113,17 @@ pub static REGISTRY: [&Rule; 24] = [
     &access::invalid_role_name::RULE,
     &access::policy_size_limit::RULE,
     &access::no_access::RULE,
+    &change::table_deleted::RULE,
+    &change::table_replaced::RULE,
+    &change::key_schema_changed::RULE,
+    &change::lsi_changed::RULE,
+    &change::gsi_recreated::RULE,
+    &change::billing_mode_changed::RULE,
+    &change::pitr_turned_off::RULE,
+    &change::access_revoked::RULE,
+    &change::management_policy_changed::RULE,
+    &change::table_moved_between_releases::RULE,
+    &change::stream_or_ttl_changed::RULE,
 ];
 
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
@@ -122,7 +138,14 @@ pub fn find(key: &str) -> Option<&'static RuleMeta> {
 pub fn head_checks() -> impl Iterator<Item = (&'static RuleMeta, HeadCheck)> {
     REGISTRY.iter().filter_map(|rule| match rule.check {
         Check::Head(check) => Some((&rule.meta, check)),
-        Check::Pipeline => None,
+        _ => None,
+    })
+}
+
+pub fn change_checks() -> impl Iterator<Item = (&'static RuleMeta, ChangeCheck)> {
+    REGISTRY.iter().filter_map(|rule| match rule.check {
+        Check::Change(check) => Some((&rule.meta, check)),
+        _ => None,
     })
 }
 

@@ -49,15 +49,73 @@ pub fn values_path(namespace: &str) -> String {
 /// Lint `<namespace>.yaml` files, each in its namespace, with an `access-service`
 /// idp-advanced workload in every one of those namespaces.
 pub fn lint<T: AsRef<[u8]>>(files: &[(&str, T)]) -> Vec<String> {
+    lint_tree(tree(files, &[]))
+}
+
+/// Where a test file goes: `<namespace>.yaml` in its namespace, or a full path.
+fn test_path(name: &str) -> String {
+    if name.contains('/') {
+        name.to_string()
+    } else {
+        values_path(name.trim_end_matches(".yaml"))
+    }
+}
+
+/// The files, with an `access-service` workload in every namespace of `files` and of
+/// `also` (the other side of a change).
+fn tree<T: AsRef<[u8]>>(files: &[(&str, T)], also: &[(&str, &str)]) -> MemoryTree {
     let mut tree = MemoryTree::new();
     for (name, content) in files {
-        let namespace = name.trim_end_matches(".yaml");
-        tree = tree.with(&values_path(namespace), content.as_ref()).with(
+        tree = tree.with(&test_path(name), content.as_ref());
+    }
+    let names = files
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(also.iter().map(|(name, _)| *name));
+    for name in names {
+        let path = test_path(name);
+        let namespace = crate::config::namespace_from_path(&path).unwrap_or("test");
+        tree = tree.with(
             &format!("apps-test/apps/{namespace}/access-service/Chart.yaml"),
             IDP_ADVANCED_CHART,
         );
     }
-    lint_tree(tree)
+    tree
+}
+
+/// The change findings of going from the `base` files to the `head` files (a file
+/// missing from `head` is deleted).
+pub fn lint_change(base: &[(&str, &str)], head: &[(&str, &str)]) -> Vec<String> {
+    let config = Config::default();
+    let mut sources = Sources::default();
+    let head_revision = side::load(
+        &tree(head, base),
+        Side::Head,
+        &config,
+        &mut sources,
+        side::Options::default(),
+    )
+    .unwrap();
+    let base_revision = side::load(
+        &tree(base, head),
+        Side::Base,
+        &config,
+        &mut sources,
+        side::Options::default(),
+    )
+    .unwrap();
+    let changes = crate::diff::pair(&base_revision, &head_revision);
+    let findings = lint::change_findings(&changes, &config);
+    let report = lint::finish(
+        findings,
+        Vec::new(),
+        &config,
+        &sources,
+        &Scope::everything(),
+        &head_revision,
+        &Default::default(),
+    );
+    render(&report)
 }
 
 /// Lint a whole tree; `dynalint.toml` in it is the configuration.
@@ -88,7 +146,12 @@ pub fn lint_tree(tree: MemoryTree) -> Vec<String> {
         &sources,
         &Scope::everything(),
         &revision,
+        &Default::default(),
     );
+    render(&report)
+}
+
+fn render(report: &lint::Report) -> Vec<String> {
     report
         .findings
         .iter()

@@ -194,40 +194,8 @@ fn compare(original: &Table, shadow: &Table, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Indexes as comparable descriptions: name, keys, projection and projected attributes.
 fn index_set(indexes: &[Index]) -> BTreeSet<String> {
-    indexes
-        .iter()
-        .map(|index| {
-            let mut non_key: Vec<&str> = index
-                .non_key
-                .iter()
-                .map(|name| name.value.as_str())
-                .collect();
-            non_key.sort_unstable();
-            format!(
-                "{} {}/{} {}{}",
-                index.name.value,
-                index
-                    .hash_key
-                    .as_ref()
-                    .map_or("-", |key| key.value.as_str()),
-                index
-                    .range_key
-                    .as_ref()
-                    .map_or("-", |key| key.value.as_str()),
-                index
-                    .projection
-                    .as_ref()
-                    .map_or("?", |projection| projection.value.as_str()),
-                if non_key.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", non_key.join(","))
-                }
-            )
-        })
-        .collect()
+    indexes.iter().map(Index::signature).collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,509 @@
+//! Pair the tables of two revisions by identity (AWS name and region) and say what the
+//! change does in AWS: which tables are created, updated, replaced, deleted or orphaned.
+//!
+//! Position, file, formatting and comments are not identity: a table that only moves
+//! within its file is the same table. A table that keeps its logical name but changes
+//! its prefix, region or namespace, or is renamed in place with the same keys, is a
+//! replacement: the old AWS table goes and a new, empty one comes.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::finding::TableId;
+use crate::model::{Access, Index, Release, Table};
+use crate::side::Revision;
+
+/// A table where one revision declares it.
+#[derive(Clone, Copy, Debug)]
+pub struct Declared<'a> {
+    pub release: &'a Release,
+    pub table: &'a Table,
+}
+
+/// The same AWS table in both revisions.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair<'a> {
+    pub base: Declared<'a>,
+    pub head: Declared<'a>,
+}
+
+impl Pair<'_> {
+    /// Declared in another values file (another Helm release) than before.
+    pub fn moved(&self) -> bool {
+        self.base.release.path != self.head.release.path
+    }
+}
+
+/// Why a base table and a head table are one table replaced by another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplaceReason {
+    Renamed { from: String, to: String },
+    Prefix { from: bool, to: bool },
+    Region { from: String, to: String },
+    Namespace { from: String, to: String },
+}
+
+impl std::fmt::Display for ReplaceReason {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplaceReason::Renamed { from, to } => {
+                write!(formatter, "renamed from `{from}` to `{to}`")
+            }
+            ReplaceReason::Prefix { from, to } => {
+                write!(formatter, "useIdpPrefix changes from {from} to {to}")
+            }
+            ReplaceReason::Region { from, to } => {
+                write!(formatter, "region changes from {from} to {to}")
+            }
+            ReplaceReason::Namespace { from, to } => {
+                write!(formatter, "moves from namespace `{from}` to `{to}`")
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Replacement<'a> {
+    pub base: Declared<'a>,
+    pub head: Declared<'a>,
+    pub reasons: Vec<ReplaceReason>,
+}
+
+/// Two revisions' tables, paired.
+pub struct ChangeSet<'a> {
+    pub base: &'a Revision,
+    pub head: &'a Revision,
+    /// In both revisions.
+    pub kept: Vec<Pair<'a>>,
+    pub replaced: Vec<Replacement<'a>>,
+    /// Only in the base revision.
+    pub removed: Vec<Declared<'a>>,
+    /// Only in the head revision.
+    pub added: Vec<Declared<'a>>,
+}
+
+fn declared(revision: &Revision) -> impl Iterator<Item = Declared<'_>> {
+    revision.releases.iter().flat_map(|release| {
+        release
+            .tables
+            .iter()
+            .map(move |table| Declared { release, table })
+    })
+}
+
+/// The key schema of a table, for telling a rename from a new table.
+fn key_schema(table: &Table) -> (String, Option<String>, BTreeSet<(String, String)>) {
+    (
+        table.hash_key.value.clone(),
+        table.range_key.as_ref().map(|key| key.value.clone()),
+        table
+            .attributes
+            .iter()
+            .map(|attribute| {
+                (
+                    attribute.name.value.clone(),
+                    attribute
+                        .kind
+                        .as_ref()
+                        .map_or_else(String::new, |kind| kind.value.clone()),
+                )
+            })
+            .collect(),
+    )
+}
+
+pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
+    // A table declared twice (DL105) pairs by its first declaration.
+    let mut head_ids: HashMap<&TableId, Declared<'a>> = HashMap::new();
+    for declared in declared(head) {
+        head_ids.entry(&declared.table.id).or_insert(declared);
+    }
+    let base_ids: HashSet<&TableId> = declared(base).map(|declared| &declared.table.id).collect();
+    // What the head revision declares but cannot be read: never claim those tables gone.
+    let head_unknown: HashSet<&TableId> = head
+        .releases
+        .iter()
+        .flat_map(|release| &release.invalid_tables)
+        .filter_map(|table| table.id.as_ref())
+        .collect();
+    let head_opaque_files: HashSet<&str> = head
+        .files
+        .iter()
+        .filter(|file| file.release.is_none())
+        .map(|file| file.path.as_str())
+        .chain(
+            head.releases
+                .iter()
+                .filter(|release| {
+                    release
+                        .invalid_tables
+                        .iter()
+                        .any(|table| table.id.is_none())
+                })
+                .map(|release| release.path.as_str()),
+        )
+        .collect();
+
+    let mut changes = ChangeSet {
+        base,
+        head,
+        kept: Vec::new(),
+        replaced: Vec::new(),
+        removed: Vec::new(),
+        added: Vec::new(),
+    };
+    let mut gone = Vec::new();
+    for old in declared(base) {
+        match head_ids.get(&old.table.id) {
+            Some(new) => changes.kept.push(Pair {
+                base: old,
+                head: *new,
+            }),
+            None if head_unknown.contains(&old.table.id)
+                || head_opaque_files.contains(old.release.path.as_str()) => {}
+            None => gone.push(old),
+        }
+    }
+    let mut new: Vec<Option<Declared<'a>>> = declared(head)
+        .filter(|declared| !base_ids.contains(&declared.table.id))
+        .map(Some)
+        .collect();
+    // The same logical table under another AWS identity: prefix, region or namespace.
+    let same_name = |old: &Declared<'_>, candidate: &Declared<'_>| {
+        old.table.name.value == candidate.table.name.value
+            && (old.release.path == candidate.release.path
+                || old.release.namespace != candidate.release.namespace)
+    };
+    // A rename in place: same file, same keys.
+    let renamed = |old: &Declared<'_>, candidate: &Declared<'_>| {
+        old.release.path == candidate.release.path
+            && key_schema(old.table) == key_schema(candidate.table)
+    };
+    let mut unmatched = Vec::new();
+    for old in gone {
+        let found = [
+            &same_name as &dyn Fn(&Declared<'_>, &Declared<'_>) -> bool,
+            &renamed,
+        ]
+        .into_iter()
+        .find_map(|matches| {
+            new.iter_mut()
+                .find(|candidate| {
+                    candidate
+                        .as_ref()
+                        .is_some_and(|candidate| matches(&old, candidate))
+                })
+                .and_then(Option::take)
+        });
+        match found {
+            Some(head) => changes.replaced.push(Replacement {
+                reasons: replace_reasons(&old, &head),
+                base: old,
+                head,
+            }),
+            None => unmatched.push(old),
+        }
+    }
+    changes.removed = unmatched;
+    changes.added = new.into_iter().flatten().collect();
+    changes
+}
+
+fn replace_reasons(old: &Declared<'_>, new: &Declared<'_>) -> Vec<ReplaceReason> {
+    let mut reasons = Vec::new();
+    if old.table.name.value != new.table.name.value {
+        reasons.push(ReplaceReason::Renamed {
+            from: old.table.name.value.clone(),
+            to: new.table.name.value.clone(),
+        });
+    }
+    let prefix = |declared: &Declared<'_>| {
+        declared
+            .table
+            .use_idp_prefix
+            .as_ref()
+            .is_some_and(|flag| flag.value)
+    };
+    if prefix(old) != prefix(new) {
+        reasons.push(ReplaceReason::Prefix {
+            from: prefix(old),
+            to: prefix(new),
+        });
+    }
+    if old.table.id.region != new.table.id.region {
+        reasons.push(ReplaceReason::Region {
+            from: old.table.id.region.clone(),
+            to: new.table.id.region.clone(),
+        });
+    }
+    if old.release.namespace != new.release.namespace {
+        reasons.push(ReplaceReason::Namespace {
+            from: old.release.namespace.clone(),
+            to: new.release.namespace.clone(),
+        });
+    }
+    reasons
+}
+
+impl<'a> ChangeSet<'a> {
+    /// The head release of a values file, if the head revision reads one there.
+    pub fn head_release(&self, path: &str) -> Option<&'a Release> {
+        self.head.release_at(path)
+    }
+
+    /// What the change does in AWS, one entry per table it touches.
+    pub fn plan(&self) -> Vec<PlanEntry> {
+        let mut plan = Vec::new();
+        let entry = |action, declared: &Declared<'_>, reasons| PlanEntry {
+            action,
+            table: declared.table.id.clone(),
+            namespace: declared.release.namespace.clone(),
+            path: declared.release.path.clone(),
+            reasons,
+        };
+        for added in &self.added {
+            let reasons = if added.release.observed() {
+                vec![
+                    "adopted read-only (managementPolicies: Observe): nothing is created"
+                        .to_string(),
+                ]
+            } else {
+                Vec::new()
+            };
+            let action = if added.release.observed() {
+                Action::Update
+            } else {
+                Action::Create
+            };
+            plan.push(entry(action, added, reasons));
+        }
+        for pair in &self.kept {
+            let reasons = differences(pair);
+            if reasons.is_empty() || pair.head.release.observed() && !pair.moved() {
+                continue;
+            }
+            let action = if pair.moved() && pair.base.release.deletes_removed_tables() {
+                Action::Replace
+            } else {
+                Action::Update
+            };
+            plan.push(entry(action, &pair.head, reasons));
+        }
+        for replacement in &self.replaced {
+            let mut reasons: Vec<String> = replacement
+                .reasons
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            reasons.push(format!(
+                "`{}` {}, `{}` is created empty",
+                replacement.base.table.id.name,
+                removal_outcome(&replacement.base),
+                replacement.head.table.id.name
+            ));
+            plan.push(entry(Action::Replace, &replacement.head, reasons));
+        }
+        for removed in &self.removed {
+            let file_deleted = self.head.file(&removed.release.path).is_none();
+            let mut reasons = vec![if file_deleted {
+                "its values file is deleted".to_string()
+            } else {
+                "removed from the values".to_string()
+            }];
+            let action = if removed.release.deletes_removed_tables() {
+                if removed
+                    .table
+                    .deletion_protection
+                    .as_ref()
+                    .is_some_and(|flag| flag.value)
+                {
+                    reasons.push(
+                        "deletionProtection is on: AWS refuses, and the deletion hangs".to_string(),
+                    );
+                }
+                Action::Delete
+            } else {
+                reasons.push("deletionPolicy: Orphan leaves it in AWS".to_string());
+                Action::Orphan
+            };
+            plan.push(entry(action, removed, reasons));
+        }
+        plan.sort_by(|left, right| (left.action, &left.table).cmp(&(right.action, &right.table)));
+        plan
+    }
+}
+
+/// What happens to a base table that leaves its release.
+pub fn removal_outcome(declared: &Declared<'_>) -> &'static str {
+    if !declared.release.deletes_removed_tables() {
+        "is left in AWS (deletionPolicy: Orphan)"
+    } else if declared
+        .table
+        .deletion_protection
+        .as_ref()
+        .is_some_and(|flag| flag.value)
+    {
+        "is to be deleted, which deletionProtection refuses: the deletion hangs"
+    } else {
+        "is deleted with its data"
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    Orphan,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Orphan => "orphan",
+        }
+    }
+}
+
+/// One table the change touches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanEntry {
+    pub action: Action,
+    pub table: TableId,
+    pub namespace: String,
+    /// The values file: the head's, or the base's for a removal.
+    pub path: String,
+    pub reasons: Vec<String>,
+}
+
+fn change(reasons: &mut Vec<String>, what: &str, before: String, after: String) {
+    if before != after {
+        reasons.push(format!("{what}: {before} -> {after}"));
+    }
+}
+
+fn optional(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "none".to_string())
+}
+
+fn tags(table: &Table) -> BTreeSet<&str> {
+    table.tags.iter().map(|tag| tag.value.as_str()).collect()
+}
+
+fn stream(table: &Table) -> String {
+    optional(table.stream.as_ref().map(|stream| stream.value.clone()))
+}
+
+fn ttl(table: &Table) -> String {
+    optional(table.ttl.as_ref().map(|ttl| {
+        let attribute = ttl
+            .attribute
+            .as_ref()
+            .map_or("?", |attribute| attribute.value.as_str());
+        let enabled = ttl.enabled.as_ref().is_none_or(|enabled| enabled.value);
+        format!("{attribute}{}", if enabled { "" } else { " (disabled)" })
+    }))
+}
+
+fn number(value: &Option<crate::span::Spanned<u64>>) -> String {
+    optional(value.as_ref().map(|value| value.value.to_string()))
+}
+
+fn flag(value: &Option<crate::span::Spanned<bool>>) -> String {
+    value.as_ref().is_some_and(|flag| flag.value).to_string()
+}
+
+/// What changes between the two declarations of one table, in words.
+pub fn differences(pair: &Pair<'_>) -> Vec<String> {
+    let (old, new) = (pair.base.table, pair.head.table);
+    let mut reasons = Vec::new();
+    if pair.moved() {
+        reasons.push(format!(
+            "moves from `{}` to `{}`",
+            pair.base.release.path, pair.head.release.path
+        ));
+    }
+    let range = |table: &Table| optional(table.range_key.as_ref().map(|key| key.value.clone()));
+    let attributes = |table: &Table| format!("{:?}", key_schema(table).2);
+    change(
+        &mut reasons,
+        "hashKey",
+        old.hash_key.value.clone(),
+        new.hash_key.value.clone(),
+    );
+    change(&mut reasons, "rangeKey", range(old), range(new));
+    change(&mut reasons, "attributes", attributes(old), attributes(new));
+    for (field, before, after) in [
+        ("localSecondaryIndex", &old.lsis, &new.lsis),
+        ("globalSecondaryIndex", &old.gsis, &new.gsis),
+    ] {
+        let set = |indexes: &[Index]| -> BTreeSet<String> {
+            indexes.iter().map(Index::signature).collect()
+        };
+        let (before, after) = (set(before), set(after));
+        for removed in before.difference(&after) {
+            reasons.push(format!("{field} removed: {removed}"));
+        }
+        for added in after.difference(&before) {
+            reasons.push(format!("{field} added: {added}"));
+        }
+    }
+    change(
+        &mut reasons,
+        "billingMode",
+        format!("{:?}", old.billing()),
+        format!("{:?}", new.billing()),
+    );
+    change(
+        &mut reasons,
+        "readCapacity",
+        number(&old.read_capacity),
+        number(&new.read_capacity),
+    );
+    change(
+        &mut reasons,
+        "writeCapacity",
+        number(&old.write_capacity),
+        number(&new.write_capacity),
+    );
+    change(
+        &mut reasons,
+        "pointInTimeRecovery",
+        old.pitr_enabled().to_string(),
+        new.pitr_enabled().to_string(),
+    );
+    change(&mut reasons, "backup", flag(&old.backup), flag(&new.backup));
+    change(
+        &mut reasons,
+        "deletionProtection",
+        flag(&old.deletion_protection),
+        flag(&new.deletion_protection),
+    );
+    change(&mut reasons, "streamViewType", stream(old), stream(new));
+    change(&mut reasons, "ttl", ttl(old), ttl(new));
+    if tags(old) != tags(new) {
+        reasons.push("tags change".to_string());
+    }
+    for access in [Access::Read, Access::Write] {
+        let roles = |table: &Table| -> BTreeSet<String> {
+            table
+                .grants(access)
+                .roles
+                .iter()
+                .map(|role| role.value.clone())
+                .collect()
+        };
+        let (before, after) = (roles(old), roles(new));
+        for role in before.difference(&after) {
+            reasons.push(format!("{} access of `{role}` removed", access.as_str()));
+        }
+        for role in after.difference(&before) {
+            reasons.push(format!("{} access granted to `{role}`", access.as_str()));
+        }
+    }
+    reasons
+}

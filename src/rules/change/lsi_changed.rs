@@ -1,0 +1,167 @@
+//! DL304 lsi-changed: local secondary indexes change on an existing table.
+
+use std::collections::BTreeMap;
+
+use crate::diff::ChangeSet;
+use crate::finding::{Finding, Severity};
+use crate::model::Index;
+use crate::rules::change::{applied, at_head};
+use crate::rules::{Check, Rule, RuleMeta};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL304",
+        name: "lsi-changed",
+        severity: Severity::Error,
+        summary: "an LSI added, removed or modified on an existing table (LSIs exist only at creation)",
+        docs: r#"
+## What it catches
+On a table that exists in the base revision: a local secondary index is added, removed,
+or changed (its sort key, projection or projected attributes). A new table may declare
+any LSIs.
+
+## Why it matters
+DynamoDB creates local secondary indexes with the table and never changes them after:
+the update is rejected, and the table keeps its old indexes while the values and the
+service expect others. The only way to change an LSI is a new table.
+
+## Example
+```yaml
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    rangeKey: OrderDate
+    localSecondaryIndex:       # added to a table that already exists
+      - name: StatusIndex
+        rangeKey: Status
+        projectionType: ALL
+        nonKeyAttributes: []
+```
+
+## How to fix
+Use a global secondary index instead (it can be added to an existing table), or create a
+new table with the LSI, migrate the data and switch over.
+"#,
+    },
+    check: Check::Change(check),
+};
+
+fn by_name(indexes: &[Index]) -> BTreeMap<&str, &Index> {
+    indexes
+        .iter()
+        .map(|index| (index.name.value.as_str(), index))
+        .collect()
+}
+
+fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
+    for pair in applied(changes) {
+        let (old, new) = (pair.base.table, pair.head.table);
+        let (before, after) = (by_name(&old.lsis), by_name(&new.lsis));
+        let name = &new.id.name;
+        let help = "LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate";
+        for (index_name, index) in &after {
+            let message = match before.get(index_name) {
+                None => format!(
+                    "local secondary index `{index_name}` is added to existing table `{name}`: AWS creates LSIs only with the table and rejects the update"
+                ),
+                Some(previous) if previous.signature() != index.signature() => format!(
+                    "local secondary index `{index_name}` of existing table `{name}` changes: AWS cannot change an LSI and rejects the update"
+                ),
+                Some(_) => continue,
+            };
+            findings.push(
+                at_head(
+                    &RULE.meta,
+                    pair,
+                    index.name.span,
+                    &format!("localSecondaryIndex/{index_name}"),
+                    message,
+                )
+                .help(help),
+            );
+        }
+        for index_name in before
+            .keys()
+            .filter(|index_name| !after.contains_key(*index_name))
+        {
+            findings.push(
+                at_head(
+                    &RULE.meta,
+                    pair,
+                    new.lsi_key.unwrap_or(new.name.span),
+                    &format!("localSecondaryIndex/{index_name}"),
+                    format!("local secondary index `{index_name}` is removed from existing table `{name}`: AWS cannot remove an LSI and rejects the update"),
+                )
+                .help(help),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{check, lint_change};
+
+    const ORDERS: &str = "\
+tables:
+  - name: Orders
+    hashKey: CustomerId
+    rangeKey: OrderDate
+    attributes:
+      - {name: CustomerId, type: 'S'}
+      - {name: OrderDate, type: 'S'}
+      - {name: Status, type: 'S'}
+      - {name: Total, type: 'N'}
+    localSecondaryIndex:
+      - {name: ByStatus, rangeKey: Status, projectionType: ALL, nonKeyAttributes: []}
+    serviceAccountReadRoles: [\"access-service-koa-dev\"]
+";
+
+    #[test]
+    fn ok() {
+        // A new table with LSIs is fine; so is an unchanged LSI written differently.
+        check(&lint_change(&[], &[("koa-dev.yaml", ORDERS)]), "DL304", &[]);
+        let reformatted = ORDERS.replace(
+            "      - {name: ByStatus, rangeKey: Status, projectionType: ALL, nonKeyAttributes: []}",
+            "      - name: ByStatus\n        projectionType: ALL\n        rangeKey: Status\n        nonKeyAttributes: []",
+        );
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", ORDERS)],
+                &[("koa-dev.yaml", &reformatted)],
+            ),
+            "DL304",
+            &[],
+        );
+    }
+
+    #[test]
+    fn added_changed_removed() {
+        let added = ORDERS.replace(
+            "    serviceAccountReadRoles",
+            "      - {name: ByTotal, rangeKey: Total, projectionType: KEYS_ONLY, nonKeyAttributes: []}\n    serviceAccountReadRoles",
+        );
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &added)]),
+            "DL304",
+            &[
+                "koa-dev.yaml:12:16 error DL304 local secondary index `ByTotal` is added to existing table `koa-dev-Orders`: AWS creates LSIs only with the table and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+            ],
+        );
+        let changed = ORDERS.replace("projectionType: ALL", "projectionType: KEYS_ONLY");
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &changed)]),
+            "DL304",
+            &[
+                "koa-dev.yaml:11:16 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+            ],
+        );
+        check(
+            &lint_change(&[("koa-dev.yaml", &added)], &[("koa-dev.yaml", ORDERS)]),
+            "DL304",
+            &[
+                "koa-dev.yaml:10:5 error DL304 local secondary index `ByTotal` is removed from existing table `koa-dev-Orders`: AWS cannot remove an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+            ],
+        );
+    }
+}

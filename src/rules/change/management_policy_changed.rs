@@ -1,0 +1,152 @@
+//! DL309 management-policy-changed: a release takes over, or starts deleting, tables.
+
+use crate::diff::ChangeSet;
+use crate::finding::{Finding, Severity, Site};
+use crate::model::{DeletionPolicy, ManagementPolicy, Release, Setting};
+use crate::rules::{Check, Rule, RuleMeta};
+use crate::span::Span;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL309",
+        name: "management-policy-changed",
+        severity: Severity::Warning,
+        summary: "Observe→Control (Crossplane takes over an adopted table) or Orphan→Delete on existing tables",
+        docs: r#"
+## What it catches
+A release with existing tables whose policies change:
+
+- `managementPolicies` from `Observe` to `Control`: Crossplane stops only reading the
+  adopted tables and starts applying the values to them;
+- `deletionPolicy` from `Orphan` to `Delete`: removing one of these tables from the
+  values will from now on delete it in AWS.
+
+## Why it matters
+Taking over an adopted table applies every setting of the values at once — billing mode,
+point-in-time recovery, TTL, streams, grants — and any difference from the real table
+becomes a change in AWS. After Orphan→Delete, a later removal that was harmless deletes
+data.
+
+## Example
+```yaml
+managementPolicies: Control     # was Observe
+tables:
+  - name: LegacySessions
+```
+
+## How to fix
+Before taking over, make the values describe the real table exactly (compare with
+`aws dynamodb describe-table`); review the first sync. Make Orphan→Delete its own change,
+so that no removal rides along.
+"#,
+    },
+    check: Check::Change(check),
+};
+
+fn site<T>(release: &Release, setting: &Setting<T>) -> Site {
+    setting
+        .site
+        .filter(|site| site.file == release.file)
+        .unwrap_or(Site::new(release.file, Span::at(0)))
+}
+
+fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
+    for new in &changes.head.releases {
+        let Some(old) = changes.base.release_at(&new.path) else {
+            continue;
+        };
+        let existing = changes
+            .kept
+            .iter()
+            .filter(|pair| pair.head.release.path == new.path && pair.base.release.path == new.path)
+            .count();
+        if existing == 0 {
+            continue;
+        }
+        let tables = if existing == 1 {
+            "1 existing table".to_string()
+        } else {
+            format!("{existing} existing tables")
+        };
+        if old.management.value == ManagementPolicy::Observe
+            && new.management.value == ManagementPolicy::Control
+        {
+            findings.push(
+                Finding::new(
+                    &RULE.meta,
+                    site(new, &new.management),
+                    format!("managementPolicies changes from Observe to Control: Crossplane takes over {tables} and applies these values to them"),
+                )
+                .help("make the values describe the real tables exactly before taking over (compare with `aws dynamodb describe-table`), and watch the first sync")
+                .locus("managementPolicies"),
+            );
+        }
+        if old.deletion.value == DeletionPolicy::Orphan
+            && new.deletion.value == DeletionPolicy::Delete
+        {
+            findings.push(
+                Finding::new(
+                    &RULE.meta,
+                    site(new, &new.deletion),
+                    format!("deletionPolicy changes from Orphan to Delete: removing one of these {tables} from the values now deletes it in AWS"),
+                )
+                .help("make this its own change, with no table removed along with it")
+                .locus("deletionPolicy"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{check, lint_change};
+
+    const TABLE: &str = "tables:\n  - name: Legacy\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+
+    #[test]
+    fn ok() {
+        let observed = format!("managementPolicies: Observe\ndeletionPolicy: Orphan\n{TABLE}");
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", &observed)],
+                &[("koa-dev.yaml", &observed)],
+            ),
+            "DL309",
+            &[],
+        );
+        // Control to Observe, and a new release, take nothing over.
+        check(
+            &lint_change(&[("koa-dev.yaml", TABLE)], &[("koa-dev.yaml", &observed)]),
+            "DL309",
+            &[],
+        );
+        check(
+            &lint_change(&[], &[("koa-dev.yaml", &observed)]),
+            "DL309",
+            &[],
+        );
+    }
+
+    #[test]
+    fn taken_over_and_deleting() {
+        let before = format!("managementPolicies: Observe\ndeletionPolicy: Orphan\n{TABLE}");
+        let after = format!("managementPolicies: Control\ndeletionPolicy: Delete\n{TABLE}");
+        check(
+            &lint_change(&[("koa-dev.yaml", &before)], &[("koa-dev.yaml", &after)]),
+            "DL309",
+            &[
+                "koa-dev.yaml:1:21 warning DL309 managementPolicies changes from Observe to Control: Crossplane takes over 1 existing table and applies these values to them (make the values describe the real tables exactly before taking over (compare with `aws dynamodb describe-table`), and watch the first sync)",
+                "koa-dev.yaml:2:17 warning DL309 deletionPolicy changes from Orphan to Delete: removing one of these 1 existing table from the values now deletes it in AWS (make this its own change, with no table removed along with it)",
+            ],
+        );
+        // Removing the line sets the default, Delete: at the file's start then.
+        let defaulted = format!("deletionPolicy: Orphan\n{TABLE}");
+        check(
+            &lint_change(&[("koa-dev.yaml", &defaulted)], &[("koa-dev.yaml", TABLE)]),
+            "DL309",
+            &[
+                "koa-dev.yaml:1:1 warning DL309 deletionPolicy changes from Orphan to Delete: removing one of these 1 existing table from the values now deletes it in AWS (make this its own change, with no table removed along with it)",
+            ],
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! DL3xx: what a change does to tables that exist (head against `--base`).
+//!
+//! Change rules report on the head line that carries the change, with the table's
+//! declaration in the base revision as related location. A removal is reported at the
+//! head file's `tables:` key, or at the table in the base revision when its whole values
+//! file is deleted.
+
+use crate::diff::{ChangeSet, Declared, Pair};
+use crate::finding::{Finding, Severity, Site};
+use crate::rules::{RuleMeta, on_table};
+use crate::span::Span;
+
+pub mod access_revoked;
+pub mod billing_mode_changed;
+pub mod gsi_recreated;
+pub mod key_schema_changed;
+pub mod lsi_changed;
+pub mod management_policy_changed;
+pub mod pitr_turned_off;
+pub mod stream_or_ttl_changed;
+pub mod table_deleted;
+pub mod table_moved_between_releases;
+pub mod table_replaced;
+
+/// A finding at `span` of the head table, pointing back to the base declaration.
+pub fn at_head(
+    rule: &'static RuleMeta,
+    pair: &Pair<'_>,
+    span: Span,
+    locus: &str,
+    message: impl Into<String>,
+) -> Finding {
+    on_table(rule, pair.head.table, span, locus, message).related(
+        pair.base.table.name_site(),
+        "the table in the base revision",
+    )
+}
+
+/// The pairs whose head release applies changes: under `managementPolicies: Observe`
+/// Crossplane changes nothing on the table, so changes to it have no effect.
+pub fn applied<'a, 'b>(changes: &'b ChangeSet<'a>) -> impl Iterator<Item = &'b Pair<'a>> {
+    changes
+        .kept
+        .iter()
+        .filter(|pair| !pair.head.release.observed())
+}
+
+/// How bad it is that a base table leaves its release: an error when the release
+/// deletes it, a warning when deletion protection makes the deletion hang, a note when it
+/// is only orphaned.
+pub fn removal_severity(declared: &Declared<'_>) -> Severity {
+    if !declared.release.deletes_removed_tables() {
+        Severity::Note
+    } else if declared
+        .table
+        .deletion_protection
+        .as_ref()
+        .is_some_and(|flag| flag.value)
+    {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+/// Where a removed table is reported: the head file's `tables:` key (its start when it
+/// has none), or the table in the base revision when the file itself is deleted.
+pub fn removal_site(changes: &ChangeSet<'_>, old: &Declared<'_>) -> Site {
+    match changes.head.file(&old.release.path) {
+        Some(file) => changes
+            .head_release(&old.release.path)
+            .and_then(|release| release.tables_key)
+            .unwrap_or(Site::new(file.id, Span::at(0))),
+        None => old.table.name_site(),
+    }
+}
+
+/// Said of a release under Observe that still deletes: the surprise, spelled out.
+pub fn observe_note(declared: &Declared<'_>) -> &'static str {
+    if declared.release.observed() && declared.release.deletes_removed_tables() {
+        " (managementPolicies: Observe does not prevent it: with deletionPolicy: Delete the chart adds Delete to the management policies)"
+    } else {
+        ""
+    }
+}

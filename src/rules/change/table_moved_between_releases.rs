@@ -1,0 +1,118 @@
+//! DL310 table-moved-between-releases: the same AWS table now lives in another file.
+
+use crate::diff::{ChangeSet, removal_outcome};
+use crate::finding::{Finding, Severity};
+use crate::rules::change::{at_head, observe_note, removal_severity};
+use crate::rules::{Check, Rule, RuleMeta};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL310",
+        name: "table-moved-between-releases",
+        severity: Severity::Error,
+        summary: "the same AWS table now lives in another values file: one release deletes it while the other creates it",
+        docs: r#"
+## What it catches
+A table that keeps its AWS name and region but moves to another values file — another
+Helm release, for example when a namespace's values are split or merged.
+
+## Why it matters
+Each values file is a separate release. On sync, the release that loses the table removes
+it — and with `deletionPolicy: Delete` Crossplane deletes the AWS table — while the
+release that gains it creates it again, empty. Severity follows what the old release
+does: an error when it deletes, a warning with deletion protection (the deletion hangs),
+a note under `deletionPolicy: Orphan` (the new release adopts the table).
+
+## Example
+```yaml
+# apps-koa/apps/koa-dev/dynamo-tables/values.yaml      (Orders removed here)
+# apps-koa/apps/koa-dev/dynamo-tables-v2/values.yaml   (Orders added here)
+```
+
+## How to fix
+First set `deletionPolicy: Orphan` on the old release (its own change), then move the
+table; or keep it where it is.
+"#,
+    },
+    check: Check::Change(check),
+};
+
+fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
+    for pair in changes.kept.iter().filter(|pair| pair.moved()) {
+        let new = pair.head.table;
+        let severity = removal_severity(&pair.base);
+        let help = if severity == Severity::Note {
+            "the old release leaves the table and the new one adopts it: check that the new release's values match the table"
+        } else {
+            "set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table"
+        };
+        findings.push(
+            at_head(
+                &RULE.meta,
+                pair,
+                new.name.span,
+                "name",
+                format!(
+                    "table `{}` moves from `{}` to `{}`, another release: in the old release it {}{}, while the new one creates it",
+                    new.id.name,
+                    pair.base.release.path,
+                    pair.head.release.path,
+                    removal_outcome(&pair.base),
+                    observe_note(&pair.base)
+                ),
+            )
+            .severity(severity)
+            .help(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{check, lint_change};
+
+    const ORDERS: &str = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+    const YML: &str = "apps-test/apps/koa-dev/dynamo-tables/values.yml";
+
+    #[test]
+    fn ok() {
+        // Moving within its file is no move.
+        let moved_down = format!("{}  - name: Carts\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n", ORDERS.replace("tables:\n", "tables:\n  - name: First\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n"));
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", ORDERS)],
+                &[("koa-dev.yaml", &moved_down)],
+            ),
+            "DL310",
+            &[],
+        );
+    }
+
+    #[test]
+    fn moved_to_another_release() {
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", ORDERS)],
+                &[("koa-dev.yaml", "tables: []\n"), (YML, ORDERS)],
+            ),
+            "DL310",
+            &[
+                "apps-test/apps/koa-dev/dynamo-tables/values.yml:2:11 error DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is deleted with its data, while the new one creates it (set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table)",
+            ],
+        );
+        let orphaned = format!("deletionPolicy: Orphan\n{ORDERS}");
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", &orphaned)],
+                &[
+                    ("koa-dev.yaml", "deletionPolicy: Orphan\ntables: []\n"),
+                    (YML, ORDERS),
+                ],
+            ),
+            "DL310",
+            &[
+                "apps-test/apps/koa-dev/dynamo-tables/values.yml:2:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+            ],
+        );
+    }
+}

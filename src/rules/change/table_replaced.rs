@@ -1,0 +1,185 @@
+//! DL302 table-replaced: a change of AWS identity that replaces a table with an empty one.
+
+use crate::diff::{ChangeSet, ReplaceReason, removal_outcome};
+use crate::finding::{Finding, Severity};
+use crate::rules::change::{observe_note, removal_severity};
+use crate::rules::{Check, Rule, RuleMeta, on_table};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "DL302",
+        name: "table-replaced",
+        severity: Severity::Error,
+        summary: "a rename, `useIdpPrefix` flip, namespace move or region change: the old table is deleted, an empty one created",
+        docs: r#"
+## What it catches
+A table whose AWS identity — its derived name and its region — changes: `name` renamed,
+`useIdpPrefix` switched, the values file moved to another namespace, or `region`
+changed (on the table or for the whole release). dynalint recognizes the old and new
+declarations as one table when they keep the same logical name, or when a table is
+renamed in place with the same keys.
+
+Severity follows what happens to the old table: an error when the release deletes it
+(`deletionPolicy: Delete`), a warning when deletion protection makes the deletion hang,
+a note under `deletionPolicy: Orphan`.
+
+## Why it matters
+DynamoDB tables cannot be renamed or moved between regions. Crossplane deletes the old
+table (with its data) and creates a new, empty one; the service reading it finds nothing.
+
+## Example
+```yaml
+tables:
+  - name: Orders
+    useIdpPrefix: true          # was false: koa-dev-Orders becomes idp-koa-dev-Orders
+    hashKey: OrderId
+```
+
+## How to fix
+Keep the AWS identity of tables that hold data. To move data, declare the new table
+beside the old one, copy the data (AWS Backup restore, an export to S3 and import, or a
+dual-write), switch the service, and only then remove the old table.
+"#,
+    },
+    check: Check::Change(check),
+};
+
+fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
+    for replacement in &changes.replaced {
+        let (old, new) = (&replacement.base, &replacement.head);
+        // Point at the line that changes the identity.
+        let span = match replacement.reasons.first() {
+            Some(ReplaceReason::Prefix { .. }) => new
+                .table
+                .use_idp_prefix
+                .as_ref()
+                .map_or(new.table.name.span, |flag| flag.span),
+            Some(ReplaceReason::Region { .. }) => new
+                .table
+                .region
+                .as_ref()
+                .map(|region| region.span)
+                .or_else(|| {
+                    new.release
+                        .region
+                        .site
+                        .filter(|site| site.file == new.table.file)
+                        .map(|site| site.span)
+                })
+                .unwrap_or(new.table.name.span),
+            _ => new.table.name.span,
+        };
+        let reasons: Vec<String> = replacement
+            .reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let help = if removal_severity(old) == Severity::Note {
+            "the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or migrate the data first"
+        } else {
+            "keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one"
+        };
+        findings.push(
+            on_table(
+                &RULE.meta,
+                new.table,
+                span,
+                "name",
+                format!(
+                    "table `{}` is replaced by `{}` ({}): the old table {}{}, and `{}` is created empty",
+                    old.table.id.name,
+                    new.table.id.name,
+                    reasons.join(", "),
+                    removal_outcome(old),
+                    observe_note(old),
+                    new.table.id.name
+                ),
+            )
+            .severity(removal_severity(old))
+            .help(help)
+            .related(old.table.name_site(), "the table in the base revision"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{check, lint_change};
+
+    const ORDERS: &str = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"access-service-koa-dev\"]
+";
+
+    #[test]
+    fn ok() {
+        // A new table beside the old one, with other keys, is a creation, not a rename.
+        let more = format!(
+            "{ORDERS}  - name: Carts\n    hashKey: CartId\n    attributes: [{{name: CartId, type: 'S'}}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n"
+        );
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &more)]),
+            "DL302",
+            &[],
+        );
+    }
+
+    #[test]
+    fn identity_changes() {
+        let renamed = ORDERS.replace("name: Orders", "name: Orders2");
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &renamed)]),
+            "DL302",
+            &[
+                "koa-dev.yaml:2:11 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders2` (renamed from `Orders` to `Orders2`): the old table is deleted with its data, and `koa-dev-Orders2` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+            ],
+        );
+        let prefixed = ORDERS.replace(
+            "    hashKey: Id\n",
+            "    useIdpPrefix: true\n    hashKey: Id\n",
+        );
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &prefixed)]),
+            "DL302",
+            &[
+                "koa-dev.yaml:3:19 error DL302 table `koa-dev-Orders` is replaced by `idp-koa-dev-Orders` (useIdpPrefix changes from false to true): the old table is deleted with its data, and `idp-koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+            ],
+        );
+        let moved_region = format!("region: eu-central-1\n{ORDERS}");
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", ORDERS)],
+                &[("koa-dev.yaml", &moved_region)],
+            ),
+            "DL302",
+            &[
+                "koa-dev.yaml:1:9 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders` (region changes from eu-west-1 to eu-central-1): the old table is deleted with its data, and `koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+            ],
+        );
+        let orphaned = |text: &str| format!("deletionPolicy: Orphan\n{text}");
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", &orphaned(ORDERS))],
+                &[("koa-dev.yaml", &orphaned(&renamed))],
+            ),
+            "DL302",
+            &[
+                "koa-dev.yaml:3:11 note DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders2` (renamed from `Orders` to `Orders2`): the old table is left in AWS (deletionPolicy: Orphan), and `koa-dev-Orders2` is created empty (the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or migrate the data first)",
+            ],
+        );
+    }
+
+    #[test]
+    fn namespace_move() {
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-qa.yaml", ORDERS)]),
+            "DL302",
+            &[
+                "koa-qa.yaml:2:11 error DL302 table `koa-dev-Orders` is replaced by `koa-qa-Orders` (moves from namespace `koa-dev` to `koa-qa`): the old table is deleted with its data, and `koa-qa-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+            ],
+        );
+    }
+}
