@@ -68,7 +68,34 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// With `DYNALINT_TIMINGS` set, how long each stage took, on stderr (for profiling).
+struct Timings {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    fn new() -> Timings {
+        Timings {
+            enabled: std::env::var_os("DYNALINT_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn stage(&mut self, name: &str) {
+        if self.enabled {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "dynalint: timing: {name}: {:.1} ms",
+                (now - self.last).as_secs_f64() * 1000.0
+            );
+            self.last = now;
+        }
+    }
+}
+
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    let mut timings = Timings::new();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = match &args.repo {
         Some(repo) => {
@@ -130,6 +157,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             reuse: None,
         },
     )?;
+    timings.stage("head revision read");
     // Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a pass.
     if head.files.is_empty() {
         bail!(
@@ -158,9 +186,11 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         None => None,
     };
 
+    timings.stage("base revision read");
     let suppressions = std::mem::take(&mut head.suppressions);
     let mut findings = head.findings.clone();
     findings.extend(lint::head_findings(&head, &config));
+    timings.stage("head rules");
     let (plan, preexisting) = match &base {
         Some(base) => {
             let changes = diff::pair(base, &head);
@@ -170,7 +200,9 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             } else {
                 HashSet::new()
             };
-            (Some(changes.plan()), preexisting)
+            let plan = changes.plan();
+            timings.stage("diff, change rules and plan");
+            (Some(plan), preexisting)
         }
         None => (None, HashSet::new()),
     };
@@ -213,9 +245,11 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
 
     let color = use_color(args.color);
+    timings.stage("report");
     for output in &outputs {
         write_output(output, &report, &sources, color)?;
     }
+    timings.stage("output");
     let failed = report
         .worst()
         .is_some_and(|severity| fail_on.fails(severity));

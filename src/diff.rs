@@ -24,6 +24,9 @@ pub struct Declared<'a> {
 pub struct Pair<'a> {
     pub base: Declared<'a>,
     pub head: Declared<'a>,
+    /// Declared in the same file, whose content (and chart) did not change: nothing about
+    /// the table can differ.
+    pub unchanged: bool,
 }
 
 impl Pair<'_> {
@@ -151,12 +154,23 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
         removed: Vec::new(),
         added: Vec::new(),
     };
+    let same_chart = base.same_chart(head);
+    let content =
+        |revision: &Revision, path: &str| revision.file(path).and_then(|file| file.content);
+    let unchanged = |old: &Declared<'_>, new: &Declared<'_>| {
+        let before = content(base, &old.release.path);
+        same_chart
+            && old.release.path == new.release.path
+            && before.is_some()
+            && before == content(head, &new.release.path)
+    };
     let mut gone = Vec::new();
     for old in declared(base) {
         match head_ids.get(&old.table.id) {
             Some(new) => changes.kept.push(Pair {
                 base: old,
                 head: *new,
+                unchanged: unchanged(&old, new),
             }),
             None if head_unknown.contains(&old.table.id)
                 || head_opaque_files.contains(old.release.path.as_str()) => {}
@@ -276,7 +290,7 @@ impl<'a> ChangeSet<'a> {
             };
             plan.push(entry(action, added, reasons));
         }
-        for pair in &self.kept {
+        for pair in self.kept.iter().filter(|pair| !pair.unchanged) {
             let reasons = differences(pair);
             if reasons.is_empty() || pair.head.release.observed() && !pair.moved() {
                 continue;

@@ -62,6 +62,11 @@ impl Revision {
         Some(&self.files[index])
     }
 
+    /// Whether both revisions read values files with the same chart schema and defaults.
+    pub fn same_chart(&self, other: &Revision) -> bool {
+        self.chart == other.chart
+    }
+
     pub fn release_at(&self, path: &str) -> Option<&Release> {
         self.file(path)?.release.map(|index| &self.releases[index])
     }
@@ -190,8 +195,8 @@ pub fn load(
     // taken from it; only the others are read and parsed.
     let reuse = options.reuse.filter(|other| other.chart == chart);
     let outcomes = parallel::map(&values_paths, |index, path| {
-        if let Some(other) = reuse
-            && let Some(content) = snapshot.content_id(path)
+        let known = snapshot.content_id(path);
+        if let (Some(other), Some(content)) = (reuse, known)
             && let Some(file) = other
                 .file(path)
                 .filter(|file| file.content == Some(content))
@@ -199,12 +204,14 @@ pub fn load(
             return Loaded::Same(file);
         }
         let content = snapshot.read(path, config.limits.max_file_size);
-        Loaded::Parsed(Box::new(shared.values_file(
+        let mut outcome = shared.values_file(
             FileId(first_id + index as u32),
             path,
             &namespaces[index],
             content,
-        )))
+        );
+        outcome.content = outcome.content.or(known);
+        Loaded::Parsed(Box::new(outcome))
     });
 
     let workload_paths: Vec<&String> = paths
@@ -236,8 +243,9 @@ pub fn load(
             }
             Loaded::Same(other_file) => {
                 let other = reuse.expect("reuse is set when a file is the same");
-                let text = sources.get(other_file.id).text.clone();
-                let id = sources.add(SourceFile::new(path.as_str(), side, text));
+                let mut source = sources.get(other_file.id).clone();
+                source.side = side;
+                let id = sources.add(source);
                 let map = |file: FileId| {
                     if file == other_file.id {
                         id

@@ -298,35 +298,54 @@ impl Node {
         }
     }
 
-    /// Visit every node with its JSON pointer, depth first, parents before children.
-    pub fn walk(&self, visit: &mut dyn FnMut(&str, &Node)) {
-        let mut pointer = String::new();
-        self.walk_inner(&mut pointer, visit);
+    /// The nodes that match, with their JSON pointers, depth first, parents before
+    /// children. A pointer is written only for a match: walking stays cheap.
+    pub fn find(&self, matches: &dyn Fn(&Node) -> bool) -> Vec<(String, &Node)> {
+        let mut found = Vec::new();
+        self.find_inner(&mut Vec::new(), matches, &mut found);
+        found
     }
 
-    fn walk_inner(&self, pointer: &mut String, visit: &mut dyn FnMut(&str, &Node)) {
-        visit(pointer, self);
-        let length = pointer.len();
+    fn find_inner<'a>(
+        &'a self,
+        path: &mut Vec<Segment<'a>>,
+        matches: &dyn Fn(&Node) -> bool,
+        found: &mut Vec<(String, &'a Node)>,
+    ) {
+        if matches(self) {
+            let mut pointer = String::new();
+            for segment in path.iter() {
+                pointer.push('/');
+                match segment {
+                    Segment::Index(index) => pointer.push_str(&index.to_string()),
+                    Segment::Key(key) => pointer.push_str(&escape_pointer(key)),
+                }
+            }
+            found.push((pointer, self));
+        }
         match &self.value {
             Value::Seq(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    pointer.push('/');
-                    pointer.push_str(&index.to_string());
-                    item.walk_inner(pointer, visit);
-                    pointer.truncate(length);
+                    path.push(Segment::Index(index));
+                    item.find_inner(path, matches, found);
+                    path.pop();
                 }
             }
             Value::Map(entries) => {
                 for entry in entries {
-                    pointer.push('/');
-                    pointer.push_str(&escape_pointer(&entry.key));
-                    entry.value.walk_inner(pointer, visit);
-                    pointer.truncate(length);
+                    path.push(Segment::Key(&entry.key));
+                    entry.value.find_inner(path, matches, found);
+                    path.pop();
                 }
             }
             _ => {}
         }
     }
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
 }
 
 /// A node found by [`Node::lookup`].
@@ -1749,10 +1768,12 @@ mod tests {
     fn pointers_escape() {
         let document = load("\"a/b\": {\"c~d\": 1}\n", &Limits::default()).unwrap();
         assert!(document.root.lookup("/a~1b/c~0d").is_some());
-        let mut pointers = Vec::new();
-        document
+        let pointers: Vec<String> = document
             .root
-            .walk(&mut |pointer, _| pointers.push(pointer.to_string()));
+            .find(&|_| true)
+            .into_iter()
+            .map(|(pointer, _)| pointer)
+            .collect();
         assert_eq!(pointers, ["", "/a~1b", "/a~1b/c~0d"]);
     }
 }

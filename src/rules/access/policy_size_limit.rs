@@ -68,27 +68,41 @@ const WRITE_ACTIONS: [&str; 4] = [
     "dynamodb:UpdateItem",
 ];
 
-fn table_arn(table: &TableId) -> String {
-    let partition = if table.region.starts_with("cn-") {
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
         "aws-cn"
-    } else if table.region.starts_with("us-gov-") {
+    } else if region.starts_with("us-gov-") {
         "aws-us-gov"
     } else {
         "aws"
-    };
-    format!(
-        "arn:{partition}:dynamodb:{}:123456789012:table/{}",
-        table.region, table.name
-    )
+    }
+}
+
+/// Characters `text` takes inside a JSON string, escapes included (serde_json's rules).
+fn json_length(text: &str) -> usize {
+    text.chars()
+        .map(|character| match character {
+            '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+            control if (control as u32) < 0x20 => 6,
+            other => other.len_utf8(),
+        })
+        .sum()
+}
+
+/// The length of a table's two resources as the policy lists them — `"<arn>/index/*"`
+/// and `"<arn>"` with quotes — computed without writing them (a table per grant adds up).
+fn quoted_resources_length(table: &TableId) -> usize {
+    let arn = "arn:".len()
+        + partition(&table.region).len()
+        + ":dynamodb:".len()
+        + json_length(&table.region)
+        + ":123456789012:table/".len()
+        + json_length(&table.name);
+    (arn + "/index/*".len() + 2) + (arn + 2)
 }
 
 fn statement(sid: &str, actions: &[&str], resources: &[String]) -> serde_json::Value {
     json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
-}
-
-fn resources(table: &TableId) -> [String; 2] {
-    let arn = table_arn(table);
-    [format!("{arn}/index/*"), arn]
 }
 
 /// One statement's length, grown one table at a time.
@@ -101,9 +115,9 @@ struct StatementLength<'a> {
 }
 
 impl<'a> StatementLength<'a> {
-    fn new(sid: &str, actions: &[&str]) -> Self {
+    fn new(empty: usize) -> Self {
         StatementLength {
-            empty: statement(sid, actions, &[]).to_string().len(),
+            empty,
             tables: HashSet::new(),
             resources: 0,
         }
@@ -111,10 +125,7 @@ impl<'a> StatementLength<'a> {
 
     fn add(&mut self, table: &'a TableId) {
         if self.tables.insert(table) {
-            self.resources += resources(table)
-                .iter()
-                .map(|resource| json!(resource).to_string().len())
-                .sum::<usize>();
+            self.resources += quoted_resources_length(table);
         }
     }
 
@@ -134,14 +145,32 @@ struct PolicyLength<'a> {
     write: StatementLength<'a>,
 }
 
-impl<'a> PolicyLength<'a> {
-    fn new() -> Self {
-        PolicyLength {
-            document: json!({"Version": "2012-10-17", "Statement": []})
+/// The lengths of the parts that do not depend on the tables: the document, and each
+/// statement with no resource. Rendered once.
+fn fixed_lengths() -> (usize, usize, usize) {
+    static LENGTHS: std::sync::OnceLock<(usize, usize, usize)> = std::sync::OnceLock::new();
+    *LENGTHS.get_or_init(|| {
+        (
+            json!({"Version": "2012-10-17", "Statement": []})
                 .to_string()
                 .len(),
-            read: StatementLength::new("DynamoDBRead", &READ_ACTIONS),
-            write: StatementLength::new("DynamoDBWrite", &WRITE_ACTIONS),
+            statement("DynamoDBRead", &READ_ACTIONS, &[])
+                .to_string()
+                .len(),
+            statement("DynamoDBWrite", &WRITE_ACTIONS, &[])
+                .to_string()
+                .len(),
+        )
+    })
+}
+
+impl<'a> PolicyLength<'a> {
+    fn new() -> Self {
+        let (document, read, write) = fixed_lengths();
+        PolicyLength {
+            document,
+            read: StatementLength::new(read),
+            write: StatementLength::new(write),
         }
     }
 
@@ -272,6 +301,20 @@ mod tests {
         );
     }
 
+    fn table_arn(table: &TableId) -> String {
+        format!(
+            "arn:{}:dynamodb:{}:123456789012:table/{}",
+            partition(&table.region),
+            table.region,
+            table.name
+        )
+    }
+
+    fn resources(table: &TableId) -> [String; 2] {
+        let arn = table_arn(table);
+        [format!("{arn}/index/*"), arn]
+    }
+
     /// The document itself, rendered in full: what the incremental length must equal.
     fn rendered(read: &[&TableId], write: &[&TableId]) -> String {
         let list = |tables: &[&TableId]| -> Vec<String> {
@@ -301,6 +344,14 @@ mod tests {
         let mut policy = PolicyLength::new();
         policy.add(Access::Read, &orders);
         assert_eq!(policy.length(), expected.len());
+        // Names that JSON escapes are measured escaped.
+        let odd = TableId {
+            name: "a\"b\\c\td\u{1}".into(),
+            region: "eu-west-1".into(),
+        };
+        let mut policy = PolicyLength::new();
+        policy.add(Access::Write, &odd);
+        assert_eq!(policy.length(), rendered(&[], &[&odd]).len());
 
         let ids: Vec<TableId> = (0..7)
             .map(|index| TableId {

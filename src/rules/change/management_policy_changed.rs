@@ -1,5 +1,7 @@
 //! DL309 management-policy-changed: a release takes over, or starts deleting, tables.
 
+use std::collections::HashMap;
+
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity, Site};
 use crate::model::{DeletionPolicy, ManagementPolicy, Release, Setting};
@@ -51,15 +53,16 @@ fn site<T>(release: &Release, setting: &Setting<T>) -> Site {
 }
 
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
+    // Existing tables that stay in their release, per values file.
+    let mut kept: HashMap<&str, usize> = HashMap::new();
+    for pair in changes.kept.iter().filter(|pair| !pair.moved()) {
+        *kept.entry(pair.head.release.path.as_str()).or_default() += 1;
+    }
     for new in &changes.head.releases {
         let Some(old) = changes.base.release_at(&new.path) else {
             continue;
         };
-        let existing = changes
-            .kept
-            .iter()
-            .filter(|pair| pair.head.release.path == new.path && pair.base.release.path == new.path)
-            .count();
+        let existing = kept.get(new.path.as_str()).copied().unwrap_or(0);
         if existing == 0 {
             continue;
         }

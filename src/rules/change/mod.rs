@@ -36,13 +36,13 @@ pub fn at_head(
     )
 }
 
-/// The pairs whose head release applies changes: under `managementPolicies: Observe`
-/// Crossplane changes nothing on the table, so changes to it have no effect.
+/// The pairs that may change and whose head release applies changes: under
+/// `managementPolicies: Observe` Crossplane changes nothing on the table.
 pub fn applied<'a, 'b>(changes: &'b ChangeSet<'a>) -> impl Iterator<Item = &'b Pair<'a>> {
     changes
         .kept
         .iter()
-        .filter(|pair| !pair.head.release.observed())
+        .filter(|pair| !pair.unchanged && !pair.head.release.observed())
 }
 
 /// How bad it is that a base table leaves its release: an error when the release

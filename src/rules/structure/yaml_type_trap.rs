@@ -105,12 +105,13 @@ pub fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Opt
 /// pointers already reported.
 pub fn octal_numbers(context: &ValuesContext<'_>, reported: &BTreeSet<String>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    context.root.walk(&mut |pointer, node| {
-        if node.yaml11 != Some(Yaml11::Octal)
-            || reported.contains(pointer)
-            || is_alias_copy(node, &context.source.text)
-        {
-            return;
+    for (pointer, node) in context
+        .root
+        .find(&|node| node.yaml11 == Some(Yaml11::Octal))
+    {
+        let pointer = pointer.as_str();
+        if reported.contains(pointer) || is_alias_copy(node, &context.source.text) {
+            continue;
         }
         let written = context.source.slice(node.span).trim();
         let decimal: String = written
@@ -124,7 +125,7 @@ pub fn octal_numbers(context: &ValuesContext<'_>, reported: &BTreeSet<String>) -
         let octal = match node.value {
             Value::Int(number) => number.to_string(),
             Value::UInt(number) => number.to_string(),
-            _ => return,
+            _ => continue,
         };
         let message = format!(
             "{}: `{written}` has a leading zero, so Helm reads it as the octal number {octal}, not {sign}{decimal}",
@@ -137,7 +138,7 @@ pub fn octal_numbers(context: &ValuesContext<'_>, reported: &BTreeSet<String>) -
             )),
             pointer,
         ));
-    });
+    }
     findings
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
 use crate::model::{Index, IndexKind, Table};
-use crate::rules::table::name_problem;
+use crate::rules::table::{Owner, name_problem};
 use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
 
 pub static RULE: Rule = Rule {
@@ -52,15 +52,14 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
         let mut seen: BTreeMap<&str, &Index> = BTreeMap::new();
         for (kind, index) in table.indexes() {
             let name = index.name.value.as_str();
-            let owner = format!("{} `{name}` of table `{}`", kind.short(), table.id.name);
-            let locus = format!("{}/{name}", kind.field());
+            let owner = Owner::index(table, kind, index);
             if let Some(problem) = name_problem(name) {
                 findings.push(
                     on_table(
                         &RULE.meta,
                         table,
                         index.name.span,
-                        &format!("{locus}/name"),
+                        &owner.locus("name"),
                         format!("index name `{name}` of table `{}` {problem}", table.id.name),
                     )
                     .help("rename the index"),
@@ -72,7 +71,7 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                         &RULE.meta,
                         table,
                         index.name.span,
-                        &format!("{locus}/name"),
+                        &owner.locus("name"),
                         format!("table `{}` has two indexes named `{name}`; LSI and GSI names must all differ", table.id.name),
                     )
                     .help("rename one of the indexes")
@@ -83,16 +82,16 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                 }
             }
             if kind == IndexKind::Local {
-                local(table, index, &owner, &locus, findings);
+                local(table, index, owner, findings);
             }
         }
     }
 }
 
-fn local(table: &Table, index: &Index, owner: &str, locus: &str, findings: &mut Vec<Finding>) {
+fn local(table: &Table, index: &Index, owner: Owner<'_>, findings: &mut Vec<Finding>) {
     let Some(range_key) = &index.range_key else {
         findings.push(
-            on_table(&RULE.meta, table, index.name.span, locus, format!("{owner} has no `rangeKey`; a local secondary index sorts by another attribute than the table"))
+            on_table(&RULE.meta, table, index.name.span, &owner.locus(""), format!("{owner} has no `rangeKey`; a local secondary index sorts by another attribute than the table"))
                 .help("add `rangeKey:` naming the attribute this index sorts by"),
         );
         return;
@@ -103,7 +102,7 @@ fn local(table: &Table, index: &Index, owner: &str, locus: &str, findings: &mut 
                 &RULE.meta,
                 table,
                 range_key.span,
-                &format!("{locus}/rangeKey"),
+                &owner.locus("rangeKey"),
                 format!("{owner} sorts by `{}`, the table's hashKey; an LSI shares the partition key and needs another sort key", range_key.value),
             )
             .help("choose another attribute as the index's `rangeKey`"),
@@ -118,7 +117,7 @@ fn local(table: &Table, index: &Index, owner: &str, locus: &str, findings: &mut 
                 &RULE.meta,
                 table,
                 range_key.span,
-                &format!("{locus}/rangeKey"),
+                &owner.locus("rangeKey"),
                 format!("{owner} sorts by `{}`, the table's own rangeKey: it duplicates the table", range_key.value),
             )
             .severity(Severity::Warning)

@@ -1,8 +1,8 @@
 //! DL101 key-attribute-undeclared: a key that `attributes` does not declare.
 
 use crate::finding::{Finding, Severity};
-use crate::model::{IndexKind, Table};
-use crate::rules::table::intended_attribute;
+use crate::model::IndexKind;
+use crate::rules::table::{Owner, intended_attribute};
 use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
 use crate::span::Spanned;
 
@@ -45,83 +45,34 @@ key's spelling — attribute names are case-sensitive.
 
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
     for (_, table) in project.tables() {
-        let table_name = &table.id.name;
-        key(
-            table,
-            &table.hash_key,
-            "hashKey",
-            &format!("table `{table_name}`"),
-            findings,
-        );
+        let owner = Owner::table(table);
+        key(owner, &table.hash_key, "hashKey", findings);
         if let Some(range_key) = &table.range_key {
-            key(
-                table,
-                range_key,
-                "rangeKey",
-                &format!("table `{table_name}`"),
-                findings,
-            );
-            same_keys(
-                table,
-                &table.hash_key,
-                range_key,
-                "rangeKey",
-                &format!("table `{table_name}`"),
-                findings,
-            );
+            key(owner, range_key, "rangeKey", findings);
+            same_keys(owner, &table.hash_key, range_key, findings);
         }
         for (kind, index) in table.indexes() {
-            let owner = format!(
-                "{} `{}` of table `{table_name}`",
-                kind.short(),
-                index.name.value
-            );
-            let locus = format!("{}/{}", kind.field(), index.name.value);
+            let owner = Owner::index(table, kind, index);
             if let Some(hash_key) = &index.hash_key {
-                key(
-                    table,
-                    hash_key,
-                    &format!("{locus}/hashKey"),
-                    &owner,
-                    findings,
-                );
+                key(owner, hash_key, "hashKey", findings);
             }
             if let Some(range_key) = &index.range_key {
-                key(
-                    table,
-                    range_key,
-                    &format!("{locus}/rangeKey"),
-                    &owner,
-                    findings,
-                );
+                key(owner, range_key, "rangeKey", findings);
                 if kind == IndexKind::Global
                     && let Some(hash_key) = &index.hash_key
                 {
-                    same_keys(
-                        table,
-                        hash_key,
-                        range_key,
-                        &format!("{locus}/rangeKey"),
-                        &owner,
-                        findings,
-                    );
+                    same_keys(owner, hash_key, range_key, findings);
                 }
             }
         }
     }
 }
 
-fn key(
-    table: &Table,
-    key: &Spanned<String>,
-    locus: &str,
-    owner: &str,
-    findings: &mut Vec<Finding>,
-) {
+fn key(owner: Owner<'_>, key: &Spanned<String>, field: &str, findings: &mut Vec<Finding>) {
+    let table = owner.table;
     if table.attribute(&key.value).is_some() {
         return;
     }
-    let field = locus.rsplit('/').next().unwrap_or(locus);
     let help = match intended_attribute(table, &key.value) {
         Some(close) => format!("did you mean `{close}`? Attribute names are case-sensitive"),
         None => format!(
@@ -134,7 +85,7 @@ fn key(
             &RULE.meta,
             table,
             key.span,
-            locus,
+            &owner.locus(field),
             format!(
                 "{field} `{}` of {owner} is not declared in `attributes`",
                 key.value
@@ -145,22 +96,21 @@ fn key(
 }
 
 fn same_keys(
-    table: &Table,
+    owner: Owner<'_>,
     hash_key: &Spanned<String>,
     range_key: &Spanned<String>,
-    locus: &str,
-    owner: &str,
     findings: &mut Vec<Finding>,
 ) {
     if hash_key.value != range_key.value {
         return;
     }
+    let table = owner.table;
     findings.push(
         on_table(
             &RULE.meta,
             table,
             range_key.span,
-            locus,
+            &owner.locus("rangeKey"),
             format!(
                 "hashKey and rangeKey of {owner} are both `{}`; a key schema needs two different attributes",
                 range_key.value

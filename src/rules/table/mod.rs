@@ -15,7 +15,54 @@ pub mod projected_attribute_limit;
 pub mod projection_mismatch;
 pub mod shadow_table_mismatch;
 
-use crate::model::Table;
+use crate::model::{Index, IndexKind, Table};
+
+/// What a finding is about — a table, or one of its indexes — written only when a
+/// message needs it: checks run over every table, findings are few.
+#[derive(Clone, Copy)]
+pub struct Owner<'a> {
+    pub table: &'a Table,
+    pub index: Option<(IndexKind, &'a Index)>,
+}
+
+impl<'a> Owner<'a> {
+    pub fn table(table: &'a Table) -> Self {
+        Owner { table, index: None }
+    }
+
+    pub fn index(table: &'a Table, kind: IndexKind, index: &'a Index) -> Self {
+        Owner {
+            table,
+            index: Some((kind, index)),
+        }
+    }
+
+    /// The locus of one of its fields: `rangeKey`, `localSecondaryIndex/ByDate/rangeKey`.
+    pub fn locus(&self, field: &str) -> String {
+        match self.index {
+            None => field.to_string(),
+            Some((kind, index)) if field.is_empty() => {
+                format!("{}/{}", kind.field(), index.name.value)
+            }
+            Some((kind, index)) => format!("{}/{}/{field}", kind.field(), index.name.value),
+        }
+    }
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            None => write!(formatter, "table `{}`", self.table.id.name),
+            Some((kind, index)) => write!(
+                formatter,
+                "{} `{}` of table `{}`",
+                kind.short(),
+                index.name.value,
+                self.table.id.name
+            ),
+        }
+    }
+}
 
 /// For a key that `attributes` does not declare, the declared attribute it most likely
 /// means (a case or spelling slip), if any.

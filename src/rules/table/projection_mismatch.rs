@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Severity};
 use crate::model::{Index, IndexKind, Projection, Table};
+use crate::rules::table::Owner;
 use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
 
 pub const MAX_NON_KEY_PER_INDEX: usize = 20;
@@ -58,13 +59,7 @@ fn check_index(table: &Table, kind: IndexKind, index: &Index, findings: &mut Vec
     let Some(projection) = &index.projection else {
         return;
     };
-    let owner = format!(
-        "{} `{}` of table `{}`",
-        kind.short(),
-        index.name.value,
-        table.id.name
-    );
-    let locus = format!("{}/{}/nonKeyAttributes", kind.field(), index.name.value);
+    let owner = Owner::index(table, kind, index);
     let list_span = index.non_key_key.unwrap_or(projection.span);
     let count = index.non_key.len();
     match projection.value {
@@ -73,7 +68,7 @@ fn check_index(table: &Table, kind: IndexKind, index: &Index, findings: &mut Vec
                 &RULE.meta,
                 table,
                 projection.span,
-                &locus,
+                &owner.locus("nonKeyAttributes"),
                 format!("{owner} projects INCLUDE but lists no `nonKeyAttributes`"),
             )
             .help("list 1 to 20 attributes to copy into the index, or use projectionType: KEYS_ONLY"),
@@ -83,7 +78,7 @@ fn check_index(table: &Table, kind: IndexKind, index: &Index, findings: &mut Vec
                 &RULE.meta,
                 table,
                 list_span,
-                &locus,
+                &owner.locus("nonKeyAttributes"),
                 format!(
                     "{owner} lists {count} `nonKeyAttributes`; DynamoDB allows at most {MAX_NON_KEY_PER_INDEX} per index"
                 ),
@@ -95,7 +90,7 @@ fn check_index(table: &Table, kind: IndexKind, index: &Index, findings: &mut Vec
                 &RULE.meta,
                 table,
                 list_span,
-                &locus,
+                &owner.locus("nonKeyAttributes"),
                 format!(
                     "{owner} projects {} but lists {count} `nonKeyAttributes`; only INCLUDE takes a list",
                     projection.value.as_str()
@@ -133,7 +128,7 @@ fn check_index(table: &Table, kind: IndexKind, index: &Index, findings: &mut Vec
                     &RULE.meta,
                     table,
                     attribute.span,
-                    &format!("{locus}/{name}"),
+                    &owner.locus(&format!("nonKeyAttributes/{name}")),
                     message,
                 )
                 .help(help),
