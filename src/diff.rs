@@ -93,6 +93,19 @@ fn declared(revision: &Revision) -> impl Iterator<Item = Declared<'_>> {
     })
 }
 
+/// Tables with schema errors that could still be read: they may exist in AWS (from an
+/// earlier revision), so their removal counts; their settings are not compared.
+fn declared_invalid(revision: &Revision) -> impl Iterator<Item = Declared<'_>> {
+    revision.releases.iter().flat_map(|release| {
+        release.invalid_tables.iter().filter_map(move |invalid| {
+            invalid
+                .table
+                .as_ref()
+                .map(|table| Declared { release, table })
+        })
+    })
+}
+
 /// The key schema of a table, for telling a rename from a new table.
 fn key_schema(table: &Table) -> (String, Option<String>, BTreeSet<(String, String)>) {
     (
@@ -120,7 +133,15 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
     for declared in declared(head) {
         head_ids.entry(&declared.table.id).or_insert(declared);
     }
-    let base_ids: HashSet<&TableId> = declared(base).map(|declared| &declared.table.id).collect();
+    let base_ids: HashSet<&TableId> = declared(base)
+        .map(|declared| &declared.table.id)
+        .chain(base.releases.iter().flat_map(|release| {
+            release
+                .invalid_tables
+                .iter()
+                .filter_map(|invalid| invalid.id.as_ref())
+        }))
+        .collect();
     // What the head revision declares but cannot be read: never claim those tables gone.
     let head_unknown: HashSet<&TableId> = head
         .releases
@@ -165,6 +186,14 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
             && before == content(head, &new.release.path)
     };
     let mut gone = Vec::new();
+    for old in declared_invalid(base) {
+        let present = head_ids.contains_key(&old.table.id)
+            || head_unknown.contains(&old.table.id)
+            || head_opaque_files.contains(old.release.path.as_str());
+        if !present {
+            gone.push(old);
+        }
+    }
     for old in declared(base) {
         match head_ids.get(&old.table.id) {
             Some(new) => changes.kept.push(Pair {

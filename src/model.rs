@@ -90,8 +90,11 @@ impl Release {
         for table in &mut release.tables {
             table.file = map(table.file);
         }
-        for table in &mut release.invalid_tables {
-            table.file = map(table.file);
+        for invalid in &mut release.invalid_tables {
+            invalid.file = map(invalid.file);
+            if let Some(table) = &mut invalid.table {
+                table.file = map(table.file);
+            }
         }
         release
     }
@@ -116,6 +119,9 @@ pub struct InvalidTable {
     pub position: usize,
     pub span: Span,
     pub id: Option<TableId>,
+    /// What could be read of it despite its schema errors, when it has a name and a
+    /// hashKey: enough to notice that it is removed, not to compare its settings.
+    pub table: Option<Table>,
 }
 
 #[derive(Clone, Debug)]
@@ -401,7 +407,11 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
                 file: tables_file,
                 position,
                 span: item.span,
-                id: table.map(|table| table.id).or_else(|| reader.id()),
+                id: table
+                    .as_ref()
+                    .map(|table| table.id.clone())
+                    .or_else(|| reader.id()),
+                table,
             }),
         }
     }

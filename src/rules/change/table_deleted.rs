@@ -195,6 +195,24 @@ tables:
     }
 
     #[test]
+    fn a_table_with_schema_errors_may_exist_and_its_removal_counts() {
+        let broken = TWO.replace(
+            "  - name: Invoices\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n",
+            "  - name: Invoices\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n",
+        );
+        check(
+            &lint_change(&[("koa-dev.yaml", &broken)], &[("koa-dev.yaml", ONE)]),
+            "DL301",
+            &[
+                "koa-dev.yaml:1:1 error DL301 table `koa-dev-Invoices` is removed from the values: Crossplane deletes it in AWS, with its data (keep the table in the values; to retire it, set `deletionPolicy: Orphan` first in a change of its own, or delete it deliberately after a backup)",
+            ],
+        );
+        // Fixed in the head: kept, not created anew.
+        let fixed = lint_change(&[("koa-dev.yaml", &broken)], &[("koa-dev.yaml", TWO)]);
+        check(&fixed, "DL301", &[]);
+    }
+
+    #[test]
     fn unreadable_head_files_are_not_deletions() {
         // A YAML error or a schema error in the head does not make its tables "gone".
         check(
