@@ -419,3 +419,143 @@ fn a_changed_chart_is_read_on_each_side() {
             .starts_with("deletionPolicy changes from Orphan to Delete")
     );
 }
+
+/// A table of namespace `{ns}`, granted to its workload; `{extra}` goes before the grant.
+fn table(name: &str, extra: &str) -> String {
+    format!(
+        "  - name: {name}\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}, {{name: S, type: 'S'}}, {{name: R, type: 'S'}}]\n    globalSecondaryIndex:\n      - {{name: ByS, hashKey: S, projectionType: KEYS_ONLY}}\n      - {{name: ByR, hashKey: R, projectionType: KEYS_ONLY}}\n{extra}    serviceAccountReadRoles: [\"app-{{ns}}\"]\n"
+    )
+}
+
+#[test]
+fn each_risky_change_is_caught_at_its_line_and_nothing_else() {
+    let repo = Repo::new();
+    // (namespace, base values, head values, findings in the head file)
+    let cases: Vec<(&str, String, String, Vec<&str>)> = vec![
+        (
+            "c-dl301",
+            format!("tables:\n{}{}", table("A", ""), table("B", "")),
+            format!("tables:\n{}", table("A", "")),
+            vec!["1:1 DL301"],
+        ),
+        (
+            "c-dl302",
+            format!("tables:\n{}", table("A", "")),
+            format!("tables:\n{}", table("A2", "")),
+            vec!["2:11 DL302"],
+        ),
+        (
+            "c-dl303",
+            format!("tables:\n{}", table("A", "")),
+            format!(
+                "tables:\n{}",
+                table("A", "")
+                    .replace("hashKey: Id", "hashKey: S")
+                    .replace("{name: Id, type: 'S'}, ", "")
+            ),
+            vec!["3:14 DL303"],
+        ),
+        (
+            "c-dl304",
+            format!("tables:\n{}", table("A", "    rangeKey: R\n")),
+            format!(
+                "tables:\n{}",
+                table(
+                    "A",
+                    "    rangeKey: R\n    localSecondaryIndex: [{name: ByS2, rangeKey: S, projectionType: ALL, nonKeyAttributes: []}]\n"
+                )
+            ),
+            vec!["9:34 DL304"],
+        ),
+        (
+            "c-dl305",
+            format!("tables:\n{}", table("A", "")),
+            format!(
+                "tables:\n{}",
+                table("A", "").replace(
+                    "{name: ByS, hashKey: S, projectionType: KEYS_ONLY}",
+                    "{name: ByS, hashKey: S, projectionType: ALL}"
+                )
+            ),
+            vec!["6:16 DL305"],
+        ),
+        (
+            "c-dl306",
+            format!("tables:\n{}", table("A", "")),
+            format!(
+                "tables:\n{}",
+                table(
+                    "A",
+                    "    billingMode: PROVISIONED\n    readCapacity: 1\n    writeCapacity: 1\n"
+                )
+                .replace(
+                    "projectionType: KEYS_ONLY}",
+                    "projectionType: KEYS_ONLY, readCapacity: 1, writeCapacity: 1}"
+                )
+            ),
+            vec!["8:18 DL306"],
+        ),
+        (
+            "c-dl307",
+            format!("tables:\n{}", table("A", "")),
+            format!(
+                "tables:\n{}",
+                table("A", "    pointInTimeRecovery: false\n")
+            ),
+            vec!["8:26 DL112", "8:26 DL307"],
+        ),
+        (
+            "c-dl308",
+            format!(
+                "tables:\n{}",
+                table("A", "    serviceAccountWriteRoles: [\"app-{ns}\"]\n")
+            ),
+            format!("tables:\n{}", table("A", "")),
+            vec!["2:11 DL308"],
+        ),
+        (
+            "c-dl309",
+            format!("deletionPolicy: Orphan\ntables:\n{}", table("A", "")),
+            format!("deletionPolicy: Delete\ntables:\n{}", table("A", "")),
+            vec!["1:17 DL309"],
+        ),
+        // Table B moves to a second values file of the namespace, written below.
+        (
+            "c-dl310",
+            format!("tables:\n{}{}", table("A", ""), table("B", "")),
+            format!("tables:\n{}", table("A", "")),
+            vec![],
+        ),
+        (
+            "c-dl311",
+            format!("tables:\n{}", table("A", "    streamViewType: NEW_IMAGE\n")),
+            format!("tables:\n{}", table("A", "    streamViewType: KEYS_ONLY\n")),
+            vec!["8:21 DL311"],
+        ),
+    ];
+    for (namespace, base, _, _) in &cases {
+        repo.workload(namespace, "app");
+        repo.values(namespace, &base.replace("{ns}", namespace));
+    }
+    repo.commit("base");
+    let mut expected = Vec::new();
+    for (namespace, _, head, findings) in &cases {
+        repo.values(namespace, &head.replace("{ns}", namespace));
+        let path = Repo::values_path(namespace);
+        expected.extend(findings.iter().map(|finding| format!("{path}:{finding}")));
+    }
+    // DL310: table B of c-dl310 moves to a second values file of the same namespace.
+    let moved = "apps-c/apps/c-dl310/dynamo-tables/values.yml";
+    repo.write(
+        moved,
+        format!("tables:\n{}", table("B", "")).replace("{ns}", "c-dl310"),
+    );
+    expected.push(format!("{moved}:2:11 DL310"));
+
+    let run = repo.check(&["--base", "HEAD", "--format", "json", "--fail-on", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut actual = run.locations();
+    actual.sort();
+    expected.sort();
+    assert_eq!(actual, expected);
+}
