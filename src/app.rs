@@ -1,7 +1,7 @@
 //! The commands: from parsed arguments to output and an exit status. This is the one
 //! module that knows every other; errors here become exit 2 with a one-line reason.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -154,7 +154,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         &mut sources,
         side::Options {
             hash_contents: commits.is_some(),
-            reuse: None,
+            ..side::Options::default()
         },
     )?;
     timings.stage("head revision read");
@@ -166,22 +166,62 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             config.include.join(", ")
         );
     }
-    // The base side is read from git objects; files the head has unchanged are reused.
-    let base = match &commits {
+    // The base side is read from git objects, with the configuration it had; files the
+    // head has unchanged are reused.
+    let mut base_config = None;
+    let mut base = match &commits {
         Some(commits) => {
+            if commits.head == Some(commits.base) {
+                eprintln!(
+                    "dynalint: warning: the base and the head are the same commit ({}): there is no change to review (on `pull_request_target`, check out the pull request's head)",
+                    short(commits.base)
+                );
+            }
             let tree =
                 GitTree::new(&root, commits.base).context("cannot read the base revision")?;
-            let options = side::Options {
+            base_config = revision_config(&root, config_path.as_deref(), &tree);
+            let mut options = side::Options {
                 hash_contents: false,
                 reuse: Some(&head),
+                chart: None,
             };
-            Some(side::load(
+            let base_config_used = base_config.as_ref().unwrap_or(&config);
+            let loaded = match side::load(
                 &tree,
                 Side::Base,
-                &config,
+                base_config_used,
                 &mut sources,
                 options,
-            )?)
+            ) {
+                // A change that repairs the chart must be checkable: the base is then read
+                // with the head's chart.
+                Err(
+                    error @ (side::LoadError::Schema(_) | side::LoadError::ChartDefaults { .. }),
+                ) => {
+                    eprintln!(
+                        "dynalint: warning: in the base revision ({}): {error}; the base is read with the head's chart",
+                        short(commits.base)
+                    );
+                    options.chart = Some(head_tree.as_ref());
+                    side::load(&tree, Side::Base, base_config_used, &mut sources, options)
+                }
+                other => other,
+            };
+            let mut base = loaded
+                .with_context(|| format!("in the base revision ({})", short(commits.base)))?;
+            // A values file the head still has but no longer checks (its `include` or
+            // `exclude` changed) is not deleted: its tables are not compared.
+            let unchecked: HashSet<String> = base
+                .files
+                .iter()
+                .filter(|file| head.file(&file.path).is_none() && head_tree.exists(&file.path))
+                .map(|file| file.path.clone())
+                .collect();
+            if !unchecked.is_empty() {
+                base.releases
+                    .retain(|release| !unchecked.contains(&release.path));
+            }
+            Some(base)
         }
         None => None,
     };
@@ -191,20 +231,27 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let mut findings = head.findings.clone();
     findings.extend(lint::head_findings(&head, &config));
     timings.stage("head rules");
-    let (plan, preexisting) = match &base {
+    let (plan, preexisting) = match base.as_mut() {
         Some(base) => {
+            let base_suppressions = std::mem::take(&mut base.suppressions);
+            let base = &*base;
             let changes = diff::pair(base, &head);
             findings.extend(lint::change_findings(&changes, &config));
             let preexisting = if args.new_only {
-                lint::fingerprints(base, &config, &sources)
+                lint::fingerprints(
+                    base,
+                    base_suppressions,
+                    base_config.as_ref().unwrap_or(&config),
+                    &sources,
+                )
             } else {
-                HashSet::new()
+                HashMap::new()
             };
             let plan = changes.plan();
             timings.stage("diff, change rules and plan");
             (Some(plan), preexisting)
         }
-        None => (None, HashSet::new()),
+        None => (None, HashMap::new()),
     };
     let mut report = lint::finish(
         findings,
@@ -257,6 +304,54 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
 }
 
 /// The git top level of `cwd`, or `cwd` itself outside a git repository.
+/// A commit id as git abbreviates it.
+fn short(commit: git2::Oid) -> String {
+    commit.to_string()[..12].to_string()
+}
+
+/// The configuration a revision was checked with: its own configuration file at the
+/// place of the head's (or found the same way), so that a change to `include`,
+/// `[namespaces]` or `[naming]` does not make the revision's tables look different.
+/// `None`: the head's applies (a --config outside the repository, or a file that does
+/// not parse, which is said).
+fn revision_config(root: &Path, config_path: Option<&Path>, tree: &GitTree) -> Option<Config> {
+    let candidates: Vec<String> = match config_path {
+        Some(path) => {
+            let relative = path
+                .canonicalize()
+                .ok()?
+                .strip_prefix(root.canonicalize().ok()?)
+                .ok()?
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            vec![relative]
+        }
+        None => crate::config::CONFIG_FILES
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    };
+    for candidate in candidates {
+        let Ok(revision::Content::Bytes(bytes)) = tree.read(&candidate, 1 << 20) else {
+            continue;
+        };
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|error| anyhow!("{candidate}: {error}"))
+            .and_then(|text| Ok(Config::parse(text, &candidate)?));
+        return match parsed {
+            Ok(config) => Some(config),
+            Err(error) => {
+                eprintln!(
+                    "dynalint: warning: the base revision's configuration cannot be read ({error:#}); the head's applies to it"
+                );
+                None
+            }
+        };
+    }
+    // No configuration then: the defaults applied.
+    Some(Config::default())
+}
+
 fn repository_root(cwd: &Path) -> PathBuf {
     git2::Repository::discover(cwd)
         .ok()

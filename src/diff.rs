@@ -149,22 +149,12 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
         .flat_map(|release| &release.invalid_tables)
         .filter_map(|table| table.id.as_ref())
         .collect();
+    // Values files whose tables cannot be read at all (not YAML, not a mapping).
     let head_opaque_files: HashSet<&str> = head
         .files
         .iter()
         .filter(|file| file.release.is_none())
         .map(|file| file.path.as_str())
-        .chain(
-            head.releases
-                .iter()
-                .filter(|release| {
-                    release
-                        .invalid_tables
-                        .iter()
-                        .any(|table| table.id.is_none())
-                })
-                .map(|release| release.path.as_str()),
-        )
         .collect();
 
     let mut changes = ChangeSet {
@@ -206,6 +196,7 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
             None => gone.push(old),
         }
     }
+    set_aside_unidentified(base, head, &mut gone);
     let mut new: Vec<Option<Declared<'a>>> = declared(head)
         .filter(|declared| !base_ids.contains(&declared.table.id))
         .map(Some)
@@ -249,6 +240,63 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
     changes.removed = unmatched;
     changes.added = new.into_iter().flatten().collect();
     changes
+}
+
+/// A head table without a readable name (DL004) may be any base table of its file: each
+/// one stands for the gone table of its file nearest to its position, which is then
+/// neither removed nor replaced. Nameless tables already in the base stand for
+/// themselves first, so that an old DL004 does not hide a real removal.
+fn set_aside_unidentified(base: &Revision, head: &Revision, gone: &mut Vec<Declared<'_>>) {
+    let nameless = |revision: &Revision| -> HashMap<String, Vec<usize>> {
+        let mut found: HashMap<String, Vec<usize>> = HashMap::new();
+        for release in &revision.releases {
+            for table in release
+                .invalid_tables
+                .iter()
+                .filter(|table| table.id.is_none())
+            {
+                found
+                    .entry(release.path.clone())
+                    .or_default()
+                    .push(table.position);
+            }
+        }
+        found
+    };
+    let base_nameless = nameless(base);
+    for (path, mut positions) in nameless(head) {
+        for old in base_nameless.get(&path).into_iter().flatten() {
+            if let Some(nearest) = nearest(&positions, *old) {
+                positions.remove(nearest);
+            }
+        }
+        for position in positions {
+            let candidates: Vec<usize> = gone
+                .iter()
+                .map(|old| {
+                    if old.release.path == path {
+                        old.table.position
+                    } else {
+                        usize::MAX
+                    }
+                })
+                .collect();
+            if let Some(index) = nearest(&candidates, position)
+                && candidates[index] != usize::MAX
+            {
+                gone.remove(index);
+            }
+        }
+    }
+}
+
+/// The index of the value nearest to `target` (the first on ties).
+fn nearest(values: &[usize], target: usize) -> Option<usize> {
+    values
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, value)| value.abs_diff(target))
+        .map(|(index, _)| index)
 }
 
 fn replace_reasons(old: &Declared<'_>, new: &Declared<'_>) -> Vec<ReplaceReason> {
@@ -320,8 +368,12 @@ impl<'a> ChangeSet<'a> {
             plan.push(entry(action, added, reasons));
         }
         for pair in self.kept.iter().filter(|pair| !pair.unchanged) {
-            let reasons = differences(pair);
-            if reasons.is_empty() || pair.head.release.observed() && !pair.moved() {
+            let mut reasons = differences(pair);
+            if pair.head.release.observed() && !pair.moved() {
+                // Under Observe nothing is applied: only letting go of the table counts.
+                reasons.retain(|reason| reason.starts_with("managementPolicies"));
+            }
+            if reasons.is_empty() {
                 continue;
             }
             let action = if pair.moved() && pair.base.release.deletes_removed_tables() {
@@ -433,10 +485,6 @@ fn optional(value: Option<String>) -> String {
     value.unwrap_or_else(|| "none".to_string())
 }
 
-fn tags(table: &Table) -> BTreeSet<&str> {
-    table.tags.iter().map(|tag| tag.value.as_str()).collect()
-}
-
 fn stream(table: &Table) -> String {
     optional(table.stream.as_ref().map(|stream| stream.value.clone()))
 }
@@ -470,6 +518,24 @@ pub fn differences(pair: &Pair<'_>) -> Vec<String> {
             pair.base.release.path, pair.head.release.path
         ));
     }
+    let (before, after) = (pair.base.release, pair.head.release);
+    if before.observed() != after.observed() {
+        reasons.push(if after.observed() {
+            "managementPolicies: Control -> Observe: Crossplane stops applying the values"
+                .to_string()
+        } else {
+            "managementPolicies: Observe -> Control: Crossplane applies the values to the table"
+                .to_string()
+        });
+    }
+    if before.deletes_removed_tables() != after.deletes_removed_tables() {
+        reasons.push(if after.deletes_removed_tables() {
+            "deletionPolicy: Orphan -> Delete: removing it from the values deletes it".to_string()
+        } else {
+            "deletionPolicy: Delete -> Orphan: removing it from the values leaves it in AWS"
+                .to_string()
+        });
+    }
     let range = |table: &Table| optional(table.range_key.as_ref().map(|key| key.value.clone()));
     let attributes = |table: &Table| format!("{:?}", key_schema(table).2);
     change(
@@ -484,6 +550,27 @@ pub fn differences(pair: &Pair<'_>) -> Vec<String> {
         ("localSecondaryIndex", &old.lsis, &new.lsis),
         ("globalSecondaryIndex", &old.gsis, &new.gsis),
     ] {
+        // Capacity is updated in place; keys and projection define the index.
+        for index in after {
+            if let Some(previous) = before
+                .iter()
+                .find(|previous| previous.signature() == index.signature())
+            {
+                let name = &index.name.value;
+                change(
+                    &mut reasons,
+                    &format!("{field} {name} readCapacity"),
+                    number(&previous.read_capacity),
+                    number(&index.read_capacity),
+                );
+                change(
+                    &mut reasons,
+                    &format!("{field} {name} writeCapacity"),
+                    number(&previous.write_capacity),
+                    number(&index.write_capacity),
+                );
+            }
+        }
         let set = |indexes: &[Index]| -> BTreeSet<String> {
             indexes.iter().map(Index::signature).collect()
         };
@@ -528,8 +615,19 @@ pub fn differences(pair: &Pair<'_>) -> Vec<String> {
     );
     change(&mut reasons, "streamViewType", stream(old), stream(new));
     change(&mut reasons, "ttl", ttl(old), ttl(new));
-    if tags(old) != tags(new) {
-        reasons.push("tags change".to_string());
+    for (key, value) in &old.tags {
+        match new.tags.get(key) {
+            None => reasons.push(format!("tag `{key}` removed")),
+            Some(after) if after != value => {
+                reasons.push(format!("tag `{key}`: {value} -> {after}"));
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, value) in &new.tags {
+        if !old.tags.contains_key(key) {
+            reasons.push(format!("tag `{key}` added: {value}"));
+        }
     }
     for access in [Access::Read, Access::Write] {
         let roles = |table: &Table| -> BTreeSet<String> {

@@ -2,7 +2,7 @@
 //! settings, suppressions and ignores, the reporting scope, a stable order, positions
 //! and fingerprints. Renderers only format a `Report`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::{Config, RuleSetting};
 use crate::diff::{ChangeSet, PlanEntry};
@@ -123,29 +123,38 @@ pub fn change_findings(changes: &ChangeSet<'_>, config: &Config) -> Vec<Finding>
     findings
 }
 
-/// The fingerprints of a revision's own findings (structure and head rules), to tell
-/// what a change introduces from what was there before (`--new-only`).
-pub fn fingerprints(revision: &Revision, config: &Config, sources: &Sources) -> HashSet<String> {
+/// The fingerprints of a revision's own findings (structure and head rules, after its
+/// suppressions) with their severity, to tell what a change introduces from what was
+/// there before (`--new-only`).
+pub fn fingerprints(
+    revision: &Revision,
+    suppressions: Vec<Suppression>,
+    config: &Config,
+    sources: &Sources,
+) -> HashMap<String, Severity> {
     let mut findings = revision.findings.clone();
     findings.extend(head_findings(revision, config));
     let report = finish(
         findings,
-        Vec::new(),
+        suppressions,
         config,
         sources,
         &Scope::everything(),
         revision,
-        &HashSet::new(),
+        &HashMap::new(),
     );
-    report
-        .findings
-        .into_iter()
-        .map(|reported| reported.fingerprint)
-        .collect()
+    let mut found: HashMap<String, Severity> = HashMap::new();
+    for reported in report.findings {
+        let severity = found
+            .entry(reported.fingerprint)
+            .or_insert(reported.finding.severity);
+        *severity = (*severity).max(reported.finding.severity);
+    }
+    found
 }
 
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
-/// findings whose fingerprint is in `preexisting` are left out.
+/// findings already in `preexisting` (same fingerprint, at least as severe) are left out.
 pub fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
@@ -153,7 +162,7 @@ pub fn finish(
     sources: &Sources,
     scope: &Scope,
     revision: &Revision,
-    preexisting: &HashSet<String>,
+    preexisting: &HashMap<String, Severity>,
 ) -> Report {
     let configured = |findings: Vec<Finding>| -> Vec<Finding> {
         findings
@@ -251,7 +260,11 @@ pub fn finish(
     }
 
     let before = reported.len();
-    reported.retain(|item| !preexisting.contains(&item.fingerprint));
+    reported.retain(|item| {
+        preexisting
+            .get(&item.fingerprint)
+            .is_none_or(|before| *before < item.finding.severity)
+    });
     let preexisting = before - reported.len();
 
     let files: Vec<_> = revision

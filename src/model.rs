@@ -6,7 +6,7 @@
 //! type, so a field that cannot be read is simply absent here, and a table without the
 //! fields every rule relies on (name, hashKey) is kept aside as an [`InvalidTable`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Naming;
 use crate::finding::{Site, TableId};
@@ -119,8 +119,9 @@ pub struct InvalidTable {
     pub position: usize,
     pub span: Span,
     pub id: Option<TableId>,
-    /// What could be read of it despite its schema errors, when it has a name and a
-    /// hashKey: enough to notice that it is removed, not to compare its settings.
+    /// What could be read of it despite its schema errors, when it has a name (its
+    /// hashKey may be empty): enough to notice that it is removed, not to compare its
+    /// settings.
     pub table: Option<Table>,
 }
 
@@ -264,7 +265,8 @@ pub struct Table {
     pub ttl: Option<Ttl>,
     pub stream: Option<Spanned<String>>,
     pub deletion_protection: Option<Spanned<bool>>,
-    pub tags: Vec<Spanned<String>>,
+    /// Tag keys and values (values as written, for comparing).
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Table {
@@ -386,6 +388,10 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
         invalid_tables: Vec::new(),
     };
     let Some((tables_file, tables_entry)) = top("tables") else {
+        // `tables:` with no value declares no table, and is where they went.
+        if let Some(entry) = input.root.entry("tables") {
+            release.tables_key = Some(Site::new(input.file, entry.key_span));
+        }
         return release;
     };
     release.tables_key = Some(Site::new(tables_file, tables_entry.key_span));
@@ -401,7 +407,7 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
             release_region: &release.region.value,
             naming: input.naming,
         };
-        match reader.read() {
+        match reader.read(false) {
             Some(table) if !input.invalid.contains(&position) => release.tables.push(table),
             table => release.invalid_tables.push(InvalidTable {
                 file: tables_file,
@@ -411,7 +417,7 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
                     .as_ref()
                     .map(|table| table.id.clone())
                     .or_else(|| reader.id()),
-                table,
+                table: table.or_else(|| reader.read(true)),
             }),
         }
     }
@@ -460,11 +466,17 @@ impl TableReader<'_> {
         })
     }
 
-    fn read(&self) -> Option<Table> {
+    /// The table, when its name and hashKey can be read; `lenient` reads one without a
+    /// readable hashKey too (an empty one), for a table with schema errors.
+    fn read(&self, lenient: bool) -> Option<Table> {
         let node = self.node;
         node.as_map()?;
         let name = string_field(node, "name")?;
-        let hash_key = string_field(node, "hashKey")?;
+        let hash_key = match string_field(node, "hashKey") {
+            Some(key) => key,
+            None if lenient => Spanned::new(String::new(), name.key, name.span),
+            None => return None,
+        };
         let id = self.id()?;
         let (attributes_key, attributes) = list(node, "attributes", |item| {
             Some(Attribute {
@@ -486,7 +498,13 @@ impl TableReader<'_> {
             .map(|entries| {
                 entries
                     .iter()
-                    .map(|entry| Spanned::new(entry.key.clone(), entry.key_span, entry.value.span))
+                    .map(|entry| {
+                        let value = entry
+                            .value
+                            .as_str()
+                            .map_or_else(|| entry.value.to_json().to_string(), str::to_string);
+                        (entry.key.clone(), value)
+                    })
                     .collect()
             })
             .unwrap_or_default();

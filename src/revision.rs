@@ -277,43 +277,88 @@ impl GitTree {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The entry at `path`, following symbolic links inside the tree.
+    /// The entry at `path`, following symbolic links inside the tree at every component
+    /// of the path, as the file system does for a checkout.
     fn resolve(
         repository: &git2::Repository,
         tree: &git2::Tree<'_>,
         path: &str,
     ) -> Result<Resolved, git2::Error> {
-        let mut current = path.to_string();
-        for _ in 0..16 {
-            let entry = match tree.get_path(Path::new(&current)) {
-                Ok(entry) => entry,
-                Err(error) if error.code() == git2::ErrorCode::NotFound => {
-                    return Ok(if current == path {
+        // Components still to walk, and the trees walked so far (the root first).
+        let mut remaining: std::collections::VecDeque<String> =
+            path.split('/').map(str::to_string).collect();
+        let mut trees = vec![tree.id()];
+        let mut walked: Vec<String> = Vec::new();
+        let mut hops = 0;
+        let broken = |walked: &[String], rest: &std::collections::VecDeque<String>| {
+            let mut parts: Vec<&str> = walked.iter().map(String::as_str).collect();
+            parts.extend(rest.iter().map(String::as_str));
+            Resolved::BrokenLink(parts.join("/"))
+        };
+        while let Some(part) = remaining.pop_front() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    if walked.pop().is_none() {
+                        return Ok(Resolved::Outside(path.to_string()));
+                    }
+                    trees.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            let current = repository.find_tree(*trees.last().unwrap_or(&tree.id()))?;
+            let Some(entry) = current.get_name(&part) else {
+                remaining.push_front(part);
+                return Ok(if hops == 0 {
+                    Resolved::Missing
+                } else {
+                    broken(&walked, &remaining)
+                });
+            };
+            if entry.filemode() == LINK_MODE {
+                hops += 1;
+                let blob = repository.find_blob(entry.id())?;
+                let target = String::from_utf8_lossy(blob.content()).into_owned();
+                if hops > 40 || target.is_empty() {
+                    remaining.push_front(part);
+                    return Ok(broken(&walked, &remaining));
+                }
+                if target.starts_with('/') {
+                    return Ok(Resolved::Outside(target));
+                }
+                // `..` above the root in the target is outside the repository.
+                let ups = target.split('/').take_while(|part| *part == "..").count();
+                if ups > walked.len() {
+                    return Ok(Resolved::Outside(target));
+                }
+                for component in target.rsplit('/') {
+                    remaining.push_front(component.to_string());
+                }
+                continue;
+            }
+            match entry.kind() {
+                Some(git2::ObjectType::Tree) => {
+                    if remaining.iter().all(|part| part.is_empty() || part == ".") {
+                        return Ok(Resolved::Tree(entry.id()));
+                    }
+                    trees.push(entry.id());
+                    walked.push(part);
+                }
+                Some(git2::ObjectType::Blob) if remaining.is_empty() => {
+                    return Ok(Resolved::Blob(entry.id()));
+                }
+                _ => {
+                    remaining.push_front(part);
+                    return Ok(if hops == 0 {
                         Resolved::Missing
                     } else {
-                        Resolved::BrokenLink(current)
+                        broken(&walked, &remaining)
                     });
                 }
-                Err(error) => return Err(error),
-            };
-            if entry.filemode() != LINK_MODE {
-                return Ok(match entry.kind() {
-                    Some(git2::ObjectType::Blob) => Resolved::Blob(entry.id()),
-                    Some(git2::ObjectType::Tree) => Resolved::Tree(entry.id()),
-                    _ => Resolved::Missing,
-                });
-            }
-            let blob = repository.find_blob(entry.id())?;
-            let target = String::from_utf8_lossy(blob.content()).into_owned();
-            let directory = current
-                .rsplit_once('/')
-                .map_or("", |(directory, _)| directory);
-            match join_inside(directory, &target) {
-                Some(next) => current = next,
-                None => return Ok(Resolved::Outside(target)),
             }
         }
-        Ok(Resolved::BrokenLink(path.to_string()))
+        Ok(Resolved::Tree(*trees.last().unwrap_or(&tree.id())))
     }
 }
 
@@ -323,27 +368,6 @@ enum Resolved {
     Missing,
     BrokenLink(String),
     Outside(String),
-}
-
-/// `directory/target` normalized, if it stays inside the repository.
-fn join_inside(directory: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = directory
-        .split('/')
-        .filter(|part| !part.is_empty())
-        .collect();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn git_error(error: git2::Error) -> io::Error {
@@ -422,9 +446,12 @@ impl Snapshot for GitTree {
 
     fn exists(&self, path: &str) -> bool {
         let repository = self.repository();
-        repository
-            .find_tree(self.tree)
-            .is_ok_and(|root| root.get_path(Path::new(path)).is_ok())
+        repository.find_tree(self.tree).is_ok_and(|root| {
+            !matches!(
+                Self::resolve(&repository, &root, path),
+                Ok(Resolved::Missing) | Err(_)
+            )
+        })
     }
 
     fn content_id(&self, path: &str) -> Option<git2::Oid> {
@@ -441,7 +468,9 @@ impl Snapshot for GitTree {
 pub enum GitError {
     #[error("{path} is not inside a git repository; --base and --head need one")]
     NoRepository { path: String },
-    #[error("the repository has no commit yet: there is nothing to compare with")]
+    #[error(
+        "HEAD has no commit yet (a new repository, or an orphan branch): there is nothing to compare with"
+    )]
     NoCommit,
     #[error(
         "cannot find revision `{revision}` in this shallow clone: fetch more history (with actions/checkout, `fetch-depth: 0`)"

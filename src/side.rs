@@ -80,6 +80,9 @@ pub struct Options<'a> {
     /// Another revision whose readings of identical files (same blob, same chart) are
     /// reused instead of parsing them again.
     pub reuse: Option<&'a Revision>,
+    /// Where to read the chart's schema and defaults from, when not from the revision
+    /// itself (a base revision whose chart is broken is read with the head's).
+    pub chart: Option<&'a dyn Snapshot>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,8 +150,9 @@ pub fn load(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let schema_text = read_text(snapshot, &config.chart_schema, config)?;
-    let defaults_text = read_text(snapshot, &config.chart_defaults, config)?;
+    let chart_snapshot = options.chart.unwrap_or(snapshot);
+    let schema_text = read_text(chart_snapshot, &config.chart_schema, config)?;
+    let defaults_text = read_text(chart_snapshot, &config.chart_defaults, config)?;
     let chart = git2::Oid::hash_object(
         git2::ObjectType::Blob,
         format!(
@@ -503,16 +507,31 @@ impl Shared<'_> {
             schema: &self.schema.origin,
         };
         let mut trapped = BTreeSet::new();
+        // Tables whose every schema finding is suppressed are read as valid: the team
+        // accepted the deviation, and the table's other rules still apply.
+        let check_covered = !invalid.is_empty()
+            && (!outcome.suppressions.is_empty() || !self.config.ignores.is_empty());
+        let mut uncovered = BTreeSet::new();
         for violation in &violations {
-            match yaml_type_trap::from_violation(&context, violation) {
+            let finding = match yaml_type_trap::from_violation(&context, violation) {
                 Some(finding) => {
                     trapped.insert(violation.pointer.clone());
-                    outcome.findings.push(finding);
+                    finding
                 }
-                None => outcome
-                    .findings
-                    .push(schema_violation::finding(&context, violation)),
+                None => schema_violation::finding(&context, violation),
+            };
+            if let Some(position) = ValuesContext::table_position(&violation.pointer)
+                && !(check_covered
+                    && suppress::covers(
+                        &finding,
+                        &outcome.suppressions,
+                        self.config,
+                        &outcome.source,
+                    ))
+            {
+                uncovered.insert(position);
             }
+            outcome.findings.push(finding);
         }
         outcome
             .findings
@@ -526,6 +545,19 @@ impl Shared<'_> {
         if document.empty && release.tables.is_empty() && release.invalid_tables.is_empty() {
             outcome.findings.push(yaml_syntax::empty(id));
         }
+        let release = if uncovered == invalid {
+            release
+        } else {
+            model::build_release(&model::ReleaseInput {
+                file: id,
+                path,
+                namespace,
+                root: &document.root,
+                defaults: self.defaults,
+                invalid: &uncovered,
+                naming: &self.config.naming,
+            })
+        };
         // Values that are not a mapping have no tables to speak of, not zero tables.
         if document.empty || document.root.as_map().is_some() {
             outcome.release = Some(release);

@@ -171,6 +171,29 @@ pub struct Outcome {
     pub problems: Vec<Finding>,
 }
 
+/// Whether a suppression comment of `source` or an `ignore` entry covers `finding`,
+/// without marking anything used (that happens in [`apply`]).
+pub fn covers(
+    finding: &Finding,
+    suppressions: &[Suppression],
+    config: &Config,
+    source: &SourceFile,
+) -> bool {
+    let line = source.position(finding.site.span.start).line;
+    config.ignores.iter().any(|ignore| {
+        ignore.path == source.path
+            && ignore.line == line
+            && (ignore.rules.is_empty() || ignore.rules.contains(&finding.rule.code))
+    }) || suppressions.iter().any(|suppression| {
+        suppression.file == finding.site.file
+            && suppression.target_line == line
+            && suppression.keys.iter().any(|key| {
+                key.rule
+                    .is_some_and(|rule| std::ptr::eq(rule, finding.rule))
+            })
+    })
+}
+
 /// Applies `ignore` entries and suppression comments to findings.
 pub fn apply(
     findings: Vec<Finding>,

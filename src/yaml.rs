@@ -256,11 +256,20 @@ impl Node {
                         .parse::<usize>()
                         .ok()
                         .and_then(|index| items.get(index));
+                    // An item by its name, even one Helm reads as a number or a boolean
+                    // (a DL004): positions shift when items are added or removed.
                     let label = item.and_then(|item| {
-                        item.as_str()
-                            .or_else(|| item.get("name").and_then(Node::as_str))
+                        item.as_str().map(str::to_string).or_else(|| {
+                            let name = item.get("name")?;
+                            match name.to_json() {
+                                serde_json::Value::String(text) => Some(text),
+                                serde_json::Value::Number(number) => Some(number.to_string()),
+                                serde_json::Value::Bool(flag) => Some(flag.to_string()),
+                                _ => None,
+                            }
+                        })
                     });
-                    parts.push(label.map_or_else(|| segment.to_string(), str::to_string));
+                    parts.push(label.unwrap_or_else(|| segment.to_string()));
                     node = item;
                 }
                 Some(Value::Map(entries)) => {

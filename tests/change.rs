@@ -418,6 +418,12 @@ fn a_changed_chart_is_read_on_each_side() {
             .unwrap()
             .starts_with("deletionPolicy changes from Orphan to Delete")
     );
+    // The line that changed is in the chart's defaults: related.
+    assert_eq!(
+        run.json()["findings"][0]["related"][0]["path"],
+        "helm/helm-idp-dynamodb/values.yaml"
+    );
+    assert_eq!(run.json()["findings"][0]["related"][0]["line"], 1);
 }
 
 /// A table of namespace `{ns}`, granted to its workload; `{extra}` goes before the grant.
@@ -558,4 +564,263 @@ fn each_risky_change_is_caught_at_its_line_and_nothing_else() {
     actual.sort();
     expected.sort();
     assert_eq!(actual, expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn values_under_a_linked_folder_are_read_in_both_revisions() {
+    // apps-shop/apps/shop-dev -> ../shared: the namespace folder is a link in git.
+    let repo = shop(TWO);
+    std::fs::rename(
+        repo.path().join("apps-shop/apps/shop-dev"),
+        repo.path().join("apps-shop/shared"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../shared", repo.path().join("apps-shop/apps/shop-dev")).unwrap();
+    repo.commit("namespace folder shared through a link");
+    let unchanged = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(unchanged.code, 0, "{}", unchanged.stdout);
+    assert_eq!(changes(&unchanged), Vec::<String>::new());
+    let head = repo.check(&["--base", "HEAD", "--head", "HEAD", "--format", "json"]);
+    assert_eq!(head.locations(), Vec::<String>::new(), "{}", head.stdout);
+
+    repo.write("apps-shop/shared/dynamo-tables/values.yaml", ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL301")]);
+    assert_eq!(
+        changes(&run),
+        ["delete shop-dev-Invoices (removed from the values)"]
+    );
+}
+
+#[test]
+fn a_nameless_table_hides_no_other_removal() {
+    // The base already had a table whose name is a number (DL004): it stands for itself.
+    let nameless = "  - name: 2024\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n";
+    let repo = shop(&format!("{TWO}{nameless}"));
+    repo.commit("three tables, one nameless");
+    repo.values("shop-dev", &format!("{ONE}{nameless}"));
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        run.locations(),
+        [
+            format!("{VALUES}:1:1 DL301"),
+            format!("{VALUES}:6:11 DL004")
+        ]
+    );
+    let new = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(new.locations(), [format!("{VALUES}:1:1 DL301")]);
+
+    // A table whose name became unreadable may be the one that is gone: not claimed.
+    let repo = shop(TWO);
+    repo.commit("two tables");
+    repo.values("shop-dev", &TWO.replace("name: Invoices", "name: 2025"));
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.locations(), [format!("{VALUES}:6:11 DL004")]);
+    assert_eq!(changes(&run), Vec::<String>::new());
+}
+
+#[test]
+fn a_removed_table_with_an_unreadable_hash_key_is_still_removed() {
+    let repo = shop(&TWO.replace("    hashKey: Id\n  ", "    hashkey: Id\n  "));
+    repo.commit("a typo in the base");
+    repo.values("shop-dev", ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL301")]);
+}
+
+#[test]
+fn a_suppressed_schema_finding_keeps_the_table_compared() {
+    let owned = TWO.replace(
+        "  - name: Invoices\n",
+        "  - name: Invoices\n    # dynalint: ignore[DL002] -- the team field predates the chart\n    owner: team-x\n",
+    );
+    let repo = shop(&owned);
+    repo.commit("invoices with an owner");
+    repo.values(
+        "shop-dev",
+        &owned.replace(
+            "    owner: team-x\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]",
+            "    owner: team-x\n    hashKey: InvoiceId\n    attributes: [{name: InvoiceId, type: 'S'}]",
+        ),
+    );
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.locations(), [format!("{VALUES}:9:14 DL303")]);
+}
+
+#[test]
+fn new_only_shows_a_warning_that_became_an_error() {
+    // Two tables granting one role fill its inline policy: with more tables it is over.
+    let grant = |count: usize| {
+        let mut values = String::from("tables:\n");
+        for index in 0..count {
+            values.push_str(&format!(
+                "  - name: Table{index:02}WithAQuiteLongNameToFillThePolicy\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n"
+            ));
+        }
+        values
+    };
+    let (mut warned, mut failed) = (None, None);
+    for count in 10..80 {
+        let repo = shop(&grant(count));
+        let run = repo.check(&["--format", "json"]);
+        let severities: Vec<String> = run.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| finding["rule"] == "DL204")
+            .map(|finding| finding["severity"].as_str().unwrap().to_string())
+            .collect();
+        match severities.first().map(String::as_str) {
+            Some("warning") if warned.is_none() => warned = Some(count),
+            Some("error") => {
+                failed = Some(count);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (warned, failed) = (warned.unwrap(), failed.unwrap());
+    assert!(warned < failed);
+    let repo = shop(&grant(warned));
+    repo.commit("a policy near its limit");
+    repo.values("shop-dev", &grant(failed));
+    let new = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(new.code, 1, "{}", new.stdout);
+    assert_eq!(new.json()["findings"][0]["rule"], "DL204");
+    assert_eq!(new.json()["findings"][0]["severity"], "error");
+}
+
+#[test]
+fn the_base_is_read_with_its_own_configuration() {
+    let repo = shop(TWO);
+    repo.commit("two tables");
+    // The values move to another folder name, with `include` updated, and one table goes.
+    repo.remove(VALUES);
+    repo.write("apps-shop/apps/shop-dev/dynamodb/values.yaml", ONE);
+    repo.write(
+        "dynalint.toml",
+        "include = [\"apps-*/apps/*/dynamodb/values.yaml\"]\n",
+    );
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    // Orders moves to another release (DL310); Invoices is gone.
+    assert_eq!(
+        run.locations(),
+        [
+            format!("{VALUES}:6:11 DL301"),
+            "apps-shop/apps/shop-dev/dynamodb/values.yaml:2:11 DL310".to_string()
+        ],
+        "{}",
+        run.stdout
+    );
+    // A file the head no longer checks, but still has, is not deleted.
+    let repo = shop(TWO);
+    repo.commit("two tables");
+    repo.write("dynalint.toml", "exclude = [\"apps-shop/**\"]\n");
+    repo.values("other-dev", ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(changes(&run), ["create other-dev-Orders ()"]);
+}
+
+#[test]
+fn removals_are_reported_in_the_values_file() {
+    let repo = shop(TWO);
+    repo.write("helm/helm-idp-dynamodb/values.yaml", "tables: []\n");
+    repo.commit("two tables");
+    // Deleting the `tables:` key leaves the chart's empty default: reported in the
+    // values file, so a run scoped to its folder (as pre-commit does) still fails.
+    repo.values("shop-dev", "deletionPolicy: Delete\n");
+    let scoped = repo.check(&[
+        "--base",
+        "HEAD",
+        "--format",
+        "json",
+        "apps-shop/apps/shop-dev",
+    ]);
+    assert_eq!(
+        scoped.locations(),
+        [format!("{VALUES}:1:1 DL301"), format!("{VALUES}:1:1 DL301")]
+    );
+    // `tables:` with no value: at that key.
+    repo.values(
+        "shop-dev",
+        "deletionPolicy: Delete\ntables:\n  # none left\n",
+    );
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        run.locations(),
+        [format!("{VALUES}:2:1 DL301"), format!("{VALUES}:2:1 DL301")]
+    );
+}
+
+#[test]
+fn comparing_a_commit_with_itself_is_said() {
+    let repo = shop(TWO);
+    repo.commit("two tables");
+    let run = repo.check(&["--base", "HEAD", "--head", "HEAD"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("the base and the head are the same commit"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_plan_lists_every_change_applied_in_place() {
+    let base = "\
+managementPolicies: Observe
+deletionPolicy: Orphan
+tables:
+  - name: Orders
+    hashKey: Id
+    billingMode: PROVISIONED
+    readCapacity: 5
+    writeCapacity: 5
+    attributes: [{name: Id, type: 'S'}, {name: Day, type: 'S'}]
+    globalSecondaryIndex:
+      - {name: ByDay, hashKey: Day, projectionType: ALL, readCapacity: 5, writeCapacity: 5}
+    tags: {team: shop, tier: gold}
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+    let repo = shop(base);
+    repo.commit("adopted orders");
+    repo.values(
+        "shop-dev",
+        &base
+            .replace("managementPolicies: Observe", "managementPolicies: Control")
+            .replace(
+                "readCapacity: 5, writeCapacity: 5",
+                "readCapacity: 10, writeCapacity: 5",
+            )
+            .replace("tier: gold", "tier: silver"),
+    );
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        changes(&run),
+        [
+            "update shop-dev-Orders (managementPolicies: Observe -> Control: Crossplane applies the values to the table; globalSecondaryIndex ByDay readCapacity: 5 -> 10; tag `tier`: gold -> silver)"
+        ]
+    );
+}
+
+#[test]
+fn a_change_that_repairs_the_chart_can_be_checked() {
+    let repo = shop(TWO);
+    repo.write("helm/helm-idp-dynamodb/values.yaml", "tables: [\n");
+    repo.commit("a broken chart");
+    repo.write("helm/helm-idp-dynamodb/values.yaml", "tables: []\n");
+    repo.values("shop-dev", ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL301")]);
+    assert!(
+        run.stderr.contains("in the base revision (")
+            && run
+                .stderr
+                .contains("the base is read with the head's chart"),
+        "{}",
+        run.stderr
+    );
 }

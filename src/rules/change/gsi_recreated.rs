@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
 use crate::model::Index;
-use crate::rules::change::{applied, at_head};
+use crate::rules::change::{applied, at_head, index_key_types_changed};
 use crate::rules::{Check, Rule, RuleMeta};
 
 pub static RULE: Rule = Rule {
@@ -18,8 +18,8 @@ pub static RULE: Rule = Rule {
 ## What it catches
 On a table that exists in the base revision:
 
-- a global secondary index whose keys or projection change: DynamoDB cannot update
-  them, so the index is deleted and created again;
+- a global secondary index whose keys, key attribute types or projection change:
+  DynamoDB cannot update them, so the index is deleted and created again;
 - more than one global secondary index added or removed in one change.
 
 ## Why it matters
@@ -56,9 +56,25 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         let (before, after) = (by_name(&old.gsis), by_name(&new.gsis));
         let name = &new.id.name;
         for (index_name, index) in &after {
-            if let Some(previous) = before.get(index_name)
-                && previous.signature() != index.signature()
-            {
+            let Some(previous) = before.get(index_name) else {
+                continue;
+            };
+            for (key, type_before, type_after) in index_key_types_changed(pair, previous, index) {
+                findings.push(
+                    at_head(
+                        &RULE.meta,
+                        pair,
+                        type_after.span,
+                        &format!("globalSecondaryIndex/{index_name}/{key}/type"),
+                        format!(
+                            "the type of key attribute `{key}` of global secondary index `{index_name}` of table `{name}` changes from `{type_before}` to `{}`: DynamoDB deletes and rebuilds the index, and queries on it fail until it is built again",
+                            type_after.value
+                        ),
+                    )
+                    .help("add the new index under a new name, move the queries to it, and remove the old one in a later change"),
+                );
+            }
+            if previous.signature() != index.signature() {
                 findings.push(
                     at_head(
                         &RULE.meta,
@@ -153,6 +169,18 @@ tables:
             "DL305",
             &[
                 "koa-dev.yaml:11:16 warning DL305 2 global secondary indexes of table `koa-dev-Orders` are added and 0 removed in one change: DynamoDB changes one GSI per update, so the change is applied in steps and may stop halfway (add or remove one global secondary index per change)",
+            ],
+        );
+    }
+
+    #[test]
+    fn key_attribute_type_changed() {
+        let retyped = ORDERS.replace("{name: Status, type: 'S'}", "{name: Status, type: 'N'}");
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &retyped)]),
+            "DL305",
+            &[
+                "koa-dev.yaml:6:30 warning DL305 the type of key attribute `Status` of global secondary index `ByStatus` of table `koa-dev-Orders` changes from `S` to `N`: DynamoDB deletes and rebuilds the index, and queries on it fail until it is built again (add the new index under a new name, move the queries to it, and remove the old one in a later change)",
             ],
         );
     }

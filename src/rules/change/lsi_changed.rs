@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
 use crate::model::Index;
-use crate::rules::change::{applied, at_head};
+use crate::rules::change::{applied, at_head, index_key_types_changed};
 use crate::rules::{Check, Rule, RuleMeta};
 
 pub static RULE: Rule = Rule {
@@ -17,8 +17,8 @@ pub static RULE: Rule = Rule {
         docs: r#"
 ## What it catches
 On a table that exists in the base revision: a local secondary index is added, removed,
-or changed (its sort key, projection or projected attributes). A new table may declare
-any LSIs.
+or changed (its sort key, the declared type of its sort key attribute, its projection or
+projected attributes). A new table may declare any LSIs.
 
 ## Why it matters
 DynamoDB creates local secondary indexes with the table and never changes them after:
@@ -67,7 +67,26 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 Some(previous) if previous.signature() != index.signature() => format!(
                     "local secondary index `{index_name}` of existing table `{name}` changes: AWS cannot change an LSI and rejects the update"
                 ),
-                Some(_) => continue,
+                Some(previous) => {
+                    for (key, type_before, type_after) in
+                        index_key_types_changed(pair, previous, index)
+                    {
+                        findings.push(
+                            at_head(
+                                &RULE.meta,
+                                pair,
+                                type_after.span,
+                                &format!("localSecondaryIndex/{index_name}/{key}/type"),
+                                format!(
+                                    "the type of key attribute `{key}` of local secondary index `{index_name}` of existing table `{name}` changes from `{type_before}` to `{}`: AWS cannot change an LSI and rejects the update",
+                                    type_after.value
+                                ),
+                            )
+                            .help(help),
+                        );
+                    }
+                    continue;
+                }
             };
             findings.push(
                 at_head(
@@ -161,6 +180,18 @@ tables:
             "DL304",
             &[
                 "koa-dev.yaml:10:5 error DL304 local secondary index `ByTotal` is removed from existing table `koa-dev-Orders`: AWS cannot remove an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+            ],
+        );
+    }
+
+    #[test]
+    fn key_attribute_type_changed() {
+        let retyped = ORDERS.replace("{name: Status, type: 'S'}", "{name: Status, type: 'N'}");
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &retyped)]),
+            "DL304",
+            &[
+                "koa-dev.yaml:8:30 error DL304 the type of key attribute `Status` of local secondary index `ByStatus` of existing table `koa-dev-Orders` changes from `S` to `N`: AWS cannot change an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
             ],
         );
     }

@@ -45,11 +45,15 @@ so that no removal rides along.
     check: Check::Change(check),
 };
 
-fn site<T>(release: &Release, setting: &Setting<T>) -> Site {
-    setting
-        .site
-        .filter(|site| site.file == release.file)
-        .unwrap_or(Site::new(release.file, Span::at(0)))
+/// A finding about a release setting: at the setting in the values file, else at the
+/// file's start — pointing to the chart's defaults when they set it.
+fn at_setting<T>(release: &Release, setting: &Setting<T>, message: String) -> Finding {
+    match setting.site {
+        Some(site) if site.file == release.file => Finding::new(&RULE.meta, site, message),
+        Some(defaults) => Finding::new(&RULE.meta, Site::new(release.file, Span::at(0)), message)
+            .related(defaults, "set by the chart's defaults"),
+        None => Finding::new(&RULE.meta, Site::new(release.file, Span::at(0)), message),
+    }
 }
 
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
@@ -75,9 +79,9 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
             && new.management.value == ManagementPolicy::Control
         {
             findings.push(
-                Finding::new(
-                    &RULE.meta,
-                    site(new, &new.management),
+                at_setting(
+                    new,
+                    &new.management,
                     format!("managementPolicies changes from Observe to Control: Crossplane takes over {tables} and applies these values to them"),
                 )
                 .help("make the values describe the real tables exactly before taking over (compare with `aws dynamodb describe-table`), and watch the first sync")
@@ -88,9 +92,9 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
             && new.deletion.value == DeletionPolicy::Delete
         {
             findings.push(
-                Finding::new(
-                    &RULE.meta,
-                    site(new, &new.deletion),
+                at_setting(
+                    new,
+                    &new.deletion,
                     format!("deletionPolicy changes from Orphan to Delete: removing one of these {tables} from the values now deletes it in AWS"),
                 )
                 .help("make this its own change, with no table removed along with it")

@@ -7,8 +7,9 @@
 
 use crate::diff::{ChangeSet, Declared, Pair};
 use crate::finding::{Finding, Severity, Site};
+use crate::model::Index;
 use crate::rules::{RuleMeta, on_table};
-use crate::span::Span;
+use crate::span::{Span, Spanned};
 
 pub mod access_revoked;
 pub mod billing_mode_changed;
@@ -34,6 +35,45 @@ pub fn at_head(
         pair.base.table.name_site(),
         "the table in the base revision",
     )
+}
+
+/// The key attributes of an index that keep their name but change their declared type,
+/// as (name, type before, type after). The table's own keys are DL303's, not listed.
+pub fn index_key_types_changed(
+    pair: &Pair<'_>,
+    before: &Index,
+    after: &Index,
+) -> Vec<(String, String, Spanned<String>)> {
+    let (old, new) = (pair.base.table, pair.head.table);
+    let table_keys = [Some(&new.hash_key), new.range_key.as_ref()];
+    let mut changed = Vec::new();
+    for (key_before, key_after) in [
+        (&before.hash_key, &after.hash_key),
+        (&before.range_key, &after.range_key),
+    ] {
+        let (Some(key_before), Some(key_after)) = (key_before, key_after) else {
+            continue;
+        };
+        if key_before.value != key_after.value
+            || table_keys
+                .iter()
+                .flatten()
+                .any(|key| key.value == key_after.value)
+        {
+            continue;
+        }
+        let kind = |table: &crate::model::Table| {
+            table
+                .attribute(&key_after.value)
+                .and_then(|attribute| attribute.kind.clone())
+        };
+        if let (Some(type_before), Some(type_after)) = (kind(old), kind(new))
+            && type_before.value != type_after.value
+        {
+            changed.push((key_after.value.clone(), type_before.value, type_after));
+        }
+    }
+    changed
 }
 
 /// The pairs that may change and whose head release applies changes: under
@@ -64,12 +104,14 @@ pub fn removal_severity(declared: &Declared<'_>) -> Severity {
 }
 
 /// Where a removed table is reported: the head file's `tables:` key (its start when it
-/// has none), or the table in the base revision when the file itself is deleted.
+/// has none, as when the tables come from the chart's defaults), or the table in the base
+/// revision when the file itself is deleted.
 pub fn removal_site(changes: &ChangeSet<'_>, old: &Declared<'_>) -> Site {
     match changes.head.file(&old.release.path) {
         Some(file) => changes
             .head_release(&old.release.path)
             .and_then(|release| release.tables_key)
+            .filter(|site| site.file == file.id)
             .unwrap_or(Site::new(file.id, Span::at(0))),
         None => old.table.name_site(),
     }

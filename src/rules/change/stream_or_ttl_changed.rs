@@ -82,13 +82,18 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 None => true,
             };
             if changed {
+                // At what changed: the attribute, else the `enabled` flag.
                 let span = new
                     .ttl
                     .as_ref()
                     .map(|ttl| {
-                        ttl.attribute
-                            .as_ref()
-                            .map_or(ttl.key, |attribute| attribute.span)
+                        let attribute_changed = attribute(before) != attribute(ttl);
+                        match (&ttl.attribute, &ttl.enabled) {
+                            (Some(name), _) if attribute_changed => name.span,
+                            (_, Some(flag)) if !attribute_changed => flag.span,
+                            (Some(name), None) => name.span,
+                            _ => ttl.key,
+                        }
                     })
                     .unwrap_or(new.name.span);
                 findings.push(
@@ -136,6 +141,22 @@ mod tests {
             &[
                 "koa-dev.yaml:5:21 warning DL311 the stream of table `koa-dev-Orders` changes from NEW_IMAGE to NEW_AND_OLD_IMAGES: DynamoDB closes the stream and its consumers stop receiving changes (a new stream gets a new ARN) (move the stream's consumers (Lambda triggers, Kinesis readers) to the new stream ARN together with this change)",
                 "koa-dev.yaml:6:26 warning DL311 the time to live of table `koa-dev-Orders` changes: AWS accepts one TTL change per table per hour, so a quick correction is refused (change the TTL settings once, deliberately)",
+            ],
+        );
+    }
+
+    #[test]
+    fn turning_ttl_off_is_reported_at_enabled() {
+        let block = ORDERS.replace(
+            "    ttl: {attributeName: ExpiresAt, enabled: true}\n",
+            "    ttl:\n      attributeName: ExpiresAt\n      enabled: true\n",
+        );
+        let off = block.replace("enabled: true", "enabled: false");
+        check(
+            &lint_change(&[("koa-dev.yaml", &block)], &[("koa-dev.yaml", &off)]),
+            "DL311",
+            &[
+                "koa-dev.yaml:8:16 warning DL311 the time to live of table `koa-dev-Orders` changes: AWS accepts one TTL change per table per hour, so a quick correction is refused (change the TTL settings once, deliberately)",
             ],
         );
     }

@@ -21,7 +21,9 @@ Each values file is a separate release. On sync, the release that loses the tabl
 it — and with `deletionPolicy: Delete` Crossplane deletes the AWS table — while the
 release that gains it creates it again, empty. Severity follows what the old release
 does: an error when it deletes, a warning with deletion protection (the deletion hangs),
-a note under `deletionPolicy: Orphan` (the new release adopts the table).
+a note under `deletionPolicy: Orphan` (the new release adopts the table) — raised to a
+warning when the new release takes over more than the old one had: `Control` where the
+old release only observed the table, or `deletionPolicy: Delete` where it orphaned it.
 
 ## Example
 ```yaml
@@ -40,8 +42,21 @@ table; or keep it where it is.
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for pair in changes.kept.iter().filter(|pair| pair.moved()) {
         let new = pair.head.table;
-        let severity = removal_severity(&pair.base);
-        let help = if severity == Severity::Note {
+        let mut severity = removal_severity(&pair.base);
+        let (from, to) = (pair.base.release, pair.head.release);
+        // Adopted by a release with stronger policies than the old one: said, and a
+        // warning even when the old release only orphans it.
+        let mut takeover = String::new();
+        if from.observed() && !to.observed() {
+            takeover.push_str("; the new release manages it (managementPolicies: Control) where the old one only observed it, and applies these values to it");
+        }
+        if !from.deletes_removed_tables() && to.deletes_removed_tables() {
+            takeover.push_str("; the new release has deletionPolicy: Delete, so a later removal deletes it in AWS");
+        }
+        if !takeover.is_empty() {
+            severity = severity.max(Severity::Warning);
+        }
+        let help = if removal_severity(&pair.base) == Severity::Note {
             "the old release leaves the table and the new one adopts it: check that the new release's values match the table"
         } else {
             "set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table"
@@ -53,7 +68,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 new.name.span,
                 "name",
                 format!(
-                    "table `{}` moves from `{}` to `{}`, another release: in the old release it {}{}, while the new one creates it",
+                    "table `{}` moves from `{}` to `{}`, another release: in the old release it {}{}, while the new one creates it{takeover}",
                     new.id.name,
                     pair.base.release.path,
                     pair.head.release.path,
@@ -106,12 +121,27 @@ mod tests {
                 &[("koa-dev.yaml", &orphaned)],
                 &[
                     ("koa-dev.yaml", "deletionPolicy: Orphan\ntables: []\n"),
+                    (YML, &orphaned),
+                ],
+            ),
+            "DL310",
+            &[
+                "apps-test/apps/koa-dev/dynamo-tables/values.yml:3:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+            ],
+        );
+        // Into a release that deletes, or that manages what was only observed: a warning.
+        let observed = format!("managementPolicies: Observe\n{orphaned}");
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", &observed)],
+                &[
+                    ("koa-dev.yaml", "deletionPolicy: Orphan\ntables: []\n"),
                     (YML, ORDERS),
                 ],
             ),
             "DL310",
             &[
-                "apps-test/apps/koa-dev/dynamo-tables/values.yml:2:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+                "apps-test/apps/koa-dev/dynamo-tables/values.yml:2:11 warning DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it; the new release manages it (managementPolicies: Control) where the old one only observed it, and applies these values to it; the new release has deletionPolicy: Delete, so a later removal deletes it in AWS (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
             ],
         );
     }
