@@ -13,7 +13,7 @@ use crate::diff;
 use crate::github;
 use crate::lint::{self, Report, Scope};
 use crate::report::{self, Format};
-use crate::revision::{self, GitTree, Snapshot, WorkingTree};
+use crate::revision::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::rules;
 use crate::schema;
 use crate::side;
@@ -291,16 +291,177 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         }
     }
 
-    let color = use_color(args.color);
     timings.stage("report");
-    for output in &outputs {
-        write_output(output, &report, &sources, color)?;
-    }
-    timings.stage("output");
     let failed = report
         .worst()
         .is_some_and(|severity| fail_on.fails(severity));
+    let actions = github::Actions::from_process();
+    let head_commit = match &commits {
+        Some(Commits {
+            head: Some(head), ..
+        }) => Some(*head),
+        _ => match &args.head {
+            Some(head) => revision::resolve(&root, head).ok(),
+            None => revision::resolve(&root, "HEAD").ok(),
+        },
+    };
+    let context = report::Context {
+        sources: &sources,
+        config: &config,
+        color: use_color(args.color),
+        fails: failed,
+        repository_prefix: repository_prefix(&root),
+        blob_url: head_commit.and_then(|commit| actions.blob_url(&commit.to_string())),
+        base_blob_url: commits
+            .as_ref()
+            .and_then(|commits| actions.blob_url(&commits.base.to_string())),
+        comment_key: args
+            .comment_key
+            .clone()
+            .unwrap_or_else(|| actions.comment_key()),
+    };
+    for output in &outputs {
+        write_output(output, &report, &context)?;
+    }
+    // In Actions, the text and annotation outputs also leave a job summary.
+    let mut summary_written = false;
+    if actions.active
+        && outputs
+            .iter()
+            .any(|output| matches!(output.format, Format::Text | Format::Github))
+    {
+        summary_written = write_step_summary(&actions, &report, &context);
+    }
+    timings.stage("output");
+    if args.comment {
+        comment(&actions, &report, &context, summary_written)?;
+    }
     Ok(if failed { FINDINGS } else { CLEAN })
+}
+
+/// Appends the markdown summary to `$GITHUB_STEP_SUMMARY`; a failure is a warning, as
+/// the report itself is written.
+fn write_step_summary(
+    actions: &github::Actions,
+    report: &Report,
+    context: &report::Context<'_>,
+) -> bool {
+    let Some(path) = &actions.step_summary else {
+        return false;
+    };
+    let summary = report::markdown::summary(report, context);
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(summary.as_bytes()));
+    match written {
+        Ok(()) => true,
+        Err(error) => {
+            eprintln!(
+                "dynalint: warning: cannot write the job summary to {}: {error}",
+                path.display()
+            );
+            false
+        }
+    }
+}
+
+/// `--comment`: the sticky pull-request comment.
+fn comment(
+    actions: &github::Actions,
+    report: &Report,
+    context: &report::Context<'_>,
+    summary_written: bool,
+) -> anyhow::Result<()> {
+    let pull_request = github::event::pull_request(&github::event::Environment::from_process())?;
+    let Some(pull_request) = pull_request else {
+        eprintln!(
+            "dynalint: warning: --comment: this run is not for a pull request (GitHub Actions on a `pull_request` event); no comment written"
+        );
+        return Ok(());
+    };
+    let token = actions.token.clone().ok_or_else(|| {
+        anyhow!("--comment needs GITHUB_TOKEN in the environment (with `pull-requests: write`)")
+    })?;
+    let (owner, repository) = actions
+        .repository
+        .as_deref()
+        .and_then(|full| full.split_once('/'))
+        .ok_or_else(|| {
+            anyhow!("--comment needs GITHUB_REPOSITORY (OWNER/REPO) in the environment")
+        })?;
+    let target = github::comment::Target {
+        api_url: actions.api_url.clone(),
+        owner: owner.to_string(),
+        repository: repository.to_string(),
+        number: pull_request.number,
+        token,
+    };
+    let body = report::markdown::comment(report, context, report::markdown::COMMENT_BUDGET);
+    let needed = !report.findings.is_empty()
+        || report
+            .changes
+            .as_ref()
+            .is_some_and(|changes| !changes.is_empty());
+    let outcome = github::comment::publish(
+        &target,
+        &report::markdown::key_marker(&context.comment_key),
+        &body,
+        needed,
+        github::comment::Retry::default(),
+    )
+    .context("--comment")?;
+    use github::comment::Outcome;
+    match outcome {
+        Outcome::Created { id } | Outcome::Updated { id } | Outcome::Unchanged { id } => {
+            eprintln!(
+                "dynalint: pull request #{} comment {id} {}",
+                target.number,
+                match outcome {
+                    Outcome::Created { .. } => "created",
+                    Outcome::Updated { .. } => "updated",
+                    _ => "already up to date",
+                }
+            );
+        }
+        Outcome::NotNeeded => {}
+        Outcome::Forbidden { message } => {
+            eprintln!(
+                "dynalint: warning: --comment: GitHub refused to write the comment ({message}); a pull request from a fork gets a read-only token. The report is in the job summary."
+            );
+            if !summary_written && actions.active {
+                write_step_summary(actions, report, context);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The path from the git repository's root to `root` (`--repo`), with a trailing `/`;
+/// empty at the root or outside git.
+fn repository_prefix(root: &Path) -> String {
+    let Ok(repository) = git2::Repository::discover(root) else {
+        return String::new();
+    };
+    let (Some(workdir), Ok(root)) = (repository.workdir(), root.canonicalize()) else {
+        return String::new();
+    };
+    let Ok(workdir) = workdir.canonicalize() else {
+        return String::new();
+    };
+    match root.strip_prefix(&workdir) {
+        Ok(relative) if !relative.as_os_str().is_empty() => {
+            let mut prefix = relative
+                .components()
+                .map(|component| component.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            prefix.push('/');
+            prefix
+        }
+        _ => String::new(),
+    }
 }
 
 /// The git top level of `cwd`, or `cwd` itself outside a git repository.
@@ -451,16 +612,25 @@ fn use_color(choice: Color) -> bool {
 fn write_output(
     output: &Output,
     report: &Report,
-    sources: &Sources,
-    color: bool,
+    context: &report::Context<'_>,
 ) -> anyhow::Result<()> {
     let mut buffer = Vec::new();
-    match output.format {
-        Format::Text => {
-            report::text::render(report, sources, color && output.file.is_none(), &mut buffer)?
-        }
-        Format::Json => report::json::render(report, &mut buffer)?,
-    }
+    let file_context;
+    // Colour only on standard output.
+    let context = if output.file.is_some() && context.color {
+        file_context = report::Context {
+            color: false,
+            repository_prefix: context.repository_prefix.clone(),
+            blob_url: context.blob_url.clone(),
+            base_blob_url: context.base_blob_url.clone(),
+            comment_key: context.comment_key.clone(),
+            ..*context
+        };
+        &file_context
+    } else {
+        context
+    };
+    report::render(output.format, report, context, &mut buffer)?;
     match &output.file {
         Some(file) => std::fs::write(file, &buffer).with_context(|| {
             format!(

@@ -44,7 +44,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
 
-    /// Output format, optionally to a file: `json`, `json=report.json`. Repeatable.
+    /// Output format (text, json, sarif, github, markdown, junit, gitlab), optionally to a
+    /// file: `sarif=dynalint.sarif`. Repeatable.
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_output)]
     pub formats: Vec<Output>,
 
@@ -70,6 +71,16 @@ pub struct CheckArgs {
     /// Configuration file (default: dynalint.toml or .dynalint.toml at the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Create or update the pull-request comment (GitHub Actions: needs GITHUB_TOKEN with
+    /// `pull-requests: write`; a read-only token is a warning, never a failure).
+    #[arg(long)]
+    pub comment: bool,
+
+    /// What tells this run's comment from other dynalint comments on the same pull
+    /// request [default: the workflow and job, `$GITHUB_WORKFLOW/$GITHUB_JOB`].
+    #[arg(long, value_name = "KEY", requires = "comment")]
+    pub comment_key: Option<String>,
 
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]

@@ -46,6 +46,8 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelatedLocation {
     pub path: String,
+    /// The revision the location is in (the base, for a table's former declaration).
+    pub side: crate::source::Side,
     pub start: Position,
     pub end: Position,
     pub message: String,
@@ -85,6 +87,8 @@ pub struct Report {
     /// `ignore` entries of the configuration, in the reporting scope, that matched no
     /// finding: stale, or mistyped.
     pub unused_ignores: Vec<String>,
+    /// The values files in the reporting scope, checked with or without findings.
+    pub files: Vec<String>,
 }
 
 impl Report {
@@ -213,6 +217,7 @@ pub fn finish(
                     let (start, end) = file.range(related.site.span);
                     RelatedLocation {
                         path: file.path.clone(),
+                        side: file.side,
                         start,
                         end,
                         message: related.message.clone(),
@@ -298,6 +303,7 @@ pub fn finish(
         summary,
         changes: None,
         unused_ignores,
+        files: files.iter().map(|file| file.path.clone()).collect(),
     }
 }
 

@@ -1,3 +1,55 @@
-//! GitHub: the pull-request context of an Actions run.
+//! GitHub: the pull-request context of an Actions run, and the pull-request comment.
 
+pub mod comment;
 pub mod event;
+
+/// What an Actions run tells dynalint through its environment.
+#[derive(Clone, Debug, Default)]
+pub struct Actions {
+    /// `GITHUB_ACTIONS=true`.
+    pub active: bool,
+    pub step_summary: Option<std::path::PathBuf>,
+    /// `OWNER/REPO`.
+    pub repository: Option<String>,
+    pub server_url: String,
+    pub api_url: String,
+    pub workflow: Option<String>,
+    pub job: Option<String>,
+    pub token: Option<String>,
+}
+
+impl Actions {
+    pub fn from_process() -> Actions {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Actions {
+            active: var("GITHUB_ACTIONS").as_deref() == Some("true"),
+            step_summary: var("GITHUB_STEP_SUMMARY").map(std::path::PathBuf::from),
+            repository: var("GITHUB_REPOSITORY"),
+            server_url: var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into()),
+            api_url: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+            workflow: var("GITHUB_WORKFLOW"),
+            job: var("GITHUB_JOB"),
+            token: var("GITHUB_TOKEN"),
+        }
+    }
+
+    /// The default comment key: the workflow and the job, so that two jobs of a
+    /// monorepo keep a comment each.
+    pub fn comment_key(&self) -> String {
+        match (&self.workflow, &self.job) {
+            (Some(workflow), Some(job)) => format!("{workflow}/{job}"),
+            (Some(workflow), None) => workflow.clone(),
+            (None, Some(job)) => job.clone(),
+            (None, None) => "dynalint".to_string(),
+        }
+    }
+
+    /// `https://github.com/OWNER/REPO/blob/SHA`, when the repository is known.
+    pub fn blob_url(&self, commit: &str) -> Option<String> {
+        let repository = self.repository.as_ref()?;
+        Some(format!(
+            "{}/{repository}/blob/{commit}",
+            self.server_url.trim_end_matches('/')
+        ))
+    }
+}

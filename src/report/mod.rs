@@ -1,25 +1,54 @@
 //! Renderers: pure functions from a [`Report`](crate::lint::Report) to bytes. They
 //! format; they never decide.
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use std::fmt;
+use std::io::{self, Write};
+
+use crate::config::Config;
+use crate::finding::Severity;
+use crate::lint::Report;
+use crate::source::Sources;
 
 /// An output format of `dynalint check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
+    Markdown,
+    Junit,
+    Gitlab,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Text, Format::Json];
+    pub const ALL: [Format; 7] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Markdown,
+        Format::Junit,
+        Format::Gitlab,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Gitlab => "gitlab",
         }
     }
 
@@ -31,5 +60,121 @@ impl Format {
 impl fmt::Display for Format {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(self.name())
+    }
+}
+
+/// What renderers know besides the report.
+pub struct Context<'a> {
+    pub sources: &'a Sources,
+    pub config: &'a Config,
+    /// Colour in text output.
+    pub color: bool,
+    /// Whether the report fails the run (`--fail-on`): the verdict of summaries.
+    pub fails: bool,
+    /// Makes report paths (relative to `--repo`) relative to the git repository's root,
+    /// as code scanning and links need: `""`, or `"infra/gitops/"`.
+    pub repository_prefix: String,
+    /// Where a file's lines are shown in the head revision:
+    /// `https://github.com/OWNER/REPO/blob/SHA`, when known.
+    pub blob_url: Option<String>,
+    /// The same for the base revision (`--base`).
+    pub base_blob_url: Option<String>,
+    /// What tells this comment from other dynalint comments on the same pull request.
+    pub comment_key: String,
+}
+
+impl Context<'_> {
+    /// A report path as seen from the git repository's root.
+    pub fn repository_path(&self, path: &str) -> String {
+        format!("{}{path}", self.repository_prefix)
+    }
+
+    /// A link to lines of a file in the head revision, when links are known.
+    pub fn line_link(&self, path: &str, start: usize, end: usize) -> Option<String> {
+        link(
+            self.blob_url.as_deref()?,
+            &self.repository_path(path),
+            start,
+            end,
+        )
+    }
+
+    /// A link to lines of a file in the base revision, when links are known.
+    pub fn base_line_link(&self, path: &str, start: usize, end: usize) -> Option<String> {
+        link(
+            self.base_blob_url.as_deref()?,
+            &self.repository_path(path),
+            start,
+            end,
+        )
+    }
+
+    /// The severity a rule reports with under this configuration; `None` when it is off.
+    pub fn rule_severity(&self, rule: &crate::rules::RuleMeta) -> Option<Severity> {
+        match self.config.rule_setting(rule) {
+            Some(crate::config::RuleSetting::Off) => None,
+            Some(crate::config::RuleSetting::Severity(severity)) => Some(severity),
+            None => Some(rule.severity),
+        }
+    }
+}
+
+/// `BASE/PATH#Lstart-Lend`, the path percent-encoded.
+fn link(base: &str, path: &str, start: usize, end: usize) -> Option<String> {
+    let path: String = path
+        .split('/')
+        .map(percent_encode_segment)
+        .collect::<Vec<_>>()
+        .join("/");
+    Some(if end > start {
+        format!("{base}/{path}#L{start}-L{end}")
+    } else {
+        format!("{base}/{path}#L{start}")
+    })
+}
+
+/// One path segment of a URL: unreserved characters stay, the rest is percent-encoded.
+fn percent_encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char);
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Render `report` in `format`.
+pub fn render(
+    format: Format,
+    report: &Report,
+    context: &Context<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(report, context.sources, context.color, out),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, context, out),
+        Format::Github => github::render(report, context, out),
+        Format::Markdown => {
+            out.write_all(markdown::comment(report, context, markdown::COMMENT_BUDGET).as_bytes())
+        }
+        Format::Junit => junit::render(report, context, out),
+        Format::Gitlab => gitlab::render(report, context, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(percent_encode_segment("values.yaml"), "values.yaml");
+        assert_eq!(percent_encode_segment("my dir#1"), "my%20dir%231");
+        assert_eq!(percent_encode_segment("é"), "%C3%A9");
     }
 }

@@ -154,6 +154,26 @@ pub fn docs_anchor(rule: &RuleMeta) -> String {
     format!("{}-{}", rule.code.to_lowercase(), rule.name)
 }
 
+/// The rule's section of `docs/rules.md`, online (SARIF `helpUri`, comment links).
+pub fn docs_url(rule: &RuleMeta) -> String {
+    format!(
+        "{}/blob/main/docs/rules.md#{}",
+        env!("CARGO_PKG_REPOSITORY"),
+        docs_anchor(rule)
+    )
+}
+
+/// One section of the rule's documentation (`"What it catches"`), trimmed.
+pub fn doc_section(rule: &RuleMeta, title: &str) -> String {
+    let heading = format!("## {title}\n");
+    let Some(start) = rule.docs.find(&heading) else {
+        return String::new();
+    };
+    let rest = &rule.docs[start + heading.len()..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    rest[..end].trim().to_string()
+}
+
 /// `dynalint explain`: the rule's documentation with a title line.
 pub fn explain(rule: &RuleMeta) -> String {
     format!(

@@ -1,0 +1,392 @@
+//! The sticky pull-request comment (`--comment`), through GitHub's REST API (octocrab).
+//!
+//! One comment per pull request and key: every page of the pull request's comments is
+//! read, the one that carries dynalint's marker and key *and was written by this token's
+//! own account* is updated (never someone else's), otherwise one is created. Transient
+//! failures (5xx, rate limits, a dropped connection) are retried with backoff; a 403 that
+//! is not a rate limit (a fork's read-only token) is an outcome, not an error. The token
+//! never appears in any message.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::report::markdown::MARKER;
+
+/// Where the comment goes.
+#[derive(Clone)]
+pub struct Target {
+    /// `https://api.github.com`, or a GitHub Enterprise `https://HOST/api/v3`.
+    pub api_url: String,
+    pub owner: String,
+    pub repository: String,
+    pub number: u64,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Target")
+            .field("api_url", &self.api_url)
+            .field("owner", &self.owner)
+            .field("repository", &self.repository)
+            .field("number", &self.number)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// How transient failures are retried.
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    /// Retries after the first attempt.
+    pub attempts: u32,
+    /// The first wait; it doubles with each retry.
+    pub base: Duration,
+    /// Longer waits (a `Retry-After` far away) are not waited for.
+    pub max: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 3,
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created {
+        id: u64,
+    },
+    Updated {
+        id: u64,
+    },
+    /// The comment already says exactly this.
+    Unchanged {
+        id: u64,
+    },
+    /// Nothing to report and no comment yet: none is written.
+    NotNeeded,
+    /// The token may not write comments (a pull request from a fork gets a read-only
+    /// token): GitHub's message.
+    Forbidden {
+        message: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommentError {
+    #[error("cannot set up the GitHub client: {0}")]
+    Setup(String),
+    #[error("GitHub API: {what}: {status} {message}")]
+    Api {
+        what: &'static str,
+        status: u16,
+        message: String,
+    },
+    #[error("GitHub API: {what}: {message}")]
+    Transport { what: &'static str, message: String },
+}
+
+#[derive(Deserialize)]
+struct ApiComment {
+    id: u64,
+    body: Option<String>,
+    user: Option<ApiUser>,
+}
+
+#[derive(Deserialize)]
+struct ApiUser {
+    login: String,
+}
+
+/// Create or update the comment with `body` (which carries the marker and
+/// `key_marker`). With `needed` false, an existing comment is still updated (to say all
+/// is clear) but none is created.
+pub fn publish(
+    target: &Target,
+    key_marker: &str,
+    body: &str,
+    needed: bool,
+    retry: Retry,
+) -> Result<Outcome, CommentError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CommentError::Setup(error.to_string()))?;
+    let client = runtime.block_on(async { new_client(&target.api_url, &target.token) })?;
+    let result = runtime.block_on(async {
+        let logins = identity(target, &client, retry).await;
+        let mut attempt = 0;
+        loop {
+            match sync(target, &client, &logins, key_marker, body, needed).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(failure) => match delay(&failure.error, attempt, retry) {
+                    Some(wait) => {
+                        attempt += 1;
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => return Err(failure),
+                },
+            }
+        }
+    });
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(failure) => match &failure.error {
+            octocrab::Error::GitHub { source, .. } if source.status_code.as_u16() == 403 => {
+                Ok(Outcome::Forbidden {
+                    message: redact(&source.message, &target.token),
+                })
+            }
+            _ => Err(describe(failure, &target.token)),
+        },
+    }
+}
+
+/// A failed call and what it was doing.
+struct Failure {
+    what: &'static str,
+    error: octocrab::Error,
+}
+
+fn failed(what: &'static str) -> impl FnOnce(octocrab::Error) -> Failure {
+    move |error| Failure { what, error }
+}
+
+fn new_client(api_url: &str, token: &str) -> Result<octocrab::Octocrab, CommentError> {
+    octocrab::Octocrab::builder()
+        .base_uri(api_url)
+        .map_err(|_| CommentError::Setup(format!("GITHUB_API_URL `{api_url}` is not a URL")))?
+        .personal_token(token.to_string())
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .build()
+        .map_err(|error| CommentError::Setup(redact(&error.to_string(), token)))
+}
+
+/// The logins this token writes comments as. A personal token's user answers `GET
+/// /user`; an Actions or App installation token has no user, but GraphQL's `viewer` names
+/// its bot (`github-actions`, whose comments are by `github-actions[bot]`).
+async fn identity(target: &Target, client: &octocrab::Octocrab, retry: Retry) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct User {
+        login: String,
+    }
+    #[derive(Deserialize)]
+    struct Viewer {
+        viewer: User,
+    }
+    if let Ok(user) = with_retries(retry, || client.get::<User, _, ()>("/user", None)).await {
+        return vec![user.login];
+    }
+    // GitHub Enterprise serves GraphQL at /api/graphql, beside /api/v3.
+    let api = target.api_url.trim_end_matches('/');
+    let (root, route) = match api.strip_suffix("/api/v3") {
+        Some(root) => (root.to_string(), "/api/graphql"),
+        None => (api.to_string(), "/graphql"),
+    };
+    let query = serde_json::json!({"query": "query { viewer { login } }"});
+    if let Ok(graphql) = new_client(&root, &target.token) {
+        #[derive(Deserialize)]
+        struct Response {
+            data: Viewer,
+        }
+        if let Ok(response) =
+            with_retries(retry, || graphql.post::<_, Response>(route, Some(&query))).await
+        {
+            let login = response.data.viewer.login;
+            let bot = format!("{login}[bot]");
+            return vec![login, bot];
+        }
+    }
+    vec!["github-actions[bot]".to_string()]
+}
+
+async fn with_retries<T, F, Fut>(retry: Retry, mut call: F) -> octocrab::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = octocrab::Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(error) => match delay(&error, attempt, retry) {
+                Some(wait) => {
+                    attempt += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(error),
+            },
+        }
+    }
+}
+
+/// How long to wait before retrying after `error`, if it is worth retrying.
+fn delay(error: &octocrab::Error, attempt: u32, retry: Retry) -> Option<Duration> {
+    if attempt >= retry.attempts {
+        return None;
+    }
+    let backoff = retry.base.saturating_mul(2u32.saturating_pow(attempt));
+    let wait = match error {
+        octocrab::Error::GitHub { source, .. } => {
+            let header = |name: &str| {
+                source
+                    .headers
+                    .as_ref()
+                    .and_then(|headers| headers.get(name))
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_string)
+            };
+            let retry_after = header("retry-after")
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let status = source.status_code.as_u16();
+            let rate_limited = status == 429
+                || status == 403
+                    && (retry_after.is_some()
+                        || source.message.to_lowercase().contains("rate limit")
+                        || header("x-ratelimit-remaining").as_deref() == Some("0"));
+            if source.status_code.is_server_error() || rate_limited {
+                retry_after.unwrap_or(backoff)
+            } else {
+                return None;
+            }
+        }
+        // The connection failed or timed out: the request may not have arrived.
+        octocrab::Error::Hyper { .. } | octocrab::Error::Service { .. } => backoff,
+        _ => return None,
+    };
+    (wait <= retry.max).then_some(wait)
+}
+
+/// Find our comment and bring it up to date.
+async fn sync(
+    target: &Target,
+    client: &octocrab::Octocrab,
+    logins: &[String],
+    key_marker: &str,
+    body: &str,
+    needed: bool,
+) -> Result<Outcome, Failure> {
+    let (owner, repository, number) = (&target.owner, &target.repository, target.number);
+    let mut page = client
+        .get::<octocrab::Page<ApiComment>, _, _>(
+            format!("/repos/{owner}/{repository}/issues/{number}/comments"),
+            Some(&[("per_page", "100")]),
+        )
+        .await
+        .map_err(failed("listing the pull request's comments"))?;
+    let mut ours = None;
+    loop {
+        ours = ours.or_else(|| {
+            page.items
+                .iter()
+                .find(|comment| {
+                    let text = comment.body.as_deref().unwrap_or("");
+                    text.starts_with(MARKER)
+                        && text.lines().nth(1) == Some(key_marker)
+                        && comment
+                            .user
+                            .as_ref()
+                            .is_some_and(|user| logins.contains(&user.login))
+                })
+                .map(|comment| (comment.id, comment.body.clone().unwrap_or_default()))
+        });
+        if ours.is_some() {
+            break;
+        }
+        match client
+            .get_page::<ApiComment>(&page.next)
+            .await
+            .map_err(failed("listing the pull request's comments"))?
+        {
+            Some(next) => page = next,
+            None => break,
+        }
+    }
+    let payload = serde_json::json!({ "body": body });
+    match ours {
+        Some((id, current)) if current == body => Ok(Outcome::Unchanged { id }),
+        Some((id, _)) => {
+            client
+                .patch::<ApiComment, _, _>(
+                    format!("/repos/{owner}/{repository}/issues/comments/{id}"),
+                    Some(&payload),
+                )
+                .await
+                .map_err(failed("updating the comment"))?;
+            Ok(Outcome::Updated { id })
+        }
+        None if !needed => Ok(Outcome::NotNeeded),
+        None => {
+            let created = client
+                .post::<_, ApiComment>(
+                    format!("/repos/{owner}/{repository}/issues/{number}/comments"),
+                    Some(&payload),
+                )
+                .await
+                .map_err(failed("creating the comment"))?;
+            Ok(Outcome::Created { id: created.id })
+        }
+    }
+}
+
+/// `text` with the token blotted out, wherever a server or library echoed it.
+fn redact(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(token, "***")
+    }
+}
+
+fn describe(failure: Failure, token: &str) -> CommentError {
+    match failure.error {
+        octocrab::Error::GitHub { source, .. } => CommentError::Api {
+            what: failure.what,
+            status: source.status_code.as_u16(),
+            message: redact(&source.message, token),
+        },
+        octocrab::Error::Hyper { source, .. } => CommentError::Transport {
+            what: failure.what,
+            message: redact(&source.to_string(), token),
+        },
+        octocrab::Error::Service { source, .. } => CommentError::Transport {
+            what: failure.what,
+            message: redact(&source.to_string(), token),
+        },
+        octocrab::Error::Json { source, .. } => CommentError::Transport {
+            what: failure.what,
+            message: format!("unexpected answer: {}", redact(&source.to_string(), token)),
+        },
+        _ => CommentError::Transport {
+            what: failure.what,
+            message: "the request failed".to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_never_shown() {
+        let target = Target {
+            api_url: "https://api.github.com".into(),
+            owner: "o".into(),
+            repository: "r".into(),
+            number: 1,
+            token: "ghs_secret".into(),
+        };
+        assert!(!format!("{target:?}").contains("ghs_secret"));
+        assert_eq!(redact("bad ghs_secret here", "ghs_secret"), "bad *** here");
+    }
+}
