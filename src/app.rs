@@ -22,6 +22,8 @@ use crate::source::{Side, Sources};
 /// Exit statuses besides 2 (errors), which `main` maps.
 pub const CLEAN: u8 = 0;
 pub const FINDINGS: u8 = 1;
+/// Usage, configuration, git or I/O errors.
+pub const USAGE_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
@@ -320,8 +322,14 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             .clone()
             .unwrap_or_else(|| actions.comment_key()),
     };
+    // One output that cannot be written does not stop the others, nor the comment; the
+    // run then ends with exit 2.
+    let mut output_error = None;
     for output in &outputs {
-        write_output(output, &report, &context)?;
+        if let Err(error) = write_output(output, &report, &context) {
+            eprintln!("dynalint: error: {error:#}");
+            output_error.get_or_insert(error);
+        }
     }
     // In Actions, the text and annotation outputs also leave a job summary.
     let mut summary_written = false;
@@ -335,6 +343,9 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     timings.stage("output");
     if args.comment {
         comment(&actions, &report, &context, summary_written)?;
+    }
+    if output_error.is_some() {
+        return Ok(USAGE_ERROR);
     }
     Ok(if failed { FINDINGS } else { CLEAN })
 }
@@ -381,9 +392,20 @@ fn comment(
         );
         return Ok(());
     };
-    let token = actions.token.clone().ok_or_else(|| {
-        anyhow!("--comment needs GITHUB_TOKEN in the environment (with `pull-requests: write`)")
-    })?;
+    let token = actions
+        .token
+        .as_deref()
+        .map(str::trim)
+        .ok_or_else(|| {
+            anyhow!("--comment needs GITHUB_TOKEN in the environment (with `pull-requests: write`)")
+        })?
+        .to_string();
+    // A pasted secret may carry a line break or worse: never into a header (nor shown).
+    if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+        bail!(
+            "--comment: GITHUB_TOKEN holds characters a token cannot have (spaces, line breaks or control characters inside it); check the secret"
+        );
+    }
     let (owner, repository) = actions
         .repository
         .as_deref()
@@ -429,6 +451,15 @@ fn comment(
         Outcome::Forbidden { message } => {
             eprintln!(
                 "dynalint: warning: --comment: GitHub refused to write the comment ({message}); a pull request from a fork gets a read-only token. The report is in the job summary."
+            );
+            if !summary_written && actions.active {
+                write_step_summary(actions, report, context);
+            }
+        }
+        // An outage must not turn the lint's verdict into a failure, nor hide the report.
+        Outcome::Unavailable { message } => {
+            eprintln!(
+                "dynalint: warning: --comment: the comment could not be written ({message}). The report is in the job summary."
             );
             if !summary_written && actions.active {
                 write_step_summary(actions, report, context);
@@ -535,6 +566,15 @@ fn outputs(formats: &[Output]) -> anyhow::Result<Vec<Output>> {
         bail!(
             "only one --format can write to standard output; send the others to files (`--format json=report.json`)"
         );
+    }
+    let mut files = HashSet::new();
+    for file in formats.iter().filter_map(|output| output.file.as_ref()) {
+        if !files.insert(normalize(file)) {
+            bail!(
+                "--format: {} is given twice; each output needs its own file",
+                file.display()
+            );
+        }
     }
     Ok(formats.to_vec())
 }

@@ -537,7 +537,24 @@ pub fn differences(pair: &Pair<'_>) -> Vec<String> {
         });
     }
     let range = |table: &Table| optional(table.range_key.as_ref().map(|key| key.value.clone()));
-    let attributes = |table: &Table| format!("{:?}", key_schema(table).2);
+    let attributes = |table: &Table| {
+        let listed: Vec<String> = key_schema(table)
+            .2
+            .into_iter()
+            .map(|(name, kind)| {
+                if kind.is_empty() {
+                    name
+                } else {
+                    format!("{name} {kind}")
+                }
+            })
+            .collect();
+        if listed.is_empty() {
+            "none".to_string()
+        } else {
+            listed.join(", ")
+        }
+    };
     change(
         &mut reasons,
         "hashKey",

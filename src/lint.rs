@@ -45,6 +45,7 @@ impl Scope {
 /// A related location, resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelatedLocation {
+    pub file: crate::source::FileId,
     pub path: String,
     /// The revision the location is in (the base, for a table's former declaration).
     pub side: crate::source::Side,
@@ -58,6 +59,9 @@ pub struct RelatedLocation {
 pub struct Reported {
     pub finding: Finding,
     pub path: String,
+    /// The revision the finding's file is in: the base for a table whose values file is
+    /// deleted.
+    pub side: crate::source::Side,
     pub start: Position,
     pub end: Position,
     pub fingerprint: String,
@@ -216,6 +220,7 @@ pub fn finish(
                     let file = sources.get(related.site.file);
                     let (start, end) = file.range(related.site.span);
                     RelatedLocation {
+                        file: related.site.file,
                         path: file.path.clone(),
                         side: file.side,
                         start,
@@ -226,6 +231,7 @@ pub fn finish(
                 .collect();
             Reported {
                 path: file.path.clone(),
+                side: file.side,
                 start,
                 end,
                 fingerprint: String::new(),

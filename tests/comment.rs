@@ -438,3 +438,63 @@ fn comment_needs_a_pull_request_and_a_token() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn an_outage_is_a_warning_and_the_job_summary() {
+    let pull_request = PullRequest::new();
+    let server = MockServer::start().await;
+    actions_identity(&server).await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "0")
+                .set_body_string("unavailable"),
+        )
+        .expect(4)
+        .mount(&server)
+        .await;
+    let mut command = pull_request.repo.command();
+    command
+        .args(["check", "--comment", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", pull_request.event.path())
+        .env("GITHUB_STEP_SUMMARY", pull_request.summary.path())
+        .env("GITHUB_REPOSITORY", "acme/gitops")
+        .env("GITHUB_API_URL", server.uri())
+        .env("GITHUB_TOKEN", TOKEN);
+    let run = Run::of(command);
+    assert_eq!(run.code, 1, "the lint's exit code: {}", run.stderr);
+    assert!(
+        run.stderr.contains("the comment could not be written (GitHub API: listing the pull request's comments: 503 unavailable)"),
+        "{}",
+        run.stderr
+    );
+    let summary = std::fs::read_to_string(pull_request.summary.path()).unwrap();
+    assert!(summary.contains("shop-dev-Invoices"), "{summary}");
+    server.verify().await;
+}
+
+#[test]
+fn a_token_with_a_line_break_is_a_clear_error() {
+    let pull_request = PullRequest::new();
+    let mut command = pull_request.repo.command();
+    command
+        .args(["check", "--comment"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", pull_request.event.path())
+        .env("GITHUB_REPOSITORY", "acme/gitops")
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .env("GITHUB_TOKEN", "ghs_a\nb");
+    let run = Run::of(command);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("GITHUB_TOKEN holds characters a token cannot have"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("ghs_a"));
+}

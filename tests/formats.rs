@@ -109,8 +109,10 @@ fn sarif_validates_and_has_what_code_scanning_reads() {
             "{id}"
         );
         assert!(rule["name"].is_string() && rule["defaultConfiguration"]["level"].is_string());
+        // Security alerts: the access rules that report problems, not notes.
         let security = rule["properties"].get("security-severity");
-        assert_eq!(security.is_some(), id.starts_with("DL2"), "{id}");
+        let problem = rule["defaultConfiguration"]["level"] != "note";
+        assert_eq!(security.is_some(), id.starts_with("DL2") && problem, "{id}");
     }
     let results = run["results"].as_array().unwrap();
     assert!(!results.is_empty());
@@ -327,4 +329,113 @@ fn in_actions_the_text_output_writes_the_job_summary() {
         .env("GITHUB_STEP_SUMMARY", summary.path());
     Run::of(command);
     assert_eq!(std::fs::read_to_string(summary.path()).unwrap(), written);
+}
+
+#[test]
+fn sarif_uris_and_columns_survive_odd_paths_and_characters() {
+    let repo = Repo::new();
+    let path = "apps-x y#1/apps/ns-\u{e9}/dynamo-tables/values.yaml";
+    repo.write(
+        "apps-x y#1/apps/ns-\u{e9}/api/Chart.yaml",
+        common::IDP_ADVANCED_CHART,
+    );
+    repo.write(
+        path,
+        "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"\u{1F600}x\", \"nobody\"]\n",
+    );
+    let mut command = repo.command();
+    command.args(["check", "--format", "sarif"]);
+    let run = Run::of(command);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let unknown = results
+        .iter()
+        .find(|result| {
+            result["ruleId"] == "DL201"
+                && result["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nobody")
+        })
+        .unwrap();
+    let location = &unknown["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "apps-x%20y%231/apps/ns-%C3%A9/dynamo-tables/values.yaml"
+    );
+    assert_eq!(sarif["runs"][0]["columnKind"], "utf16CodeUnits");
+    // `    serviceAccountReadRoles: ["😀x", ` is 36 characters but 37 UTF-16 units.
+    assert_eq!(location["region"]["startColumn"], 38);
+    let mut command = repo.command();
+    command.args(["check", "--format", "json"]);
+    let json = Run::of(command).json();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| {
+            finding["rule"] == "DL201" && finding["message"].as_str().unwrap().contains("nobody")
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(finding["column"], 37, "text and JSON count characters");
+}
+
+#[test]
+fn a_deleted_files_findings_link_to_the_base() {
+    let (repo, base) = demo_change();
+    repo.remove("apps-search/apps/search-dev/dynamo-tables/values.yaml");
+    let mut command = repo.command();
+    command
+        .args(["check", "--base", "HEAD", "--format", "markdown"])
+        .env("GITHUB_REPOSITORY", "acme/gitops");
+    let run = Run::of(command);
+    assert!(
+        run.stdout.contains(&format!(
+            "#### [`apps-search/apps/search-dev/dynamo-tables/values.yaml`](https://github.com/acme/gitops/blob/{base}/apps-search/apps/search-dev/dynamo-tables/values.yaml) (deleted)"
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn one_output_that_cannot_be_written_does_not_stop_the_others() {
+    let (repo, _) = demo_change();
+    let out = tempfile::tempdir().unwrap();
+    let junit = out.path().join("junit.xml");
+    let mut command = repo.command();
+    command
+        .args(["check", "--format", "sarif=/nonexistent/dir/x.sarif"])
+        .arg("--format")
+        .arg(format!("junit={}", junit.display()));
+    let run = Run::of(command);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("cannot write sarif output to /nonexistent/dir/x.sarif"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuites")
+    );
+    // The same file twice is a usage error, before anything runs.
+    let mut command = repo.command();
+    command.args([
+        "check",
+        "--format",
+        "json=a.json",
+        "--format",
+        "sarif=./a.json",
+    ]);
+    let run = Run::of(command);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("a.json is given twice"),
+        "{}",
+        run.stderr
+    );
 }

@@ -77,7 +77,15 @@ pub enum Outcome {
     Forbidden {
         message: String,
     },
+    /// GitHub did not answer well after retries (an outage, an exhausted rate limit,
+    /// a timeout): what happened.
+    Unavailable {
+        message: String,
+    },
 }
+
+/// Everything `--comment` may take, retries included.
+const DEADLINE: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommentError {
@@ -120,7 +128,7 @@ pub fn publish(
         .build()
         .map_err(|error| CommentError::Setup(error.to_string()))?;
     let client = runtime.block_on(async { new_client(&target.api_url, &target.token) })?;
-    let result = runtime.block_on(async {
+    let work = async {
         let logins = identity(target, &client, retry).await;
         let mut attempt = 0;
         loop {
@@ -135,18 +143,64 @@ pub fn publish(
                 },
             }
         }
-    });
-    match result {
-        Ok(outcome) => Ok(outcome),
-        Err(failure) => match &failure.error {
-            octocrab::Error::GitHub { source, .. } if source.status_code.as_u16() == 403 => {
-                Ok(Outcome::Forbidden {
-                    message: redact(&source.message, &target.token),
-                })
-            }
-            _ => Err(describe(failure, &target.token)),
-        },
+    };
+    let result = match runtime.block_on(async { tokio::time::timeout(DEADLINE, work).await }) {
+        Ok(result) => result,
+        Err(_) => {
+            return Ok(Outcome::Unavailable {
+                message: format!(
+                    "GitHub did not answer within {} seconds",
+                    DEADLINE.as_secs()
+                ),
+            });
+        }
+    };
+    let Err(failure) = result else {
+        return result.map_err(|failure| describe(failure, &target.token));
+    };
+    if transient(&failure.error) {
+        return Ok(Outcome::Unavailable {
+            message: describe(failure, &target.token).to_string(),
+        });
     }
+    match &failure.error {
+        octocrab::Error::GitHub { source, .. } if source.status_code.as_u16() == 403 => {
+            Ok(Outcome::Forbidden {
+                message: redact(&source.message, &target.token),
+            })
+        }
+        _ => Err(describe(failure, &target.token)),
+    }
+}
+
+/// A failure that retrying later could cure: not the request's or the token's fault.
+fn transient(error: &octocrab::Error) -> bool {
+    match error {
+        octocrab::Error::GitHub { source, .. } => {
+            source.status_code.is_server_error()
+                || source.status_code.as_u16() == 429
+                || rate_limited(source)
+        }
+        octocrab::Error::Hyper { .. } | octocrab::Error::Service { .. } => true,
+        _ => false,
+    }
+}
+
+fn header(source: &octocrab::GitHubError, name: &str) -> Option<String> {
+    source
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(name))
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A 403 that is a rate limit (primary or secondary), not a permission.
+fn rate_limited(source: &octocrab::GitHubError) -> bool {
+    source.status_code.as_u16() == 403
+        && (header(source, "retry-after").is_some()
+            || header(source, "x-ratelimit-remaining").as_deref() == Some("0")
+            || source.message.to_lowercase().contains("rate limit"))
 }
 
 /// A failed call and what it was doing.
@@ -165,7 +219,7 @@ fn new_client(api_url: &str, token: &str) -> Result<octocrab::Octocrab, CommentE
         .map_err(|_| CommentError::Setup(format!("GITHUB_API_URL `{api_url}` is not a URL")))?
         .personal_token(token.to_string())
         .set_connect_timeout(Some(Duration::from_secs(10)))
-        .set_read_timeout(Some(Duration::from_secs(30)))
+        .set_read_timeout(Some(Duration::from_secs(20)))
         .build()
         .map_err(|error| CommentError::Setup(redact(&error.to_string(), token)))
 }
@@ -205,6 +259,9 @@ async fn identity(target: &Target, client: &octocrab::Octocrab, retry: Retry) ->
             return vec![login, bot];
         }
     }
+    eprintln!(
+        "dynalint: warning: --comment: cannot tell which account the token belongs to (GET /user and GraphQL `viewer` failed); looking for comments by github-actions[bot]"
+    );
     vec!["github-actions[bot]".to_string()]
 }
 
@@ -236,28 +293,23 @@ fn delay(error: &octocrab::Error, attempt: u32, retry: Retry) -> Option<Duration
     let backoff = retry.base.saturating_mul(2u32.saturating_pow(attempt));
     let wait = match error {
         octocrab::Error::GitHub { source, .. } => {
-            let header = |name: &str| {
-                source
-                    .headers
-                    .as_ref()
-                    .and_then(|headers| headers.get(name))
-                    .and_then(|value| value.to_str().ok())
-                    .map(str::to_string)
-            };
-            let retry_after = header("retry-after")
-                .and_then(|value| value.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let status = source.status_code.as_u16();
-            let rate_limited = status == 429
-                || status == 403
-                    && (retry_after.is_some()
-                        || source.message.to_lowercase().contains("rate limit")
-                        || header("x-ratelimit-remaining").as_deref() == Some("0"));
-            if source.status_code.is_server_error() || rate_limited {
-                retry_after.unwrap_or(backoff)
-            } else {
+            if !transient(error) {
                 return None;
             }
+            let retry_after = header(source, "retry-after")
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            // A primary rate limit: until it resets.
+            let reset = (header(source, "x-ratelimit-remaining").as_deref() == Some("0"))
+                .then_some(source.rate_limit_reset)
+                .flatten()
+                .map(|reset| {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |now| now.as_secs());
+                    Duration::from_secs(reset.saturating_sub(now) + 1)
+                });
+            retry_after.or(reset).unwrap_or(backoff)
         }
         // The connection failed or timed out: the request may not have arrived.
         octocrab::Error::Hyper { .. } | octocrab::Error::Service { .. } => backoff,
@@ -338,6 +390,20 @@ async fn sync(
     }
 }
 
+/// An error and its causes, `a: b: c` (a timeout says so only in its cause).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let text = next.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        cause = next.source();
+    }
+    parts.join(": ")
+}
+
 /// `text` with the token blotted out, wherever a server or library echoed it.
 fn redact(text: &str, token: &str) -> String {
     if token.is_empty() {
@@ -356,11 +422,11 @@ fn describe(failure: Failure, token: &str) -> CommentError {
         },
         octocrab::Error::Hyper { source, .. } => CommentError::Transport {
             what: failure.what,
-            message: redact(&source.to_string(), token),
+            message: redact(&chain(&source), token),
         },
         octocrab::Error::Service { source, .. } => CommentError::Transport {
             what: failure.what,
-            message: redact(&source.to_string(), token),
+            message: redact(&chain(source.as_ref()), token),
         },
         octocrab::Error::Json { source, .. } => CommentError::Transport {
             what: failure.what,

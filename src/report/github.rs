@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use crate::finding::Severity;
 use crate::lint::{Report, Reported};
-use crate::report::Context;
 use crate::report::text::{plan_line, summary_line};
+use crate::report::{Context, printable};
 
 /// Annotations GitHub renders per type (error, warning, notice) and step.
 pub const PER_TYPE: usize = 10;
@@ -58,10 +58,11 @@ pub fn annotation(item: &Reported, context: &Context<'_>) -> String {
         "title={}",
         escape_property(&format!("{} {}", finding.rule.code, finding.rule.name))
     ));
-    let mut message = finding.message.clone();
+    // Control characters from the values escaped; the one line break is ours.
+    let mut message = printable(&finding.message).into_owned();
     if let Some(help) = &finding.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&printable(help));
     }
     format!(
         "::{} {}::{}",

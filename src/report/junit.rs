@@ -18,8 +18,10 @@ fn escape(text: &str, attribute: bool) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' if attribute => out.push_str("&quot;"),
-            // Line breaks in an attribute would be read back as spaces.
+            // Line breaks and tabs in an attribute would be read back as spaces.
             '\n' if attribute => out.push_str("&#10;"),
+            '\r' if attribute => out.push_str("&#13;"),
+            '\t' if attribute => out.push_str("&#9;"),
             '\t' | '\n' | '\r' => out.push(character),
             character if (character as u32) < 0x20 => {}
             '\u{FFFE}' | '\u{FFFF}' => {}
@@ -110,8 +112,8 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(
-            attribute("<a href=\"x\">&'\u{1}\u{FFFF}ok\n"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;'ok&#10;"
+            attribute("<a href=\"x\">&'\u{1}\u{FFFF}ok\n\r\t"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;'ok&#10;&#13;&#9;"
         );
         assert_eq!(text("it's \"<b>\"\n"), "it's \"&lt;b&gt;\"\n");
     }

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
 use crate::lint::{Report, Reported};
-use crate::report::Context;
 use crate::report::text::{plan_line, summary_line};
+use crate::report::{Context, printable};
 use crate::rules;
 use crate::source::Side;
 
@@ -26,9 +26,28 @@ pub const SUMMARY_BUDGET: usize = 1_000_000;
 /// Kept for the line that counts what did not fit, and the footer.
 const RESERVE: usize = 1_000;
 
-/// The hidden line that tells this comment from other dynalint comments (another job).
+/// The hidden line that tells this comment from other dynalint comments (another job):
+/// the key made safe inside an HTML comment, and a long key shortened with a hash so
+/// that it cannot eat the comment's budget.
 pub fn key_marker(key: &str) -> String {
-    format!("<!-- dynalint-key: {} -->", html(key).replace("--", "- -"))
+    let mut safe: String = key
+        .chars()
+        .filter(|character| !character.is_control())
+        .map(|character| match character {
+            '<' | '>' => '_',
+            character => character,
+        })
+        .collect();
+    while safe.contains("--") {
+        safe = safe.replace("--", "-");
+    }
+    if safe.chars().count() > 100 {
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        safe = format!("{}…{hash:016x}", safe.chars().take(80).collect::<String>());
+    }
+    format!("<!-- dynalint-key: {safe} -->")
 }
 
 /// The pull-request comment: the markers, then the report, within `budget` bytes.
@@ -43,23 +62,73 @@ pub fn summary(report: &Report, context: &Context<'_>) -> String {
     body(report, context, SUMMARY_BUDGET)
 }
 
-/// Text from findings and values, safe in markdown: no HTML, no table breaks, no
-/// control characters.
-fn html(text: &str) -> String {
-    text.chars()
-        .filter_map(|character| match character {
-            '<' => Some("&lt;".to_string()),
-            '>' => Some("&gt;".to_string()),
-            '&' => Some("&amp;".to_string()),
-            '\n' | '\t' => Some(" ".to_string()),
-            character if character.is_control() => None,
-            character => Some(character.to_string()),
-        })
-        .collect()
+/// Plain text, safe in markdown: no HTML, links, emphasis or `@mentions` (a word joiner
+/// after `@`), control characters shown escaped; `|` escaped too in a table cell.
+fn text(text: &str, in_table: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("@\u{2060}"),
+            '|' if in_table => out.push_str("\\|"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(character);
+            }
+            character if character.is_control() => {
+                out.push_str(&character.escape_default().to_string());
+            }
+            character => out.push(character),
+        }
+    }
+    out
 }
 
-fn cell(text: &str) -> String {
-    html(text).replace('|', "\\|")
+/// A code span showing `content` literally: its fence is longer than any run of
+/// backticks inside, so a value cannot close it early; control characters are shown
+/// escaped; `|` escaped in a table cell (GitHub splits cells before reading code).
+fn code(content: &str, in_table: bool) -> String {
+    let mut content = printable(content).into_owned();
+    if in_table {
+        content = content.replace('|', "\\|");
+    }
+    let longest = content
+        .split(|character| character != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if content.starts_with('`') || content.ends_with('`') || content.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{content}{pad}{fence}")
+}
+
+/// A message or help text: our messages put names and values between backticks, which
+/// become code spans; the rest is plain text. A value holding backticks itself may shift
+/// that pairing, but every part is still either escaped text or a literal code span:
+/// nothing from the values can become markup.
+fn inline(message: &str, in_table: bool) -> String {
+    let parts: Vec<&str> = message.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        // An odd number of backticks: no pairing to trust.
+        return text(message, in_table);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(index, part)| {
+            if index % 2 == 0 {
+                text(part, in_table)
+            } else {
+                code(part, in_table)
+            }
+        })
+        .collect()
 }
 
 fn icon(severity: Severity) -> &'static str {
@@ -90,7 +159,7 @@ fn verdict(report: &Report, context: &Context<'_>) -> String {
     let line = line
         .strip_prefix("no problems")
         .map_or(line.clone(), |rest| format!("No problems{rest}"));
-    format!("{icon} {}{outcome}", html(&line))
+    format!("{icon} {}{outcome}", text(&line, false))
 }
 
 fn action_label(action: Action) -> &'static str {
@@ -113,7 +182,7 @@ fn plan(changes: &[PlanEntry], budget: usize) -> String {
     let _ = writeln!(
         out,
         "{}\n",
-        html(plan_line(changes).trim_start_matches("plan: "))
+        text(plan_line(changes).trim_start_matches("plan: "), false)
     );
     out.push_str("| | Table | Namespace | Why |\n|---|---|---|---|\n");
     let order = [
@@ -136,12 +205,12 @@ fn plan(changes: &[PlanEntry], budget: usize) -> String {
             _ => entry.reasons.join("; "),
         };
         let row = format!(
-            "| {} | `{}` ({}) | {} | {} |\n",
+            "| {} | {} ({}) | {} | {} |\n",
             action_label(entry.action),
-            cell(&entry.table.name),
-            cell(&entry.table.region),
-            cell(&entry.namespace),
-            cell(&why)
+            code(&entry.table.name, true),
+            text(&entry.table.region, true),
+            text(&entry.namespace, true),
+            inline(&why, true)
         );
         if out.len() + row.len() > budget {
             let _ = writeln!(out, "| | … and {} more tables | | |", entries.len() - shown);
@@ -157,7 +226,11 @@ fn plan(changes: &[PlanEntry], budget: usize) -> String {
 fn finding(item: &Reported, context: &Context<'_>) -> String {
     let finding = &item.finding;
     let place = format!("L{}", item.start.line);
-    let place = match context.line_link(&item.path, item.start.line, item.end.line) {
+    let link = match item.side {
+        Side::Base => context.base_line_link(&item.path, item.start.line, item.end.line),
+        Side::Head => context.line_link(&item.path, item.start.line, item.end.line),
+    };
+    let place = match link {
         Some(link) => format!("[{place}]({link})"),
         None => place,
     };
@@ -170,7 +243,7 @@ fn finding(item: &Reported, context: &Context<'_>) -> String {
     let mut out = format!(
         "{} **{place}** {rule}: {}\n",
         icon(finding.severity),
-        html(&finding.message)
+        inline(&finding.message, false)
     );
     for related in &item.related {
         let (line, end) = (related.start.line, related.end.line);
@@ -180,33 +253,39 @@ fn finding(item: &Reported, context: &Context<'_>) -> String {
             Side::Head => context.line_link(&related.path, line, end),
         };
         let target = match link {
-            Some(link) => format!("[`{}`]({link})", cell(&target)),
-            None => format!("`{}`", cell(&target)),
+            Some(link) => format!("[{}]({link})", code(&target, false)),
+            None => code(&target, false),
         };
-        let _ = writeln!(out, "<br>↳ {}: {target}", html(&related.message));
+        let _ = writeln!(out, "<br>↳ {}: {target}", inline(&related.message, false));
     }
     if let Some(help) = &finding.help {
         let _ = write!(
             out,
             "<details><summary>How to fix</summary>\n\n{}\n\n</details>\n",
-            html(help)
+            inline(help, false)
         );
     }
     out.push('\n');
     out
 }
 
-fn file_heading(path: &str, context: &Context<'_>) -> String {
-    match &context.blob_url {
-        Some(_) => format!(
-            "#### [`{}`]({})\n\n",
-            cell(path),
-            context
-                .line_link(path, 1, 1)
-                .map(|link| link.trim_end_matches("#L1").to_string())
-                .unwrap_or_default()
+fn file_heading(item: &Reported, context: &Context<'_>) -> String {
+    let link = match item.side {
+        Side::Base => context.base_line_link(&item.path, 1, 1),
+        Side::Head => context.line_link(&item.path, 1, 1),
+    };
+    let deleted = if item.side == Side::Base {
+        " (deleted)"
+    } else {
+        ""
+    };
+    match link {
+        Some(link) => format!(
+            "#### [{}]({}){deleted}\n\n",
+            code(&item.path, false),
+            link.trim_end_matches("#L1")
         ),
-        None => format!("#### `{}`\n\n", cell(path)),
+        None => format!("#### {}{deleted}\n\n", code(&item.path, false)),
     }
 }
 
@@ -236,7 +315,7 @@ fn body(report: &Report, context: &Context<'_>, budget: usize) -> String {
             let heading = if headed.contains(path) {
                 0
             } else {
-                file_heading(path, context).len()
+                file_heading(&report.findings[index], context).len()
             };
             let cost = blocks[index].len() + heading;
             if used + cost > budget {
@@ -252,7 +331,7 @@ fn body(report: &Report, context: &Context<'_>, budget: usize) -> String {
                 continue;
             }
             if current != Some(item.path.as_str()) {
-                out.push_str(&file_heading(&item.path, context));
+                out.push_str(&file_heading(item, context));
                 current = Some(item.path.as_str());
             }
             out.push_str(&blocks[index]);
@@ -270,13 +349,16 @@ fn body(report: &Report, context: &Context<'_>, budget: usize) -> String {
                     .filter(|item| item.finding.severity == severity)
                     .count()
             };
+            let counted = |count: usize, noun: &str| {
+                format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+            };
             let _ = writeln!(
                 out,
-                "… and {} more findings not shown here ({} errors, {} warnings, {} notes): see the job summary or the code scanning results.\n",
-                left.len(),
-                count(Severity::Error),
-                count(Severity::Warning),
-                count(Severity::Note)
+                "… and {} not shown here ({}, {}, {}): see the job summary or the code scanning results.\n",
+                counted(left.len(), "more finding"),
+                counted(count(Severity::Error), "error"),
+                counted(count(Severity::Warning), "warning"),
+                counted(count(Severity::Note), "note")
             );
         }
     }
@@ -295,13 +377,26 @@ mod tests {
 
     #[test]
     fn values_cannot_inject_markup() {
+        // Values are between backticks in messages: literal code, whatever they hold.
         assert_eq!(
-            cell("<img src=x> | a\nb"),
-            "&lt;img src=x&gt; \\| a b".to_string()
+            inline("role `<img src=x>` of `a|b`", true),
+            "role `<img src=x>` of `a\\|b`"
         );
+        // A value with backticks gets a longer fence; a mention stays text.
+        assert_eq!(code("a` @octocat `b", false), "``a` @octocat `b``");
         assert_eq!(
-            key_marker("ci --> <b>"),
-            "<!-- dynalint-key: ci - -&gt; &lt;b&gt; -->"
+            inline("role `a` @octocat `b` is unknown", false),
+            "role `a` @\u{2060}octocat `b` is unknown"
         );
+        // An odd number of backticks: all text, escaped.
+        assert_eq!(
+            inline("a `b [x](http://e) <b>", false),
+            "a \\`b \\[x\\](http://e) &lt;b&gt;"
+        );
+        assert_eq!(code("`", false), "`` ` ``");
+        assert_eq!(code("tab\there", false), "`tab\\there`");
+        assert_eq!(key_marker("ci --> <b>"), "<!-- dynalint-key: ci -_ _b_ -->");
+        let long = key_marker(&"k".repeat(70_000));
+        assert!(long.len() < 200, "{long}");
     }
 }

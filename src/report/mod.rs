@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod text;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -121,16 +122,41 @@ impl Context<'_> {
 
 /// `BASE/PATH#Lstart-Lend`, the path percent-encoded.
 fn link(base: &str, path: &str, start: usize, end: usize) -> Option<String> {
-    let path: String = path
-        .split('/')
-        .map(percent_encode_segment)
-        .collect::<Vec<_>>()
-        .join("/");
+    let path = uri_path(path);
     Some(if end > start {
         format!("{base}/{path}#L{start}-L{end}")
     } else {
         format!("{base}/{path}#L{start}")
     })
+}
+
+/// Text from the values (names, keys) may hold control characters: escaped (`\u{1b}`),
+/// they can neither break a one-line format nor drive a terminal.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        Cow::Owned(
+            text.chars()
+                .map(|character| {
+                    if character.is_control() {
+                        character.escape_default().to_string()
+                    } else {
+                        character.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A repository path as a relative URI reference: each segment percent-encoded, so that
+/// `:`, `#`, `%`, spaces and non-ASCII characters stay part of the path.
+pub fn uri_path(path: &str) -> String {
+    path.split('/')
+        .map(percent_encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// One path segment of a URL: unreserved characters stay, the rest is percent-encoded.

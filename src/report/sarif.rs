@@ -16,8 +16,9 @@ use serde_sarif::sarif::{
 
 use crate::finding::Severity;
 use crate::lint::Report;
-use crate::report::Context;
+use crate::report::{Context, uri_path};
 use crate::rules::{self, RuleMeta};
+use crate::source::{FileId, SourceFile};
 use crate::span::Position;
 
 pub const SCHEMA_URI: &str =
@@ -91,7 +92,10 @@ fn descriptor(rule: &RuleMeta, context: &Context<'_>) -> ReportingDescriptor {
     let mut tags = vec!["dynamodb".to_string(), category(rule).to_string()];
     let mut additional = BTreeMap::new();
     additional.insert("precision".to_string(), serde_json::json!("very-high"));
-    if let Some(score) = security_severity(rule) {
+    // A security alert only where the rule reports a problem, not a note.
+    if let Some(score) = security_severity(rule)
+        && severity.is_some_and(|severity| severity >= Severity::Warning)
+    {
         tags.push("security".to_string());
         additional.insert("security-severity".to_string(), serde_json::json!(score));
     }
@@ -134,27 +138,47 @@ fn category(rule: &RuleMeta) -> &'static str {
     }
 }
 
-fn region(start: Position, end: Position) -> Region {
+/// A position's column in UTF-16 code units, as GitHub counts them (our columns count
+/// characters; they differ on characters outside the Basic Multilingual Plane).
+fn utf16_column(source: &SourceFile, position: Position) -> i64 {
+    let before = position.column.saturating_sub(1);
+    let line = source.line_text(position.line);
+    let mut units = 0;
+    let mut counted = 0;
+    for character in line.chars().take(before) {
+        units += character.len_utf16();
+        counted += 1;
+    }
+    (units + (before - counted) + 1) as i64
+}
+
+fn region(source: &SourceFile, start: Position, end: Position) -> Region {
     let mut region = Region::builder()
         .start_line(start.line as i64)
-        .start_column(start.column as i64)
+        .start_column(utf16_column(source, start))
         .build();
     // An empty span (a whole-file finding at 1:1) has no end to speak of.
     if end != start {
         region.end_line = Some(end.line as i64);
-        region.end_column = Some(end.column as i64);
+        region.end_column = Some(utf16_column(source, end));
     }
     region
 }
 
-fn physical(context: &Context<'_>, path: &str, start: Position, end: Position) -> PhysicalLocation {
+fn physical(
+    context: &Context<'_>,
+    file: FileId,
+    start: Position,
+    end: Position,
+) -> PhysicalLocation {
+    let source = context.sources.get(file);
     PhysicalLocation::builder()
         .artifact_location(
             ArtifactLocation::builder()
-                .uri(context.repository_path(path))
+                .uri(uri_path(&context.repository_path(&source.path)))
                 .build(),
         )
-        .region(region(start, end))
+        .region(region(source, start, end))
         .build()
 }
 
@@ -176,7 +200,12 @@ fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
                 .message(Message::builder().text(text).build())
                 .locations(vec![
                     Location::builder()
-                        .physical_location(physical(context, &item.path, item.start, item.end))
+                        .physical_location(physical(
+                            context,
+                            item.finding.site.file,
+                            item.start,
+                            item.end,
+                        ))
                         .build(),
                 ])
                 .partial_fingerprints(BTreeMap::from([(
@@ -195,7 +224,7 @@ fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
                                 .id(number as i64 + 1)
                                 .physical_location(physical(
                                     context,
-                                    &related.path,
+                                    related.file,
                                     related.start,
                                     related.end,
                                 ))
@@ -233,7 +262,7 @@ fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(RunAutomationDetails::builder().id("dynalint/").build())
-        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .column_kind(serde_json::json!("utf16CodeUnits"))
         .invocations(vec![
             Invocation::builder().execution_successful(true).build(),
         ])

@@ -1,7 +1,6 @@
 //! Text output, like rustc's: `path:line:col: severity[code name] message`, the source
 //! snippet with the span underlined, help and related locations, then a summary.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_NOTE_STYLE, DEFAULT_WARNING_STYLE};
@@ -10,6 +9,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
 use crate::lint::{Report, Reported, Summary};
+use crate::report::printable;
 use crate::source::Sources;
 
 /// Lines of context shown at most for one finding.
@@ -95,26 +95,6 @@ fn write_header(item: &Reported, color: bool, out: &mut dyn Write) -> io::Result
         item.start.column,
         printable(&finding.message)
     )
-}
-
-/// Text from the values (names, keys) may hold control characters: escaped, they can
-/// neither break the one-line header nor drive the terminal.
-fn printable(text: &str) -> Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        Cow::Owned(
-            text.chars()
-                .map(|character| {
-                    if character.is_control() {
-                        character.escape_default().to_string()
-                    } else {
-                        character.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
-    }
 }
 
 fn level(severity: Severity) -> Level<'static> {
