@@ -190,6 +190,18 @@ fn snapshots_of_every_format() {
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
         insta::assert_snapshot!(format!("change_{format}"), run.stdout);
     }
+    // SARIF with the rule descriptors (the rules' documentation, checked above) left out.
+    let run = run(&repo, "sarif");
+    let mut sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let driver = &mut sarif["runs"][0]["tool"]["driver"];
+    let ids: Vec<serde_json::Value> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].clone())
+        .collect();
+    driver["rules"] = serde_json::Value::Array(ids);
+    insta::assert_json_snapshot!("change_sarif", sarif);
 }
 
 #[test]
