@@ -47,6 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             print_stdout(schema::EMBEDDED)?;
             Ok(CLEAN)
         }
+        Command::Argocd {
+            command: crate::cli::ArgocdCommand::Generate(args),
+        } => crate::argocd::generate(&args),
     }
 }
 
@@ -229,9 +232,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     };
 
     timings.stage("base revision read");
-    let suppressions = std::mem::take(&mut head.suppressions);
-    let mut findings = head.findings.clone();
-    findings.extend(lint::head_findings(&head, &config));
+    let (mut findings, suppressions) = head_pass(&mut head, &config);
     timings.stage("head rules");
     let (plan, preexisting) = match base.as_mut() {
         Some(base) => {
@@ -350,6 +351,21 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     Ok(if failed { FINDINGS } else { CLEAN })
 }
 
+/// A loaded head revision's own findings (its files' structure findings and the head
+/// rules), and its suppressions taken out for [`lint::finish`].
+pub(crate) fn head_pass(
+    head: &mut side::Revision,
+    config: &Config,
+) -> (
+    Vec<crate::finding::Finding>,
+    Vec<crate::suppress::Suppression>,
+) {
+    let suppressions = std::mem::take(&mut head.suppressions);
+    let mut findings = head.findings.clone();
+    findings.extend(lint::head_findings(head, config));
+    (findings, suppressions)
+}
+
 /// Appends the markdown summary to `$GITHUB_STEP_SUMMARY`; a failure is a warning, as
 /// the report itself is written.
 fn write_step_summary(
@@ -378,7 +394,18 @@ fn write_step_summary(
     }
 }
 
+#[cfg(not(feature = "github"))]
+fn comment(
+    _actions: &github::Actions,
+    _report: &Report,
+    _context: &report::Context<'_>,
+    _summary_written: bool,
+) -> anyhow::Result<()> {
+    bail!("--comment: this dynalint was built without the `github` feature")
+}
+
 /// `--comment`: the sticky pull-request comment.
+#[cfg(feature = "github")]
 fn comment(
     actions: &github::Actions,
     report: &Report,

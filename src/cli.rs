@@ -32,6 +32,29 @@ pub enum Command {
     },
     /// Print the embedded values JSON schema.
     Schema,
+    /// Argo CD config-management plugin entry points.
+    Argocd {
+        #[command(subcommand)]
+        command: ArgocdCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Lint the application's values (in the current directory, with the whole repository
+    /// as context); on errors fail with the reason on stderr, else run the render command
+    /// and pass its manifests through.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The command that renders the manifests after a clean lint, run with `sh -c` in the
+    /// application directory [default: the plugin parameter `render-command`, else
+    /// `ARGOCD_ENV_DYNALINT_RENDER_COMMAND`, else
+    /// `helm template "$ARGOCD_APP_NAME" . --namespace "$ARGOCD_APP_NAMESPACE"`].
+    #[arg(long, value_name = "COMMAND")]
+    pub render: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -222,6 +222,9 @@ pub struct Config {
     pub values: Selection,
     pub fail_on: Option<FailOn>,
     pub namespaces: Vec<(globset::GlobMatcher, String)>,
+    /// The namespace the values files under a folder are deployed to, whatever their
+    /// path says (`dynalint argocd generate`: the Application's namespace).
+    pub deployed_namespace: Option<(String, String)>,
     pub naming: Naming,
     pub roles: Roles,
     pub rules: BTreeMap<&'static str, RuleSetting>,
@@ -429,6 +432,7 @@ impl Config {
             values,
             fail_on: raw.fail_on,
             namespaces,
+            deployed_namespace: None,
             naming,
             roles,
             rules: rule_settings,
@@ -450,6 +454,16 @@ impl Config {
     /// The namespace of a values file or workload: a configured override, else the
     /// directory under `apps/`.
     pub fn namespace(&self, path: &str) -> Option<String> {
+        if let Some((folder, namespace)) = &self.deployed_namespace
+            && crate::lint::Scope::paths(vec![folder.clone()]).contains(path)
+        {
+            return Some(namespace.clone());
+        }
+        self.path_namespace(path)
+    }
+
+    /// The namespace a values file's path names (or `[namespaces]` maps it to).
+    pub fn path_namespace(&self, path: &str) -> Option<String> {
         if let Some((_, namespace)) = self
             .namespaces
             .iter()

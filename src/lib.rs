@@ -7,6 +7,7 @@
 //! -> [`report`] (renderers that only format).
 
 pub mod app;
+pub mod argocd;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -1,5 +1,6 @@
 //! GitHub: the pull-request context of an Actions run, and the pull-request comment.
 
+#[cfg(feature = "github")]
 pub mod comment;
 pub mod event;
 

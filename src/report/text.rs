@@ -147,15 +147,16 @@ fn snippet_group<'a>(item: &'a Reported, sources: &'a Sources) -> Group<'a> {
     group
 }
 
-/// `3 errors, 1 warning and 2 notes in 4 values files (57 tables); 1 suppressed`.
-pub fn summary_line(summary: &Summary) -> String {
-    let plural = |count: usize, noun: &str| {
-        if count == 1 {
-            format!("1 {noun}")
-        } else {
-            format!("{count} {noun}s")
-        }
-    };
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// `3 errors, 1 warning and 2 notes`, or `no problems`.
+pub fn counts_line(summary: &Summary) -> String {
     let counts: Vec<String> = [
         (summary.errors, "error"),
         (summary.warnings, "warning"),
@@ -165,11 +166,16 @@ pub fn summary_line(summary: &Summary) -> String {
     .filter(|(count, _)| *count > 0)
     .map(|(count, noun)| plural(count, noun))
     .collect();
-    let found = match counts.as_slice() {
+    match counts.as_slice() {
         [] => "no problems".to_string(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    };
+    }
+}
+
+/// `3 errors, 1 warning and 2 notes in 4 values files (57 tables); 1 suppressed`.
+pub fn summary_line(summary: &Summary) -> String {
+    let found = counts_line(summary);
     let mut hidden = String::new();
     if summary.suppressed > 0 {
         hidden.push_str(&format!("; {} suppressed", summary.suppressed));

@@ -88,12 +88,13 @@ pub struct Rule {
     pub check: Check,
 }
 
-pub static REGISTRY: [&Rule; 35] = [
+pub static REGISTRY: [&Rule; 36] = [
     &structure::yaml_syntax::RULE,
     &structure::schema_violation::RULE,
     &structure::duplicate_key::RULE,
     &structure::yaml_type_trap::RULE,
     &structure::unused_suppression::RULE,
+    &structure::namespace_mismatch::RULE,
     &table::key_attribute_undeclared::RULE,
     &table::attribute_unused::RULE,
     &table::attribute_conflict::RULE,

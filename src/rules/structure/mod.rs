@@ -7,6 +7,7 @@ use crate::span::Span;
 use crate::yaml::{Located, Node};
 
 pub mod duplicate_key;
+pub mod namespace_mismatch;
 pub mod schema_violation;
 pub mod unused_suppression;
 pub mod yaml_syntax;

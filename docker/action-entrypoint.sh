@@ -1,0 +1,92 @@
+#!/bin/sh
+# The GitHub Action's entrypoint (action.yml): the inputs arrive as DYNALINT_INPUT_*
+# variables (action.yml's `runs.env`: the runner's own INPUT_FAIL-ON style names keep
+# their hyphens, which shells drop); they become separate arguments of dynalint and are
+# never evaluated by a shell. Writes the SARIF file and the job summary, posts the
+# comment, sets the step outputs, and exits with dynalint's status.
+set -u
+
+fail() {
+    echo "::error title=dynalint::$1"
+    exit 2
+}
+
+base=${DYNALINT_INPUT_BASE:-}
+fail_on=${DYNALINT_INPUT_FAIL_ON:-}
+comment=${DYNALINT_INPUT_COMMENT:-}
+sarif_file=${DYNALINT_INPUT_SARIF_FILE:-}
+config=${DYNALINT_INPUT_CONFIG:-}
+token=${DYNALINT_INPUT_GITHUB_TOKEN:-}
+working_directory=${DYNALINT_INPUT_WORKING_DIRECTORY:-}
+
+workspace=${GITHUB_WORKSPACE:-$(pwd)}
+cd "$workspace" || fail "cannot enter the workspace $workspace"
+
+# The checkout belongs to the runner's user, the container may run as another: tell git
+# (and libgit2, which dynalint uses) that the workspace is safe. HOME may not be
+# writable in the container; then a private one is used.
+if ! git config --global --add safe.directory '*' 2>/dev/null; then
+    HOME=$(mktemp -d)
+    export HOME
+    git config --global --add safe.directory '*' || fail "cannot configure git"
+fi
+
+case "$sarif_file" in
+*"
+"*) fail "sarif-file must be a single line" ;;
+esac
+# Paths given to the action are relative to the workspace, like every other step's.
+case "$sarif_file" in
+"" | /*) sarif_path=$sarif_file ;;
+*) sarif_path=$workspace/$sarif_file ;;
+esac
+case "$config" in
+"" | /*) config_path=$config ;;
+*) config_path=$workspace/$config ;;
+esac
+
+if [ -n "$sarif_path" ]; then
+    mkdir -p "$(dirname "$sarif_path")" || fail "cannot create the folder of $sarif_file"
+fi
+
+if [ -n "$working_directory" ]; then
+    cd "$working_directory" || fail "working-directory $working_directory does not exist"
+fi
+
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+
+set -- check --format github --format "text=/dev/stderr" --format "json=$report"
+[ -n "$sarif_path" ] && set -- "$@" --format "sarif=$sarif_path"
+[ -n "$base" ] && set -- "$@" --base "$base"
+[ -n "$fail_on" ] && set -- "$@" --fail-on "$fail_on"
+[ -n "$config_path" ] && set -- "$@" --config "$config_path"
+if [ "$comment" = true ]; then
+    set -- "$@" --comment
+    if [ -n "$token" ]; then
+        GITHUB_TOKEN=$token
+        export GITHUB_TOKEN
+    fi
+fi
+
+dynalint "$@"
+status=$?
+
+# The counts, from the JSON report's summary (its last "errors"/"warnings" lines).
+count() {
+    sed -n "s/^ *\"$1\": \([0-9][0-9]*\).*/\1/p" "$report" | tail -n 1
+}
+errors=$(count errors)
+warnings=$(count warnings)
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    {
+        echo "errors=$errors"
+        echo "warnings=$warnings"
+        if [ -n "$sarif_file" ] && [ -f "$sarif_path" ]; then
+            echo "sarif-file=$sarif_file"
+        else
+            echo "sarif-file="
+        fi
+    } >>"$GITHUB_OUTPUT"
+fi
+exit "$status"

@@ -1,0 +1,280 @@
+//! `dynalint argocd generate` run the way the Argo CD sidecar runs it: in the
+//! application's directory of a repository copy without `.git`, with Argo's environment
+//! and a stand-in `helm` on PATH.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Run, dynalint, project_root};
+
+/// What the stand-in `helm` prints: bytes a re-encoding would change, no final newline.
+const MANIFESTS: &[u8] =
+    b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\xc3\xa4bles\r\ndata: {a: \"\\t\"}";
+
+struct Argo {
+    repo: tempfile::TempDir,
+    bin: tempfile::TempDir,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Argo {
+    /// The demo repository as Argo sends it (no `.git`), and a `helm` that records its
+    /// arguments and prints [`MANIFESTS`].
+    fn new() -> Argo {
+        let repo = tempfile::tempdir().unwrap();
+        copy_dir(&project_root().join("fixtures/demo"), repo.path());
+        let bin = tempfile::tempdir().unwrap();
+        let helm = bin.path().join("helm");
+        std::fs::write(bin.path().join("manifests"), MANIFESTS).unwrap();
+        std::fs::write(
+            &helm,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{dir}/called'\npwd >> '{dir}/called'\ncat '{dir}/manifests'\nexit \"${{HELM_EXIT:-0}}\"\n",
+                dir = bin.path().display()
+            ),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Argo { repo, bin }
+    }
+
+    fn app(&self, namespace: &str) -> PathBuf {
+        let team = namespace.split('-').next().unwrap();
+        self.repo
+            .path()
+            .join(format!("apps-{team}/apps/{namespace}/dynamo-tables"))
+    }
+
+    /// `dynalint argocd generate` in the application of `namespace`, deployed to
+    /// `deployed`.
+    fn generate(&self, namespace: &str, deployed: &str, extra: &[(&str, &str)]) -> Raw {
+        let team = namespace.split('-').next().unwrap();
+        let mut command = dynalint(&self.app(namespace));
+        let path = format!(
+            "{}:{}",
+            self.bin.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        command
+            .args(["argocd", "generate"])
+            .env("PATH", path)
+            .env("ARGOCD_APP_NAME", format!("{namespace}-dynamo-tables"))
+            .env("ARGOCD_APP_NAMESPACE", deployed)
+            .env(
+                "ARGOCD_APP_SOURCE_PATH",
+                format!("apps-{team}/apps/{namespace}/dynamo-tables"),
+            )
+            .env("KUBE_VERSION", "1.31.0");
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        Raw {
+            code: output.status.code().unwrap(),
+            stdout: output.stdout,
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            called: std::fs::read_to_string(self.bin.path().join("called")).ok(),
+        }
+    }
+}
+
+struct Raw {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+    called: Option<String>,
+}
+
+#[test]
+fn good_values_pass_the_manifests_through_unchanged() {
+    let argo = Argo::new();
+    let run = argo.generate("koa-dev", "koa-dev", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, MANIFESTS, "byte for byte");
+    // The default render command, in the application directory.
+    let called = run.called.unwrap();
+    let app = argo.app("koa-dev").canonicalize().unwrap();
+    assert_eq!(
+        called,
+        format!(
+            "template\nkoa-dev-dynamo-tables\n.\n--namespace\nkoa-dev\n{}\n",
+            app.display()
+        )
+    );
+}
+
+#[test]
+fn bad_values_fail_with_the_rule_and_print_no_manifests() {
+    let argo = Argo::new();
+    let run = argo.generate("koa-prod", "koa-prod", &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.is_empty(),
+        "no manifests, not even an empty stream"
+    );
+    assert!(run.called.is_none(), "helm is not run");
+    let first = run.stderr.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "dynalint: sync blocked by 2 errors: DL201 unknown-role at apps-koa/apps/koa-prod/dynamo-tables/values.yaml:11: role `acess-service-koa-prod` (read access to table `idp-koa-prod-AAUserAccess-v3`) is not created by any idp-advanced workload of this repository nor listed in `roles.known`"
+    );
+    assert!(run.stderr.contains(
+        "apps-koa/apps/koa-prod/dynamo-tables/values.yaml:22:15: error[DL004 yaml-type-trap]"
+    ));
+    // Only this application's findings: payments-dev has errors of its own.
+    assert!(!run.stderr.contains("payments-dev"), "{}", run.stderr);
+}
+
+#[test]
+fn the_repository_is_the_context() {
+    // Roles are created by workloads elsewhere in the repository (access-service beside
+    // dynamo-tables): without the repository as context koa-dev's grants would be unknown.
+    let argo = Argo::new();
+    let run = argo.generate("koa-dev", "koa-dev", &[("ARGOCD_APP_SOURCE_PATH", "")]);
+    assert_eq!(
+        run.code, 0,
+        "found the root by the apps-*/apps/ layout: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("DL201"), "{}", run.stderr);
+}
+
+#[test]
+fn a_namespace_that_disagrees_with_the_path_stops_the_sync() {
+    let argo = Argo::new();
+    let run = argo.generate("koa-dev", "koa-prod", &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.starts_with("dynalint: sync blocked by "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("apps-koa/apps/koa-dev/dynamo-tables/values.yaml:1:1: error[DL006 namespace-mismatch] Argo CD deploys this release to namespace `koa-prod`, but its path names namespace `koa-dev`"),
+        "{}",
+        run.stderr
+    );
+    // Linted as the chart renders it: tables named after Argo's namespace.
+    assert!(run.stderr.contains("koa-prod-"), "{}", run.stderr);
+}
+
+#[test]
+fn the_render_command_is_configurable_and_its_failure_is_ours() {
+    let argo = Argo::new();
+    let run = argo.generate(
+        "koa-dev",
+        "koa-dev",
+        &[(
+            "PARAM_RENDER_COMMAND",
+            "helm template x ../../../../helm/helm-idp-dynamodb -f values.yaml",
+        )],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.called
+            .unwrap()
+            .starts_with("template\nx\n../../../../helm/helm-idp-dynamodb\n-f\nvalues.yaml\n")
+    );
+    let run = argo.generate("koa-dev", "koa-dev", &[("HELM_EXIT", "3")]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("the render command failed (exit 3)"),
+        "{}",
+        run.stderr
+    );
+    let run = argo.generate(
+        "koa-dev",
+        "koa-dev",
+        &[("ARGOCD_ENV_DYNALINT_RENDER_COMMAND", "no-such-renderer")],
+    );
+    assert_eq!(run.code, 127);
+}
+
+#[test]
+fn a_directory_without_values_is_a_clear_error() {
+    let argo = Argo::new();
+    let run = Run::of({
+        let mut command = dynalint(&argo.repo.path().join("apps-koa/apps/koa-dev/web"));
+        command.args(["argocd", "generate"]);
+        command
+    });
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("no values file in apps-koa/apps/koa-dev/web matches the include globs"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `plugin.yaml` as the sidecar reads it.
+fn plugin() -> serde_json::Value {
+    let text = std::fs::read_to_string(project_root().join("plugin.yaml")).unwrap();
+    dynalint::yaml::load(&text, &Default::default())
+        .unwrap()
+        .root
+        .to_json()
+}
+
+#[test]
+fn the_plugin_discovers_dynamo_tables_applications_and_runs_generate() {
+    let plugin = plugin();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert_eq!(
+        plugin["spec"]["generate"]["command"],
+        serde_json::json!(["dynalint", "argocd", "generate"])
+    );
+    let discover: Vec<String> = plugin["spec"]["discover"]["find"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|part| part.as_str().unwrap().to_string())
+        .collect();
+    let argo = Argo::new();
+    let discovers = |dir: &Path| {
+        let output = std::process::Command::new(&discover[0])
+            .args(&discover[1..])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        !output.stdout.is_empty()
+    };
+    assert!(discovers(&argo.app("koa-dev")));
+    assert!(!discovers(
+        &argo.repo.path().join("apps-koa/apps/koa-dev/web")
+    ));
+    // A values file with tables elsewhere is found by its content.
+    let other = argo.repo.path().join("tables-elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("values.yaml"), "tables:\n  - name: A\n").unwrap();
+    assert!(discovers(&other));
+    // The parameter's default is the command generate runs by default.
+    assert_eq!(
+        plugin["spec"]["parameters"]["static"][0]["string"],
+        dynalint::argocd::DEFAULT_RENDER
+    );
+    assert_eq!(
+        plugin["spec"]["parameters"]["static"][0]["name"],
+        "render-command"
+    );
+}
