@@ -124,16 +124,6 @@ impl Finding {
         self
     }
 
-    /// The same finding about another file (see [`crate::model::Release::relocated`]).
-    pub fn relocated(&self, map: &dyn Fn(FileId) -> FileId) -> Finding {
-        let mut finding = self.clone();
-        finding.site.file = map(self.site.file);
-        for related in &mut finding.related {
-            related.site.file = map(related.site.file);
-        }
-        finding
-    }
-
     pub fn related(mut self, site: Site, message: impl Into<String>) -> Self {
         self.related.push(Related {
             site,

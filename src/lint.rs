@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::config::{Config, RuleSetting};
 use crate::diff::{ChangeSet, PlanEntry};
 use crate::finding::{Finding, Severity, stable_hash};
+use crate::parallel;
 use crate::rules::{self, Project};
 use crate::side::Revision;
 use crate::source::Sources;
@@ -111,13 +112,28 @@ pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
         releases: &revision.releases,
         roles: &revision.roles,
     };
-    let mut findings = Vec::new();
-    for (rule, check) in rules::head_checks() {
-        if config.rule_setting(rule) != Some(RuleSetting::Off) {
-            check(&project, &mut findings);
+    // The rules are independent: they share the machine's cores, and their findings
+    // keep the registry's order.
+    let checks: Vec<_> = rules::head_checks()
+        .filter(|(rule, _)| config.rule_setting(rule) != Some(RuleSetting::Off))
+        .collect();
+    let timings = std::env::var_os("DYNALINT_TIMINGS").is_some();
+    parallel::map(&checks, |_, (rule, check)| {
+        let start = std::time::Instant::now();
+        let mut findings = Vec::new();
+        check(&project, &mut findings);
+        if timings {
+            eprintln!(
+                "dynalint: timing: rule {}: {:.1} ms",
+                rule.code,
+                start.elapsed().as_secs_f64() * 1e3
+            );
         }
-    }
-    findings
+        findings
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The change rules, over two revisions' tables paired.

@@ -3,6 +3,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
+// Reading YAML allocates a string or a node for every scalar, from several threads:
+// mimalloc's thread-local heaps make the whole check markedly faster than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match dynalint::cli::Cli::try_parse() {
         Ok(cli) => cli,

@@ -77,28 +77,6 @@ pub struct Release {
 }
 
 impl Release {
-    /// The same release read from another file: every place moved by `map` (used when
-    /// the base revision's file is the head's, unchanged).
-    pub fn relocated(&self, map: &dyn Fn(FileId) -> FileId) -> Release {
-        let site = |site: Site| Site::new(map(site.file), site.span);
-        let mut release = self.clone();
-        release.file = map(self.file);
-        release.management.site = self.management.site.map(site);
-        release.deletion.site = self.deletion.site.map(site);
-        release.region.site = self.region.site.map(site);
-        release.tables_key = self.tables_key.map(site);
-        for table in &mut release.tables {
-            table.file = map(table.file);
-        }
-        for invalid in &mut release.invalid_tables {
-            invalid.file = map(invalid.file);
-            if let Some(table) = &mut invalid.table {
-                table.file = map(table.file);
-            }
-        }
-        release
-    }
-
     /// Whether Crossplane only observes this release's resources (adoption, import).
     pub fn observed(&self) -> bool {
         self.management.value == ManagementPolicy::Observe

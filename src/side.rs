@@ -4,6 +4,7 @@
 //! findings and never hides the others.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
@@ -24,7 +25,8 @@ use crate::yaml::{self, Node};
 
 /// One revision, parsed and lowered.
 pub struct Revision {
-    pub releases: Vec<Release>,
+    /// Shared with the other revision where a file is the same on both sides.
+    pub releases: Vec<Arc<Release>>,
     pub roles: KnownRoles,
     /// DL001–DL004.
     pub findings: Vec<Finding>,
@@ -36,8 +38,6 @@ pub struct Revision {
     /// The chart's schema and defaults, hashed together: a values file reads the same
     /// on two sides only when they share the chart.
     chart: git2::Oid,
-    /// The chart's default values, when the repository has them.
-    defaults_file: Option<FileId>,
 }
 
 /// One values file of a revision.
@@ -68,7 +68,7 @@ impl Revision {
     }
 
     pub fn release_at(&self, path: &str) -> Option<&Release> {
-        self.file(path)?.release.map(|index| &self.releases[index])
+        self.file(path)?.release.map(|index| &*self.releases[index])
     }
 }
 
@@ -186,6 +186,25 @@ pub fn load(
     };
     let defaults_json = defaults.as_ref().map(|(_, root)| root.to_json());
 
+    // Files identical to the other revision's (same blob under the same chart) are
+    // shared with it: the same source, release and findings; only the others are read
+    // and parsed.
+    let reuse = options.reuse.filter(|other| other.chart == chart);
+    let known = parallel::map(&values_paths, |_, path| snapshot.content_id(path));
+    let same: Vec<Option<&ValuesFile>> = values_paths
+        .iter()
+        .zip(&known)
+        .map(|(path, content)| {
+            let content = (*content)?;
+            reuse?
+                .file(path)
+                .filter(|file| file.content == Some(content))
+        })
+        .collect();
+    let to_parse: Vec<usize> = (0..values_paths.len())
+        .filter(|index| same[*index].is_none())
+        .collect();
+
     let first_id = sources.len() as u32;
     let shared = Shared {
         config,
@@ -195,27 +214,17 @@ pub fn load(
         side,
         hash_contents: options.hash_contents,
     };
-    // Files identical to the other revision's (same blob under the same chart) are
-    // taken from it; only the others are read and parsed.
-    let reuse = options.reuse.filter(|other| other.chart == chart);
-    let outcomes = parallel::map(&values_paths, |index, path| {
-        let known = snapshot.content_id(path);
-        if let (Some(other), Some(content)) = (reuse, known)
-            && let Some(file) = other
-                .file(path)
-                .filter(|file| file.content == Some(content))
-        {
-            return Loaded::Same(file);
-        }
+    let parsed = parallel::map(&to_parse, |order, &index| {
+        let path = values_paths[index];
         let content = snapshot.read(path, config.limits.max_file_size);
         let mut outcome = shared.values_file(
-            FileId(first_id + index as u32),
+            FileId(first_id + order as u32),
             path,
             &namespaces[index],
             content,
         );
-        outcome.content = outcome.content.or(known);
-        Loaded::Parsed(Box::new(outcome))
+        outcome.content = outcome.content.or(known[index]);
+        outcome
     });
 
     let workload_paths: Vec<&String> = paths
@@ -226,7 +235,6 @@ pub fn load(
         read_workload(snapshot, path, config)
     });
 
-    let defaults_file = defaults.as_ref().map(|(id, _)| *id);
     let mut revision = Revision {
         releases: Vec::new(),
         roles: KnownRoles::default(),
@@ -235,38 +243,29 @@ pub fn load(
         files: Vec::new(),
         links_out,
         chart,
-        defaults_file,
     };
-    for (outcome, path) in outcomes.into_iter().zip(&values_paths) {
-        let (id, content, release, findings) = match outcome {
-            Loaded::Parsed(outcome) => {
+    let mut parsed = parsed.into_iter();
+    for (path, same) in values_paths.iter().zip(same) {
+        let (id, content, release, findings) = match same {
+            None => {
+                let outcome = parsed.next().expect("one outcome per file to parse");
                 let id = sources.add(outcome.source);
                 debug_assert_eq!(id, outcome.id);
                 revision.suppressions.extend(outcome.suppressions);
-                (id, outcome.content, outcome.release, outcome.findings)
+                (
+                    id,
+                    outcome.content,
+                    outcome.release.map(Arc::new),
+                    outcome.findings,
+                )
             }
-            Loaded::Same(other_file) => {
+            Some(other_file) => {
                 let other = reuse.expect("reuse is set when a file is the same");
-                let mut source = sources.get(other_file.id).clone();
-                source.side = side;
-                let id = sources.add(source);
-                let map = |file: FileId| {
-                    if file == other_file.id {
-                        id
-                    } else if Some(file) == other.defaults_file {
-                        defaults_file.unwrap_or(file)
-                    } else {
-                        file
-                    }
-                };
                 let release = other_file
                     .release
-                    .map(|index| other.releases[index].relocated(&map));
-                let findings = other.findings[other_file.findings.clone()]
-                    .iter()
-                    .map(|finding| finding.relocated(&map))
-                    .collect();
-                (id, other_file.content, release, findings)
+                    .map(|index| Arc::clone(&other.releases[index]));
+                let findings = other.findings[other_file.findings.clone()].to_vec();
+                (other_file.id, other_file.content, release, findings)
             }
         };
         let start = revision.findings.len();
@@ -383,12 +382,6 @@ struct Shared<'a> {
     defaults_json: Option<&'a Json>,
     side: Side,
     hash_contents: bool,
-}
-
-enum Loaded<'a> {
-    Parsed(Box<FileOutcome>),
-    /// The same blob as this file of the other revision.
-    Same(&'a ValuesFile),
 }
 
 struct FileOutcome {

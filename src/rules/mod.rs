@@ -5,6 +5,7 @@
 //! in [`REGISTRY`].
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
@@ -42,17 +43,18 @@ pub const DOC_SECTIONS: [&str; 4] = [
 /// The head revision as rules see it: every release of the repository, and the IAM
 /// roles known to exist.
 pub struct Project<'a> {
-    pub releases: &'a [Release],
+    pub releases: &'a [Arc<Release>],
     pub roles: &'a KnownRoles,
 }
 
 impl<'a> Project<'a> {
     /// Every table of every release.
     pub fn tables(&self) -> impl Iterator<Item = (&'a Release, &'a Table)> + use<'a> {
-        let releases: &'a [Release] = self.releases;
-        releases
-            .iter()
-            .flat_map(|release| release.tables.iter().map(move |table| (release, table)))
+        let releases: &'a [Arc<Release>] = self.releases;
+        releases.iter().flat_map(|release| {
+            let release: &'a Release = release;
+            release.tables.iter().map(move |table| (release, table))
+        })
     }
 }
 
