@@ -36,11 +36,11 @@ FROM alpine/helm:${HELM_VERSION} AS helm
 
 FROM runtime AS argocd
 COPY --from=helm /usr/bin/helm /usr/local/bin/helm
-USER root
-RUN adduser -D -u 999 -h /home/argocd argocd
-# Argo CD runs plugin sidecars as user 999.
+# Argo CD runs plugin sidecars as user 999 (no account needed: Alpine's group 999 is
+# taken, and the sidecar's only writable place is /tmp).
+ENV HOME=/tmp
 USER 999
-WORKDIR /home/argocd
+WORKDIR /tmp
 ENTRYPOINT []
 
 # The default target: the CLI and the Action.

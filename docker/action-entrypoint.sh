@@ -79,6 +79,9 @@ count() {
 errors=$(count errors)
 warnings=$(count warnings)
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    # A runner whose user is not the image's (1001) cannot be written to: say so rather
+    # than lose the outputs.
+    { true >>"$GITHUB_OUTPUT"; } 2>/dev/null || fail "cannot write the step outputs to $GITHUB_OUTPUT: the image runs as user 1001, the user of GitHub-hosted runners"
     {
         echo "errors=$errors"
         echo "warnings=$warnings"

@@ -61,24 +61,8 @@ impl Environment {
 /// starts, else the folder holding `apps-<team>/apps/`, else the git top level; `app`
 /// itself when none applies.
 pub fn repository_root(app: &Path, source_path: Option<&str>) -> PathBuf {
-    if let Some(source) = source_path {
-        let depth = Path::new(source.trim_matches('/'))
-            .components()
-            .filter(|component| matches!(component, std::path::Component::Normal(_)))
-            .count();
-        let tail: Vec<_> = app.components().rev().take(depth).collect();
-        let source_parts: Vec<_> = Path::new(source.trim_matches('/'))
-            .components()
-            .filter(|component| matches!(component, std::path::Component::Normal(_)))
-            .rev()
-            .collect();
-        if depth > 0 && tail == source_parts {
-            let mut root = app.to_path_buf();
-            for _ in 0..depth {
-                root.pop();
-            }
-            return root;
-        }
+    if let Some(root) = source_path.and_then(|source| root_by_source_path(app, source)) {
+        return root;
     }
     for ancestor in app.ancestors() {
         let is_apps = ancestor.file_name().is_some_and(|name| name == "apps");
@@ -99,6 +83,28 @@ pub fn repository_root(app: &Path, source_path: Option<&str>) -> PathBuf {
         .and_then(|workdir| workdir.canonicalize().ok())
         .filter(|workdir| app.starts_with(workdir))
         .unwrap_or_else(|| app.to_path_buf())
+}
+
+/// The folder above `app` where Argo's source path starts, when `app` ends with it.
+fn root_by_source_path(app: &Path, source: &str) -> Option<PathBuf> {
+    let parts = |path: &Path| -> Vec<std::ffi::OsString> {
+        path.components()
+            .filter_map(|component| match component {
+                std::path::Component::Normal(part) => Some(part.to_os_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let source = parts(Path::new(source));
+    let app_parts = parts(app);
+    if source.is_empty() || !app_parts.ends_with(&source) {
+        return None;
+    }
+    let mut root = app.to_path_buf();
+    for _ in 0..source.len() {
+        root.pop();
+    }
+    Some(root)
 }
 
 pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
@@ -142,8 +148,16 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
         .filter(|file| scope.contains(&file.path))
         .collect();
     if in_scope.is_empty() {
+        // Argo CD sends only part of the repository when the Application has the
+        // manifest-generate-paths annotation: the source path then does not end here.
+        let partial = match &environment.source_path {
+            Some(source) if root_by_source_path(&app, source).is_none() => format!(
+                "; Argo CD sent only part of the repository (ARGOCD_APP_SOURCE_PATH={source} is not this folder's path): the plugin needs the whole repository, remove the `argocd.argoproj.io/manifest-generate-paths` annotation"
+            ),
+            _ => String::new(),
+        };
         bail!(
-            "no values file in {} matches the include globs ({}); is this a dynamo-tables application?",
+            "no values file in {} matches the include globs ({}); is this a dynamo-tables application?{partial}",
             if folder.is_empty() { "." } else { &folder },
             config.include.join(", ")
         );

@@ -225,6 +225,25 @@ fn the_step_writes_sarif_annotations_summary_and_outputs() {
 }
 
 #[test]
+fn outputs_that_cannot_be_written_fail_the_step() {
+    let (repo, _) = workspace();
+    let folder = tempfile::tempdir().unwrap();
+    let output = folder.path().display().to_string();
+    let step = run_step(
+        repo.path(),
+        &[("comment", "false")],
+        &[("GITHUB_OUTPUT", &output)],
+    );
+    assert_eq!(step.code, 2);
+    assert!(
+        step.stdout
+            .contains("::error title=dynalint::cannot write the step outputs to "),
+        "{}",
+        step.stdout
+    );
+}
+
+#[test]
 fn inputs_are_never_evaluated_by_a_shell() {
     let (repo, _) = workspace();
     let marker = repo.path().join("pwned");
@@ -250,7 +269,7 @@ fn a_working_directory_and_a_config_relative_to_the_workspace() {
     let (repo, _) = workspace_in(workspace.path().join("gitops"));
     std::fs::write(
         workspace.path().join("lint.toml"),
-        "[rules]\ntable-deleted = \"warning\"\n",
+        "fail-on = \"warning\"\n[rules]\ntable-deleted = \"warning\"\n",
     )
     .unwrap();
     let step = run_step(
@@ -264,7 +283,8 @@ fn a_working_directory_and_a_config_relative_to_the_workspace() {
         ],
         &[],
     );
-    assert_eq!(step.code, 0, "{}", step.stderr);
+    // No fail-on input: the configuration's `fail-on = "warning"` decides.
+    assert_eq!(step.code, 1, "{}", step.stderr);
     assert_eq!(
         step.outputs,
         "errors=0\nwarnings=1\nsarif-file=reports/dynalint.sarif\n"

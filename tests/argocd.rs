@@ -226,6 +226,38 @@ fn a_directory_without_values_is_a_clear_error() {
     );
 }
 
+#[test]
+fn part_of_the_repository_is_named_as_the_reason() {
+    // With the manifest-generate-paths annotation Argo CD sends only a subtree: here the
+    // application folder alone, while the source path still names its place.
+    let argo = Argo::new();
+    let subtree = tempfile::tempdir().unwrap();
+    copy_dir(&argo.app("koa-dev"), subtree.path());
+    let run = Run::of({
+        let mut command = dynalint(subtree.path());
+        command
+            .args(["argocd", "generate"])
+            .env("ARGOCD_APP_NAMESPACE", "koa-dev")
+            .env(
+                "ARGOCD_APP_SOURCE_PATH",
+                "apps-koa/apps/koa-dev/dynamo-tables",
+            );
+        command
+    });
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .starts_with("dynalint: error: no values file in . matches")
+            && run
+                .stderr
+                .contains("Argo CD sent only part of the repository")
+            && run.stderr.contains("manifest-generate-paths"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// `plugin.yaml` as the sidecar reads it.
 fn plugin() -> serde_json::Value {
     let text = std::fs::read_to_string(project_root().join("plugin.yaml")).unwrap();

@@ -55,7 +55,8 @@ fn the_workflow_runs_the_action_and_uploads_its_sarif_safely() {
         serde_json::json!({
             "contents": "read",
             "pull-requests": "write",
-            "security-events": "write"
+            "security-events": "write",
+            "actions": "read"
         })
     );
     // dynalint reads YAML as Helm does (1.1), where the key `on` is the boolean true.
