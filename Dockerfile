@@ -14,7 +14,8 @@ WORKDIR /src
 # Dependencies first, so that a change of dynalint's own code reuses their layer.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src tests benches \
-    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs tests/comment.rs \
+    && echo 'fn main() {}' > src/main.rs \
+    && touch src/lib.rs tests/comment.rs benches/read_parse.rs \
     && cargo fetch --locked
 COPY . .
 RUN cargo build --release --locked --bin dynalint \

@@ -90,8 +90,17 @@ impl Timings {
     fn stage(&mut self, name: &str) {
         if self.enabled {
             let now = std::time::Instant::now();
+            // Linux reports the resident memory so far; elsewhere it is left out.
+            let memory = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|status| {
+                    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+                    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                    Some(format!(", {} MB resident", kb / 1024))
+                })
+                .unwrap_or_default();
             eprintln!(
-                "dynalint: timing: {name}: {:.1} ms",
+                "dynalint: timing: {name}: {:.1} ms{memory}",
                 (now - self.last).as_secs_f64() * 1000.0
             );
             self.last = now;
@@ -159,12 +168,15 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         &mut sources,
         side::Options {
             hash_contents: commits.is_some(),
+            // `check FILE` (pre-commit) reads only what can matter to FILE; a review
+            // with a base reads everything, as tables move between files.
+            focus: (!args.paths.is_empty() && commits.is_none()).then_some(&scope),
             ..side::Options::default()
         },
     )?;
     timings.stage("head revision read");
     // Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a pass.
-    if head.files.is_empty() {
+    if head.listed == 0 {
         bail!(
             "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
             root.display(),
@@ -189,6 +201,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
                 hash_contents: false,
                 reuse: Some(&head),
                 chart: None,
+                focus: None,
             };
             let base_config_used = base_config.as_ref().unwrap_or(&config);
             let loaded = match side::load(

@@ -182,6 +182,44 @@ impl Naming {
             .replace("{namespace}", namespace)
             .replace("{name}", name)
     }
+
+    /// What the AWS names of `namespace`'s tables look like, whatever their `name`:
+    /// [`NameShape::fits`] tells whether a table of that namespace could have a name.
+    pub fn shape(&self, namespace: &str) -> NameShape {
+        let parts: Vec<&str> = self.table.split("{name}").collect();
+        let [before, after] = parts[..] else {
+            return NameShape { around: None };
+        };
+        let around = [self.prefix.as_str(), ""].map(|prefix| {
+            let render = |part: &str| {
+                part.replace("{prefix}", prefix)
+                    .replace("{namespace}", namespace)
+            };
+            (render(before), render(after))
+        });
+        NameShape {
+            around: Some(around),
+        }
+    }
+}
+
+/// The text around `{name}` in a namespace's AWS table names, with and without prefix;
+/// none when the template does not name it exactly once (then anything fits).
+pub struct NameShape {
+    around: Option<[(String, String); 2]>,
+}
+
+impl NameShape {
+    pub fn fits(&self, table: &str) -> bool {
+        let Some(around) = &self.around else {
+            return true;
+        };
+        around.iter().any(|(before, after)| {
+            table.len() >= before.len() + after.len()
+                && table.starts_with(before.as_str())
+                && table.ends_with(after.as_str())
+        })
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -86,21 +86,9 @@ pub fn workload_role(
     if !depends {
         return Ok(None);
     }
-    let mut segments = path.rsplit('/').skip(1);
-    let Some(application) = segments.next().map(str::to_string) else {
+    let Some((role, application, namespace)) = role_of_path(path, config) else {
         return Ok(None);
     };
-    let Some(namespace) = config
-        .namespace(path)
-        .or_else(|| segments.next().map(str::to_string))
-    else {
-        return Ok(None);
-    };
-    let role = config
-        .roles
-        .template
-        .replace("{application}", &application)
-        .replace("{namespace}", &namespace);
     Ok(Some((
         role,
         Workload {
@@ -109,6 +97,26 @@ pub fn workload_role(
             path: path.to_string(),
         },
     )))
+}
+
+/// The role a workload at `path` creates if it is one, from its path alone.
+pub fn path_role(path: &str, config: &Config) -> Option<String> {
+    role_of_path(path, config).map(|(role, _, _)| role)
+}
+
+/// The role, application and namespace of a workload's `Chart.yaml` path.
+fn role_of_path(path: &str, config: &Config) -> Option<(String, String, String)> {
+    let mut segments = path.rsplit('/').skip(1);
+    let application = segments.next()?.to_string();
+    let namespace = config
+        .namespace(path)
+        .or_else(|| segments.next().map(str::to_string))?;
+    let role = config
+        .roles
+        .template
+        .replace("{application}", &application)
+        .replace("{namespace}", &namespace);
+    Some((role, application, namespace))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::lint::Scope;
 use crate::model::{self, Release};
 use crate::parallel;
 use crate::revision::{Content, Listing, PathFilter, Snapshot};
@@ -31,8 +32,10 @@ pub struct Revision {
     /// DL001–DL004.
     pub findings: Vec<Finding>,
     pub suppressions: Vec<Suppression>,
-    /// Every values file, sorted by path.
+    /// Every values file read, sorted by path (with a focus, not all of them).
     pub files: Vec<ValuesFile>,
+    /// How many values files the revision has, read or not.
+    pub listed: usize,
     /// Symbolic links to folders outside the repository, not followed.
     pub links_out: Vec<String>,
     /// The chart's schema and defaults, hashed together: a values file reads the same
@@ -83,6 +86,10 @@ pub struct Options<'a> {
     /// Where to read the chart's schema and defaults from, when not from the revision
     /// itself (a base revision whose chart is broken is read with the head's).
     pub chart: Option<&'a dyn Snapshot>,
+    /// Only these values files are reported (`dynalint check FILE`, pre-commit): they
+    /// are read, and of the others only those that can change what is said about them
+    /// (see [`context_needed`]).
+    pub focus: Option<&'a Scope>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,8 +208,13 @@ pub fn load(
                 .filter(|file| file.content == Some(content))
         })
         .collect();
-    let to_parse: Vec<usize> = (0..values_paths.len())
+    let mut to_parse: Vec<usize> = (0..values_paths.len())
         .filter(|index| same[*index].is_none())
+        .filter(|index| {
+            options
+                .focus
+                .is_none_or(|focus| focus.contains(values_paths[*index]))
+        })
         .collect();
 
     let first_id = sources.len() as u32;
@@ -214,23 +226,46 @@ pub fn load(
         side,
         hash_contents: options.hash_contents,
     };
-    let parsed = parallel::map(&to_parse, |order, &index| {
-        let path = values_paths[index];
-        let content = snapshot.read(path, config.limits.max_file_size);
-        let mut outcome = shared.values_file(
-            FileId(first_id + order as u32),
-            path,
-            &namespaces[index],
-            content,
-        );
-        outcome.content = outcome.content.or(known[index]);
-        outcome
-    });
+    let parse = |first: usize, indexes: &[usize]| {
+        parallel::map(indexes, |order, &index| {
+            let path = values_paths[index];
+            let content = snapshot.read(path, config.limits.max_file_size);
+            let mut outcome = shared.values_file(
+                FileId(first_id + (first + order) as u32),
+                path,
+                &namespaces[index],
+                content,
+            );
+            outcome.content = outcome.content.or(known[index]);
+            outcome
+        })
+    };
+    let mut parsed = parse(0, &to_parse);
 
-    let workload_paths: Vec<&String> = paths
+    let mut workload_paths: Vec<&String> = paths
         .iter()
         .filter(|path| config.roles.workloads.is_match(path.as_str()))
         .collect();
+    if options.focus.is_some() {
+        let context = context_needed(config, &values_paths, &namespaces, &to_parse, &parsed);
+        parsed.extend(parse(to_parse.len(), &context.values));
+        to_parse.extend(context.values);
+        if let Some(granted) = context.roles {
+            let possible: std::collections::HashSet<String> = workload_paths
+                .iter()
+                .filter_map(|path| roles::path_role(path, config))
+                .collect();
+            // An unknown role gets suggestions from every workload: read them all then.
+            let all_possible = granted
+                .iter()
+                .all(|role| possible.contains(role) || config.roles.known_set.is_match(role));
+            if all_possible {
+                workload_paths.retain(|path| {
+                    roles::path_role(path, config).is_none_or(|role| granted.contains(&role))
+                });
+            }
+        }
+    }
     let workloads = parallel::map(&workload_paths, |_, path| {
         read_workload(snapshot, path, config)
     });
@@ -241,23 +276,27 @@ pub fn load(
         findings: Vec::new(),
         suppressions: Vec::new(),
         files: Vec::new(),
+        listed: values_paths.len(),
         links_out,
         chart,
     };
-    let mut parsed = parsed.into_iter();
-    for (path, same) in values_paths.iter().zip(same) {
+    // Sources in the order of their ids; files in the order of their paths.
+    type Read = (FileId, Option<git2::Oid>, Option<Release>, Vec<Finding>);
+    let mut read: Vec<Option<Read>> = (0..values_paths.len()).map(|_| None).collect();
+    for (index, outcome) in to_parse.into_iter().zip(parsed) {
+        let id = sources.add(outcome.source);
+        debug_assert_eq!(id, outcome.id);
+        revision.suppressions.extend(outcome.suppressions);
+        read[index] = Some((id, outcome.content, outcome.release, outcome.findings));
+    }
+    for ((path, same), read) in values_paths.iter().zip(same).zip(read) {
         let (id, content, release, findings) = match same {
             None => {
-                let outcome = parsed.next().expect("one outcome per file to parse");
-                let id = sources.add(outcome.source);
-                debug_assert_eq!(id, outcome.id);
-                revision.suppressions.extend(outcome.suppressions);
-                (
-                    id,
-                    outcome.content,
-                    outcome.release.map(Arc::new),
-                    outcome.findings,
-                )
+                // A file outside the focus that cannot matter to it is not read at all.
+                let Some((id, content, release, findings)) = read else {
+                    continue;
+                };
+                (id, content, release.map(Arc::new), findings)
             }
             Some(other_file) => {
                 let other = reuse.expect("reuse is set when a file is the same");
@@ -297,6 +336,60 @@ pub fn load(
     }
     revision.roles = KnownRoles::new(config, roles);
     Ok(revision)
+}
+
+/// What else a focused load must read: the values files that can change what is said
+/// about the focus, and the workloads that can create the roles it grants (none: all).
+struct Context {
+    values: Vec<usize>,
+    roles: Option<std::collections::HashSet<String>>,
+}
+
+/// The context a focused load needs, decided from the focus files' tables and the other
+/// files' paths alone. A table elsewhere matters when it shares the focus's namespace
+/// (shadow tables) or could have the AWS name of a focus table (duplicates); a workload
+/// when its role is granted by a focus table. When a granted role is created by no
+/// workload of the repository, every workload is read, for the suggestions.
+fn context_needed(
+    config: &Config,
+    values_paths: &[&String],
+    namespaces: &[String],
+    focus: &[usize],
+    parsed: &[FileOutcome],
+) -> Context {
+    let releases: Vec<&Release> = parsed
+        .iter()
+        .filter_map(|outcome| outcome.release.as_ref())
+        .collect();
+    let focus_namespaces: BTreeSet<&str> = focus
+        .iter()
+        .map(|index| namespaces[*index].as_str())
+        .collect();
+    let names: BTreeSet<&str> = releases
+        .iter()
+        .flat_map(|release| &release.tables)
+        .map(|table| table.id.name.as_str())
+        .collect();
+    let values = (0..values_paths.len())
+        .filter(|index| !focus.contains(index))
+        .filter(|index| {
+            let namespace = namespaces[*index].as_str();
+            focus_namespaces.contains(namespace) || {
+                let shape = config.naming.shape(namespace);
+                names.iter().any(|name| shape.fits(name))
+            }
+        })
+        .collect();
+    let granted: std::collections::HashSet<String> = releases
+        .iter()
+        .flat_map(|release| &release.tables)
+        .flat_map(|table| table.read.roles.iter().chain(&table.write.roles))
+        .map(|role| role.value.clone())
+        .collect();
+    Context {
+        values,
+        roles: Some(granted),
+    }
 }
 
 enum Workload {
