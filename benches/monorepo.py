@@ -36,7 +36,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "target" / "bench"
 # Bump when the generated repository changes, so an old one is not reused.
-GENERATOR = 2
+GENERATOR = 3
 CHECK_JSONSCHEMA = "check-jsonschema==0.33.2"
 
 
@@ -54,8 +54,13 @@ def git(repo, *args):
 
 
 def table(rng, index, namespace, apps, changed):
-    """One table's YAML: keys, attributes, indexes, grants, a few settings."""
+    """One table's YAML: keys, attributes, indexes on some tables (an LSI on every fifth,
+    a GSI on every third), TTL and tags on some, grants to the namespace's workloads."""
     reader, writer = apps[index % len(apps)], apps[(index + 1) % len(apps)]
+    provisioned = index % 4 == 0
+    owner = changed and index == 3  # the head adds a GSI (and its attribute) here
+    has_lsi = index % 5 == 0
+    has_gsi = index % 3 == 0 or owner
     lines = [
         f"  - name: Table{index:02d}",
         "    useIdpPrefix: true",
@@ -66,43 +71,51 @@ def table(rng, index, namespace, apps, changed):
         "        type: 'S'",
         "      - name: Sk",
         "        type: 'S'",
-        "      - name: Status",
-        "        type: 'S'",
-        "      - name: CreatedAt",
-        "        type: 'N'",
     ]
-    if changed and index == 3:
+    if has_gsi:
+        lines += ["      - name: Status", "        type: 'S'"]
+    if has_lsi or has_gsi:
+        lines += ["      - name: CreatedAt", "        type: 'N'"]
+    if owner:
         lines += ["      - name: Owner", "        type: 'S'"]
-    if index % 4 == 0:
+    if provisioned:
         lines += ["    billingMode: PROVISIONED", "    readCapacity: 5", "    writeCapacity: 5"]
     else:
         lines += ["    billingMode: PAY_PER_REQUEST"]
-    lines += [
-        "    localSecondaryIndex:",
-        "      - name: ByCreatedAt",
-        "        rangeKey: CreatedAt",
-        "        projectionType: KEYS_ONLY",
-        "        nonKeyAttributes: []",
-        "    globalSecondaryIndex:",
-        "      - name: ByStatus",
-        "        hashKey: Status",
-        "        rangeKey: CreatedAt",
-        "        projectionType: INCLUDE",
-        '        nonKeyAttributes: ["Total", "Currency"]',
-    ]
-    if index % 4 == 0:
-        lines += ["        readCapacity: 5", "        writeCapacity: 5"]
-    if changed and index == 3:
+    capacity = ["        readCapacity: 5", "        writeCapacity: 5"] if provisioned else []
+    if has_lsi:
+        lines += [
+            "    localSecondaryIndex:",
+            "      - name: ByCreatedAt",
+            "        rangeKey: CreatedAt",
+            "        projectionType: KEYS_ONLY",
+            "        nonKeyAttributes: []",
+        ]
+    if has_gsi:
+        lines += [
+            "    globalSecondaryIndex:",
+            "      - name: ByStatus",
+            "        hashKey: Status",
+            "        rangeKey: CreatedAt",
+            "        projectionType: INCLUDE",
+            '        nonKeyAttributes: ["Total", "Currency"]',
+            *capacity,
+        ]
+    if owner:
         lines += [
             "      - name: ByOwner",
             "        hashKey: Owner",
             "        projectionType: KEYS_ONLY",
             "        nonKeyAttributes: []",
+            *capacity,
         ]
-        if index % 4 == 0:
-            lines += ["        readCapacity: 5", "        writeCapacity: 5"]
-    pitr = "false" if changed and index == 7 else "true"
-    lines += [f"    pointInTimeRecovery: {pitr}"]
+    lines += [f"    pointInTimeRecovery: {'false' if changed and index == 7 else 'true'}"]
+    return "\n".join(lines + roles_of(reader, writer, namespace, index, rng))
+
+
+def roles_of(reader, writer, namespace, index, rng):
+    """TTL and tags on some tables, and the grants."""
+    lines = []
     if index % 5 == 0:
         lines += ["    ttl:", "      enabled: true", "      attributeName: ExpiresAt"]
     if index % 6 == 0:
@@ -111,7 +124,7 @@ def table(rng, index, namespace, apps, changed):
         f'    serviceAccountReadRoles: ["{reader}-{namespace}"]',
         f'    serviceAccountWriteRoles: ["{writer}-{namespace}"]',
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def values_file(rng, namespace, apps, per_file, changed):

@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod finding;
 pub mod github;
+pub mod harness;
 pub mod lint;
 pub mod model;
 pub mod parallel;
