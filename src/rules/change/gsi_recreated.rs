@@ -1,7 +1,5 @@
 //! DL305 gsi-recreated: global secondary indexes rebuilt, or several changed at once.
 
-use std::collections::BTreeMap;
-
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
 use crate::model::Index;
@@ -43,12 +41,7 @@ later change; add or remove one GSI per change.
     check: Check::Change(check),
 };
 
-fn by_name(indexes: &[Index]) -> BTreeMap<&str, &Index> {
-    indexes
-        .iter()
-        .map(|index| (index.name.value.as_str(), index))
-        .collect()
-}
+use super::by_name;
 
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for pair in applied(changes) {

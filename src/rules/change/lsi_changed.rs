@@ -1,10 +1,7 @@
 //! DL304 lsi-changed: local secondary indexes change on an existing table.
 
-use std::collections::BTreeMap;
-
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
-use crate::model::Index;
 use crate::rules::change::{applied, at_head, index_key_types_changed};
 use crate::rules::{Check, Rule, RuleMeta};
 
@@ -46,12 +43,7 @@ new table with the LSI, migrate the data and switch over.
     check: Check::Change(check),
 };
 
-fn by_name(indexes: &[Index]) -> BTreeMap<&str, &Index> {
-    indexes
-        .iter()
-        .map(|index| (index.name.value.as_str(), index))
-        .collect()
-}
+use super::by_name;
 
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for pair in applied(changes) {

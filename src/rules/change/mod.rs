@@ -10,6 +10,7 @@ use crate::finding::{Finding, Severity, Site};
 use crate::model::Index;
 use crate::rules::{RuleMeta, on_table};
 use crate::span::{Span, Spanned};
+use std::collections::BTreeMap;
 
 pub mod access_revoked;
 pub mod billing_mode_changed;
@@ -124,4 +125,12 @@ pub fn observe_note(declared: &Declared<'_>) -> &'static str {
     } else {
         ""
     }
+}
+
+/// A table's indexes by name (LSIs or GSIs), for pairing them across revisions.
+pub(super) fn by_name(indexes: &[Index]) -> BTreeMap<&str, &Index> {
+    indexes
+        .iter()
+        .map(|index| (index.name.value.as_str(), index))
+        .collect()
 }
