@@ -68,7 +68,7 @@ enum Doc {
 
 fn scalar() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-zA-Z0-9_.-]{1,10}",
+        "[a-zA-Z0-9][a-zA-Z0-9_.-]{0,9}",
         Just("yes".to_string()),
         Just("N".to_string()),
         Just("~".to_string()),
