@@ -376,6 +376,7 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
     let Some(items) = tables_entry.value.as_seq() else {
         return release;
     };
+    release.tables.reserve_exact(items.len());
     for (position, item) in items.iter().enumerate() {
         let reader = TableReader {
             file: tables_file,
@@ -399,6 +400,8 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
             }),
         }
     }
+    release.tables.shrink_to_fit();
+    release.invalid_tables.shrink_to_fit();
     release
 }
 
@@ -536,7 +539,7 @@ fn read_index(item: &Node) -> Option<Index> {
         }),
         non_key: non_key_entry
             .and_then(|entry| entry.value.as_seq())
-            .map(|items| items.iter().filter_map(string_item).collect())
+            .map(|items| exact(items.iter().filter_map(string_item).collect()))
             .unwrap_or_default(),
         non_key_key: non_key_entry.map(|entry| entry.key_span),
         read_capacity: number(item, "readCapacity"),
@@ -598,11 +601,18 @@ fn list<T>(node: &Node, key: &str, read: impl Fn(&Node) -> Option<T>) -> (Option
             entry
                 .value
                 .as_seq()
-                .map(|items| items.iter().filter_map(&read).collect())
+                .map(|items| exact(items.iter().filter_map(&read).collect()))
                 .unwrap_or_default(),
         ),
         None => (None, Vec::new()),
     }
+}
+
+/// A list without spare room: the model of a large repository is kept whole, and a
+/// vector grown by pushing holds up to twice what it needs (four items for one).
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
 }
 
 fn grants(node: &Node, key: &str) -> Grants {

@@ -56,9 +56,26 @@ pub struct PathFilter {
 #[derive(Debug)]
 struct ComponentPattern {
     /// A matcher per path component, up to the first `**`.
-    fixed: Vec<GlobMatcher>,
+    fixed: Vec<Component>,
     /// Whether a `**` follows the fixed components (anything deeper may match).
     globstar: bool,
+}
+
+#[derive(Debug)]
+struct Component {
+    matcher: GlobMatcher,
+    /// The name itself when the component has no wildcard: such a child can be looked up
+    /// without reading the folder.
+    literal: Option<String>,
+}
+
+/// Which children of a folder the filter may want.
+#[derive(Debug, PartialEq)]
+pub enum Children<'a> {
+    /// Any: the folder must be read.
+    Any,
+    /// Only these names (sorted, no repeats): each can be looked up directly.
+    Named(Vec<&'a str>),
 }
 
 impl PathFilter {
@@ -89,7 +106,10 @@ impl PathFilter {
                     break;
                 }
                 match GlobBuilder::new(component).literal_separator(true).build() {
-                    Ok(glob) => compiled.fixed.push(glob.compile_matcher()),
+                    Ok(glob) => compiled.fixed.push(Component {
+                        matcher: glob.compile_matcher(),
+                        literal: literal_name(component),
+                    }),
                     Err(_) => filter.walk_everything = true,
                 }
             }
@@ -103,23 +123,79 @@ impl PathFilter {
         if self.walk_everything || directory.is_empty() {
             return true;
         }
-        let components: Vec<&str> = directory.split('/').collect();
-        self.patterns.iter().any(|pattern| {
-            components
-                .iter()
-                .enumerate()
-                .all(|(depth, component)| match pattern.fixed.get(depth) {
-                    Some(matcher) => matcher.is_match(component),
-                    None => pattern.globstar,
-                })
-        })
+        let components = components(directory);
+        self.patterns
+            .iter()
+            .any(|pattern| pattern.reaches(&components))
     }
+
+    /// The children of a directory the filter may want: when every pattern reaching the
+    /// directory names its next component literally (`apps`, `values.yaml`), only those
+    /// names, so a walk looks them up instead of reading the folder.
+    pub fn children(&self, directory: &str) -> Children<'_> {
+        // File systems that fold case would find `Values.yaml` under the name
+        // `values.yaml`: there the folder is always read and matched exactly.
+        if self.walk_everything || cfg!(any(target_os = "macos", windows)) {
+            return Children::Any;
+        }
+        let components = components(directory);
+        let mut names = Vec::new();
+        for pattern in &self.patterns {
+            if !pattern.reaches(&components) {
+                continue;
+            }
+            match pattern.fixed.get(components.len()) {
+                Some(Component {
+                    literal: Some(name),
+                    ..
+                }) => names.push(name.as_str()),
+                Some(_) => return Children::Any,
+                None if pattern.globstar => return Children::Any,
+                None => {}
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        Children::Named(names)
+    }
+}
+
+fn components(directory: &str) -> Vec<&str> {
+    if directory.is_empty() {
+        Vec::new()
+    } else {
+        directory.split('/').collect()
+    }
+}
+
+impl ComponentPattern {
+    /// Whether the pattern can match below a directory given by its components.
+    fn reaches(&self, components: &[&str]) -> bool {
+        components
+            .iter()
+            .enumerate()
+            .all(|(depth, component)| match self.fixed.get(depth) {
+                Some(fixed) => fixed.matcher.is_match(component),
+                None => self.globstar,
+            })
+    }
+}
+
+/// A pattern component that matches exactly one name: no wildcard, class, group or
+/// escape, and a name a folder can hold (not empty, `.` or `..`).
+fn literal_name(component: &str) -> Option<String> {
+    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\');
+    (!component.is_empty() && component != "." && component != ".." && !component.contains(special))
+        .then(|| component.to_string())
 }
 
 /// The working tree of a directory.
 pub struct WorkingTree {
     root: PathBuf,
     canonical_root: PathBuf,
+    /// Folders the last listing reached through real folders only (no symbolic link on
+    /// the way): a file in one of them needs no resolving of its whole path.
+    plain_folders: std::sync::RwLock<std::collections::HashSet<String>>,
 }
 
 impl WorkingTree {
@@ -127,11 +203,92 @@ impl WorkingTree {
         Ok(WorkingTree {
             root: root.to_path_buf(),
             canonical_root: root.canonicalize()?,
+            plain_folders: Default::default(),
         })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+impl WorkingTree {
+    /// What one folder holds that the filter may want. `None`: the folder cannot be
+    /// read (a subfolder git would not see into either).
+    fn visit(&self, directory: &str, filter: &PathFilter) -> io::Result<Option<Visit>> {
+        let absolute = if directory.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(directory)
+        };
+        let child = |name: &str| {
+            if directory.is_empty() {
+                name.to_string()
+            } else {
+                format!("{directory}/{name}")
+            }
+        };
+        let mut visit = Visit::default();
+        match filter.children(directory) {
+            Children::Any => {
+                let entries = match std::fs::read_dir(&absolute) {
+                    Ok(entries) => entries,
+                    Err(error) if directory.is_empty() => return Err(error),
+                    Err(_) => return Ok(None),
+                };
+                for entry in entries {
+                    let entry = entry?;
+                    let path = child(&entry.file_name().to_string_lossy());
+                    visit.add(path, entry.file_type()?, &entry.path(), filter);
+                }
+            }
+            Children::Named(names) => {
+                for name in names {
+                    let entry = absolute.join(name);
+                    // Missing, or not reachable (a file where a folder was expected).
+                    let Ok(metadata) = std::fs::symlink_metadata(&entry) else {
+                        continue;
+                    };
+                    visit.add(child(name), metadata.file_type(), &entry, filter);
+                }
+            }
+        }
+        Ok(Some(visit))
+    }
+}
+
+/// A regular file's bytes, unless its size (as listed) is over the limit.
+fn read_file(path: &Path, size: u64, max_size: u64) -> io::Result<Content> {
+    if size > max_size {
+        return Ok(Content::TooLarge(size));
+    }
+    Ok(Content::Bytes(std::fs::read(path)?))
+}
+
+/// One folder's wanted content.
+#[derive(Default)]
+struct Visit {
+    files: Vec<String>,
+    folders: Vec<String>,
+    /// Symbolic links to folders, with the folder's real path (`None`: cannot be
+    /// resolved).
+    linked: Vec<(String, Option<PathBuf>)>,
+}
+
+impl Visit {
+    fn add(&mut self, path: String, kind: std::fs::FileType, absolute: &Path, filter: &PathFilter) {
+        if kind.is_dir() {
+            let is_git = path.rsplit('/').next() == Some(".git");
+            if !is_git && filter.may_contain(&path) {
+                self.folders.push(path);
+            }
+        } else if kind.is_symlink() && absolute.is_dir() {
+            if filter.may_contain(&path) {
+                self.linked.push((path, absolute.canonicalize().ok()));
+            }
+        } else {
+            self.files.push(path);
+        }
     }
 }
 
@@ -141,51 +298,46 @@ impl Snapshot for WorkingTree {
         // Folders reached through symbolic links, by real path: a link back up the tree
         // must not loop.
         let mut linked = std::collections::HashSet::from([self.canonical_root.clone()]);
-        let mut pending = vec![String::new()];
-        while let Some(directory) = pending.pop() {
-            let absolute = if directory.is_empty() {
-                self.root.clone()
-            } else {
-                self.root.join(&directory)
-            };
-            let entries = match std::fs::read_dir(&absolute) {
-                Ok(entries) => entries,
-                // The root must be readable; a subfolder that is not is skipped, as git
-                // would not see into it either.
-                Err(error) if directory.is_empty() => return Err(error),
-                Err(_) => continue,
-            };
-            for entry in entries {
-                let entry = entry?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let path = if directory.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{directory}/{name}")
-                };
-                let kind = entry.file_type()?;
-                if kind.is_dir() {
-                    if name != ".git" && filter.may_contain(&path) {
-                        pending.push(path);
-                    }
-                } else if kind.is_symlink() && entry.path().is_dir() {
-                    // A linked folder is walked when it stays inside the repository.
-                    if !filter.may_contain(&path) {
-                        continue;
-                    }
-                    match entry.path().canonicalize() {
-                        Ok(real) if real.starts_with(&self.canonical_root) => {
-                            if linked.insert(real) {
-                                pending.push(path);
-                            }
-                        }
-                        _ => listing.links_out.push(path),
-                    }
-                } else {
-                    listing.files.push(path);
+        // Folder by folder, one depth at a time, the folders of a depth spread over the
+        // cores: a monorepo has thousands of small folders and each costs system calls.
+        // Each folder with whether it was reached through real folders only. Folders of
+        // a depth go in path order, so which of two links to one folder is walked does
+        // not depend on the order the file system lists them in.
+        let mut depth = vec![(String::new(), true)];
+        let mut plain_folders = std::collections::HashSet::new();
+        while !depth.is_empty() {
+            let visits =
+                crate::parallel::map(&depth, |_, (directory, _)| self.visit(directory, filter));
+            let mut deeper = Vec::new();
+            let mut links = Vec::new();
+            for ((directory, plain), visit) in depth.into_iter().zip(visits) {
+                let Some(visit) = visit? else { continue };
+                listing.files.extend(visit.files);
+                deeper.extend(visit.folders.into_iter().map(|folder| (folder, plain)));
+                links.extend(visit.linked);
+                if plain {
+                    plain_folders.insert(directory);
                 }
             }
+            links.sort();
+            for (path, real) in links {
+                match real {
+                    // A linked folder is walked when it stays inside the repository.
+                    Some(real) if real.starts_with(&self.canonical_root) => {
+                        if linked.insert(real) {
+                            deeper.push((path, false));
+                        }
+                    }
+                    _ => listing.links_out.push(path),
+                }
+            }
+            deeper.sort();
+            depth = deeper;
         }
+        *self
+            .plain_folders
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = plain_folders;
         listing.files.sort();
         listing.links_out.sort();
         Ok(listing)
@@ -199,6 +351,21 @@ impl Snapshot for WorkingTree {
             ));
         }
         let absolute = self.root.join(path);
+        // In a folder the listing reached without links, only the file itself can be a
+        // link: a plain file is read at once (most files, and a few system calls instead
+        // of one per component of the path).
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let plain_folder = self
+            .plain_folders
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(folder);
+        if plain_folder
+            && let Ok(metadata) = std::fs::symlink_metadata(&absolute)
+            && metadata.is_file()
+        {
+            return read_file(&absolute, metadata.len(), max_size);
+        }
         // Every link on the way counts, not only the file's own: resolve the whole path.
         let target = || {
             std::fs::read_link(&absolute)
@@ -219,10 +386,7 @@ impl Snapshot for WorkingTree {
             return Ok(Content::BrokenLink(target()));
         }
         let size = std::fs::metadata(&resolved)?.len();
-        if size > max_size {
-            return Ok(Content::TooLarge(size));
-        }
-        Ok(Content::Bytes(std::fs::read(&resolved)?))
+        read_file(&resolved, size, max_size)
     }
 
     fn exists(&self, path: &str) -> bool {
@@ -235,6 +399,11 @@ pub struct GitTree {
     /// libgit2 handles are not shared between threads; reads take turns.
     repository: std::sync::Mutex<git2::Repository>,
     tree: git2::Oid,
+    /// The blob of every plain file the last listing found, by path: reading one of
+    /// them (or asking for its id) needs no walk down the trees.
+    blobs: std::sync::RwLock<std::collections::HashMap<String, git2::Oid>>,
+    /// More handles on the same repository, so listed blobs are read on every core.
+    readers: std::sync::Mutex<Vec<git2::Repository>>,
 }
 
 const LINK_MODE: i32 = 0o120000;
@@ -267,7 +436,39 @@ impl GitTree {
         Ok(GitTree {
             repository: std::sync::Mutex::new(repository),
             tree,
+            blobs: Default::default(),
+            readers: Default::default(),
         })
+    }
+
+    /// A listed file's bytes, read with a handle of its own (opened on first need).
+    fn read_blob(&self, blob: git2::Oid, max_size: u64) -> io::Result<Content> {
+        let reader = self
+            .readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let reader = match reader {
+            Some(reader) => reader,
+            None => {
+                let path = self.repository().path().to_path_buf();
+                git2::Repository::open(path).map_err(git_error)?
+            }
+        };
+        let content = blob_content(&reader, blob, max_size);
+        self.readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(reader);
+        content
+    }
+
+    fn listed_blob(&self, path: &str) -> Option<git2::Oid> {
+        self.blobs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(path)
+            .copied()
     }
 
     fn repository(&self) -> std::sync::MutexGuard<'_, git2::Repository> {
@@ -370,6 +571,23 @@ enum Resolved {
     Outside(String),
 }
 
+/// A blob's bytes, unless it is over the size limit (checked before inflating it).
+fn blob_content(
+    repository: &git2::Repository,
+    blob: git2::Oid,
+    max_size: u64,
+) -> io::Result<Content> {
+    let (size, _) = repository
+        .odb()
+        .and_then(|odb| odb.read_header(blob))
+        .map_err(git_error)?;
+    if size as u64 > max_size {
+        return Ok(Content::TooLarge(size as u64));
+    }
+    let blob = repository.find_blob(blob).map_err(git_error)?;
+    Ok(Content::Bytes(blob.content().to_vec()))
+}
+
 fn git_error(error: git2::Error) -> io::Error {
     io::Error::other(error.message().to_string())
 }
@@ -380,6 +598,7 @@ impl Snapshot for GitTree {
         let root = repository.find_tree(self.tree).map_err(git_error)?;
         let mut listing = Listing::default();
         let mut walked = std::collections::HashSet::from([self.tree]);
+        let mut blobs = std::collections::HashMap::new();
         let mut pending = vec![(self.tree, String::new())];
         while let Some((tree_id, directory)) = pending.pop() {
             let tree = repository.find_tree(tree_id).map_err(git_error)?;
@@ -408,32 +627,32 @@ impl Snapshot for GitTree {
                             _ => listing.files.push(path),
                         }
                     }
-                    (Some(git2::ObjectType::Blob), _) => listing.files.push(path),
+                    (Some(git2::ObjectType::Blob), _) => {
+                        blobs.insert(path.clone(), entry.id());
+                        listing.files.push(path);
+                    }
                     // Submodules are other repositories.
                     _ => {}
                 }
             }
         }
+        *self
+            .blobs
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = blobs;
         listing.files.sort();
         listing.links_out.sort();
         Ok(listing)
     }
 
     fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
+        if let Some(blob) = self.listed_blob(path) {
+            return self.read_blob(blob, max_size);
+        }
         let repository = self.repository();
         let root = repository.find_tree(self.tree).map_err(git_error)?;
         match Self::resolve(&repository, &root, path).map_err(git_error)? {
-            Resolved::Blob(blob) => {
-                let (size, _) = repository
-                    .odb()
-                    .and_then(|odb| odb.read_header(blob))
-                    .map_err(git_error)?;
-                if size as u64 > max_size {
-                    return Ok(Content::TooLarge(size as u64));
-                }
-                let blob = repository.find_blob(blob).map_err(git_error)?;
-                Ok(Content::Bytes(blob.content().to_vec()))
-            }
+            Resolved::Blob(blob) => blob_content(&repository, blob, max_size),
             Resolved::Outside(target) => Ok(Content::LinkOutside(target)),
             Resolved::BrokenLink(target) => Ok(Content::BrokenLink(target)),
             Resolved::Tree(_) => Ok(Content::BrokenLink(path.to_string())),
@@ -455,6 +674,9 @@ impl Snapshot for GitTree {
     }
 
     fn content_id(&self, path: &str) -> Option<git2::Oid> {
+        if let Some(blob) = self.listed_blob(path) {
+            return Some(blob);
+        }
         let repository = self.repository();
         let root = repository.find_tree(self.tree).ok()?;
         match Self::resolve(&repository, &root, path).ok()? {
@@ -629,6 +851,140 @@ mod tests {
         assert!(deep.may_contain("teams/a/b/c"));
         assert!(!deep.may_contain("other"));
         assert!(PathFilter::new(["{a/b,c}/values.yaml"]).may_contain("anything"));
+    }
+
+    #[test]
+    fn literal_components_are_looked_up_not_read() {
+        let filter = PathFilter::new([
+            "apps-*/apps/*/dynamo-tables/values.yaml",
+            "apps-*/apps/*/dynamo-tables/values.yml",
+            "apps-*/apps/*/*/Chart.yaml",
+            "helm/helm-idp-dynamodb/values.schema.json",
+        ]);
+        let named = |names: &[&'static str]| Children::Named(names.to_vec());
+        if cfg!(any(target_os = "macos", windows)) {
+            assert_eq!(filter.children("apps-koa"), Children::Any);
+            return;
+        }
+        assert_eq!(filter.children(""), Children::Any);
+        assert_eq!(filter.children("apps-koa"), named(&["apps"]));
+        assert_eq!(filter.children("helm"), named(&["helm-idp-dynamodb"]));
+        assert_eq!(filter.children("apps-koa/apps"), Children::Any);
+        assert_eq!(filter.children("apps-koa/apps/koa-dev"), Children::Any);
+        assert_eq!(
+            filter.children("apps-koa/apps/koa-dev/dynamo-tables"),
+            named(&["Chart.yaml", "values.yaml", "values.yml"])
+        );
+        assert_eq!(
+            filter.children("apps-koa/apps/koa-dev/api"),
+            named(&["Chart.yaml"])
+        );
+        // Past the end of every pattern: nothing is wanted.
+        assert_eq!(
+            filter.children("apps-koa/apps/koa-dev/api/deeper"),
+            named(&[])
+        );
+        // Wildcards, classes, groups, escapes and `**` need the folder read.
+        for pattern in ["a/b?", "a/[bc]", "a/{b,c}", "a/\\b", "a/**/b", "a/"] {
+            assert_eq!(
+                PathFilter::new([pattern]).children("a"),
+                Children::Any,
+                "{pattern}"
+            );
+        }
+        // `.` and `..` are never looked up: they would leave the folder.
+        assert_eq!(PathFilter::new(["a/../b"]).children("a"), Children::Any);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn looking_up_names_lists_what_reading_folders_does() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |path: &str| {
+            let full = root.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, "x").unwrap();
+        };
+        write("apps-a/apps/a-dev/dynamo-tables/values.yaml");
+        write("apps-a/apps/a-dev/dynamo-tables/notes.txt");
+        write("apps-a/apps/a-dev/api/Chart.yaml");
+        write("apps-a/apps/a-dev/api/templates/deployment.yaml");
+        write("apps-a/apps/a-dev/dynamo-tables/values.yml/not-a-file");
+        write("apps-a/charts/values.yaml");
+        write("apps-b/apps");
+        write(".git/apps/x/dynamo-tables/values.yaml");
+        write("node_modules/apps/x/dynamo-tables/values.yaml");
+        let link = |target: &str, path: &str| {
+            let full = root.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, full).unwrap();
+        };
+        link(
+            "../../a-dev/dynamo-tables/values.yaml",
+            "apps-a/apps/a-link/dynamo-tables/values.yaml",
+        );
+        link(
+            "nowhere.yaml",
+            "apps-a/apps/a-broken/dynamo-tables/values.yaml",
+        );
+        link("a-dev", "apps-a/apps/a-alias");
+        link("../apps-a/apps", "apps-c/apps");
+        link("/", "apps-a/apps/a-root/dynamo-tables");
+
+        let tree = WorkingTree::new(root.path()).unwrap();
+        let filter = PathFilter::new([
+            "apps-*/apps/*/dynamo-tables/values.yaml",
+            "apps-*/apps/*/dynamo-tables/values.yml",
+            "apps-*/apps/*/*/Chart.yaml",
+        ]);
+        let listing = tree.list(&filter).unwrap();
+        let wanted: Vec<&str> = listing
+            .files
+            .iter()
+            .map(String::as_str)
+            .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
+            .collect();
+        assert_eq!(
+            wanted,
+            [
+                // A folder reached by two links is walked through the first (by path).
+                "apps-a/apps/a-alias/api/Chart.yaml",
+                "apps-a/apps/a-alias/dynamo-tables/values.yaml",
+                "apps-a/apps/a-broken/dynamo-tables/values.yaml",
+                "apps-a/apps/a-dev/api/Chart.yaml",
+                "apps-a/apps/a-dev/dynamo-tables/values.yaml",
+                "apps-a/apps/a-link/dynamo-tables/values.yaml",
+                "apps-c/apps/a-broken/dynamo-tables/values.yaml",
+                "apps-c/apps/a-dev/api/Chart.yaml",
+                "apps-c/apps/a-dev/dynamo-tables/values.yaml",
+                "apps-c/apps/a-link/dynamo-tables/values.yaml",
+            ]
+        );
+        assert_eq!(
+            listing.links_out,
+            [
+                "apps-a/apps/a-root/dynamo-tables",
+                "apps-c/apps/a-root/dynamo-tables"
+            ]
+        );
+
+        // Reading: a plain file at once; links through the whole path, as before.
+        let read = |path: &str| match tree.read(path, 1024).unwrap() {
+            Content::Bytes(bytes) => String::from_utf8(bytes).unwrap(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(read("apps-a/apps/a-dev/dynamo-tables/values.yaml"), "x");
+        assert_eq!(read("apps-c/apps/a-dev/dynamo-tables/values.yaml"), "x");
+        assert_eq!(read("apps-a/apps/a-alias/dynamo-tables/values.yaml"), "x");
+        assert_eq!(read("apps-a/apps/a-link/dynamo-tables/values.yaml"), "x");
+        assert_eq!(
+            read("apps-a/apps/a-broken/dynamo-tables/values.yaml"),
+            "BrokenLink(\"nowhere.yaml\")"
+        );
+        assert!(matches!(
+            tree.read("apps-a/apps/a-dev/dynamo-tables/values.yaml", 0),
+            Ok(Content::TooLarge(1))
+        ));
     }
 
     #[test]

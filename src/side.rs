@@ -41,6 +41,9 @@ pub struct Revision {
     /// The chart's schema and defaults, hashed together: a values file reads the same
     /// on two sides only when they share the chart.
     chart: git2::Oid,
+    /// The workloads read whose blob id is known, by path, for the other revision to
+    /// reuse when its blob is the same.
+    workloads: std::collections::HashMap<String, (git2::Oid, Workload)>,
 }
 
 /// One values file of a revision.
@@ -266,8 +269,18 @@ pub fn load(
             }
         }
     }
+    // A workload whose blob is the same in the other revision reads the same.
+    let reusable = |path: &str, content: Option<git2::Oid>| {
+        let (blob, workload) = options.reuse?.workloads.get(path)?;
+        (content? == *blob && !matches!(workload, Workload::Unreadable { .. }))
+            .then(|| workload.clone())
+    };
     let workloads = parallel::map(&workload_paths, |_, path| {
-        read_workload(snapshot, path, config)
+        let content = snapshot.content_id(path);
+        match reusable(path, content) {
+            Some(workload) => (content, workload),
+            None => read_workload(snapshot, path, config, options.hash_contents, content),
+        }
     });
 
     let mut revision = Revision {
@@ -279,6 +292,7 @@ pub fn load(
         listed: values_paths.len(),
         links_out,
         chart,
+        workloads: Default::default(),
     };
     // Sources in the order of their ids; files in the order of their paths.
     type Read = (FileId, Option<git2::Oid>, Option<Release>, Vec<Finding>);
@@ -321,7 +335,12 @@ pub fn load(
         });
     }
     let mut roles = Vec::new();
-    for (path, workload) in workload_paths.iter().zip(workloads) {
+    for (path, (content, workload)) in workload_paths.iter().zip(workloads) {
+        if let Some(content) = content {
+            revision
+                .workloads
+                .insert(path.to_string(), (content, workload.clone()));
+        }
         match workload {
             Workload::Role(role, workload) => roles.push((role, workload)),
             Workload::Other => {}
@@ -392,6 +411,7 @@ fn context_needed(
     }
 }
 
+#[derive(Clone)]
 enum Workload {
     Role(String, roles::Workload),
     /// Not a workload of the role-creating chart.
@@ -403,11 +423,21 @@ enum Workload {
     },
 }
 
-fn read_workload(snapshot: &dyn Snapshot, path: &str, config: &Config) -> Workload {
-    let unreadable = |reason: String| Workload::Unreadable {
-        text: String::new(),
-        span: Span::at(0),
-        reason,
+/// A workload's `Chart.yaml` read, with its blob id when known or asked for (`hash`).
+fn read_workload(
+    snapshot: &dyn Snapshot,
+    path: &str,
+    config: &Config,
+    hash: bool,
+    content: Option<git2::Oid>,
+) -> (Option<git2::Oid>, Workload) {
+    let unreadable = |reason: String| {
+        let workload = Workload::Unreadable {
+            text: String::new(),
+            span: Span::at(0),
+            reason,
+        };
+        (content, workload)
     };
     let bytes = match snapshot.read(path, config.limits.max_file_size) {
         Ok(Content::Bytes(bytes)) => bytes,
@@ -424,10 +454,14 @@ fn read_workload(snapshot: &dyn Snapshot, path: &str, config: &Config) -> Worklo
         }
         Err(error) => return unreadable(error.to_string()),
     };
+    let content = match content {
+        None if hash => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok(),
+        known => known,
+    };
     let Ok(text) = String::from_utf8(strip_bom(&bytes).to_vec()) else {
         return unreadable("not UTF-8".to_string());
     };
-    match roles::workload_role(path, &text, config) {
+    let workload = match roles::workload_role(path, &text, config) {
         Ok(Some((role, workload))) => Workload::Role(role, workload),
         Ok(None) => Workload::Other,
         Err(error) => Workload::Unreadable {
@@ -435,7 +469,8 @@ fn read_workload(snapshot: &dyn Snapshot, path: &str, config: &Config) -> Worklo
             span: error.span,
             reason: error.message,
         },
-    }
+    };
+    (content, workload)
 }
 
 /// A file the chart needs (schema, defaults): absent is fine; unreadable is an error.

@@ -398,6 +398,29 @@ fn unchanged_files_read_once_give_the_same_answers() {
 }
 
 #[test]
+fn a_workload_changed_since_the_base_is_read_on_each_side() {
+    // Unchanged workloads are read once and shared; a changed one is read again, so a
+    // role the head's change removes is a new finding, and one it adds fixes an old one.
+    const WORKER: &str = "apps-shop/apps/shop-dev/worker/Chart.yaml";
+    const NGINX: &str = "apiVersion: v2\nname: worker\ndependencies:\n  - name: nginx\n";
+    let grants_worker = ONE.replace("api-shop-dev", "worker-shop-dev");
+    let repo = shop(&grants_worker);
+    repo.workload("shop-dev", "worker");
+    repo.commit("a worker with a role");
+    repo.write(WORKER, NGINX);
+    let new = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(new.locations(), [format!("{VALUES}:5:31 DL201")]);
+    assert_eq!(new.json()["summary"]["preexisting"], 0);
+
+    repo.commit("the worker is no longer idp-advanced");
+    repo.workload("shop-dev", "worker");
+    let fixed = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(fixed.locations(), Vec::<String>::new());
+    let before = repo.check(&["--base", "HEAD", "--head", "HEAD", "--format", "json"]);
+    assert_eq!(before.locations(), [format!("{VALUES}:5:31 DL201")]);
+}
+
+#[test]
 fn a_changed_chart_is_read_on_each_side() {
     // Same values file, other chart defaults: the base must not reuse the head's reading.
     let repo = shop(TWO);
