@@ -63,10 +63,54 @@ struct ComponentPattern {
 
 #[derive(Debug)]
 struct Component {
-    matcher: GlobMatcher,
+    matcher: ComponentMatcher,
     /// The name itself when the component has no wildcard: such a child can be looked up
     /// without reading the folder.
     literal: Option<String>,
+}
+
+/// One component's glob. The common shapes (`*`, `apps-*`, `*.yaml`, a plain name) are
+/// compared as strings: a walk matches every folder of the repository against them, and
+/// a glob's regular expression costs far more than a comparison.
+#[derive(Debug)]
+enum ComponentMatcher {
+    Any,
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Glob(GlobMatcher),
+}
+
+impl ComponentMatcher {
+    fn new(component: &str, glob: GlobMatcher) -> ComponentMatcher {
+        let plain = |text: &str| literal_name(text).is_some() || text.is_empty();
+        if component == "*" {
+            ComponentMatcher::Any
+        } else if let Some(name) = literal_name(component) {
+            ComponentMatcher::Exact(name)
+        } else if let Some(prefix) = component.strip_suffix('*')
+            && plain(prefix)
+        {
+            ComponentMatcher::Prefix(prefix.to_string())
+        } else if let Some(suffix) = component.strip_prefix('*')
+            && plain(suffix)
+        {
+            ComponentMatcher::Suffix(suffix.to_string())
+        } else {
+            ComponentMatcher::Glob(glob)
+        }
+    }
+
+    /// Whether a path component (never containing `/`) matches.
+    fn matches(&self, component: &str) -> bool {
+        match self {
+            ComponentMatcher::Any => true,
+            ComponentMatcher::Exact(name) => component == name,
+            ComponentMatcher::Prefix(prefix) => component.starts_with(prefix.as_str()),
+            ComponentMatcher::Suffix(suffix) => component.ends_with(suffix.as_str()),
+            ComponentMatcher::Glob(glob) => glob.is_match(component),
+        }
+    }
 }
 
 /// Which children of a folder the filter may want.
@@ -107,7 +151,7 @@ impl PathFilter {
                 }
                 match GlobBuilder::new(component).literal_separator(true).build() {
                     Ok(glob) => compiled.fixed.push(Component {
-                        matcher: glob.compile_matcher(),
+                        matcher: ComponentMatcher::new(component, glob.compile_matcher()),
                         literal: literal_name(component),
                     }),
                     Err(_) => filter.walk_everything = true,
@@ -175,7 +219,7 @@ impl ComponentPattern {
             .iter()
             .enumerate()
             .all(|(depth, component)| match self.fixed.get(depth) {
-                Some(fixed) => fixed.matcher.is_match(component),
+                Some(fixed) => fixed.matcher.matches(component),
                 None => self.globstar,
             })
     }
@@ -894,6 +938,51 @@ mod tests {
         }
         // `.` and `..` are never looked up: they would leave the folder.
         assert_eq!(PathFilter::new(["a/../b"]).children("a"), Children::Any);
+    }
+
+    #[test]
+    fn component_shapes_match_as_their_globs_do() {
+        let names = [
+            "apps",
+            "apps-koa",
+            "apps-",
+            "app",
+            "values.yaml",
+            "values.yml",
+            ".yaml",
+            "x.yaml.bak",
+            ".hidden",
+            "Chart.yaml",
+            "a*b",
+            "é-apps",
+            "abc",
+        ];
+        for pattern in [
+            "*",
+            "apps-*",
+            "*.yaml",
+            "values.yaml",
+            "values.*",
+            "a?c",
+            "[ab]*",
+            "*apps*",
+            ".*",
+            "é-*",
+        ] {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            let matcher = ComponentMatcher::new(pattern, glob.clone());
+            for name in names {
+                assert_eq!(
+                    matcher.matches(name),
+                    glob.is_match(name),
+                    "{pattern} on {name} ({matcher:?})"
+                );
+            }
+        }
     }
 
     #[cfg(unix)]
