@@ -271,6 +271,9 @@ pub struct Config {
     pub chart_schema: String,
     pub chart_defaults: String,
     pub limits: Limits,
+    /// Every setting as written (defaults filled in): two revisions read with equal
+    /// fingerprints read an identical file identically, so one can reuse the other's.
+    pub fingerprint: String,
 }
 
 /// Include and exclude globs, compiled.
@@ -330,6 +333,7 @@ impl Config {
     }
 
     fn from_raw(raw: RawConfig, path: &str) -> Result<Config, ConfigError> {
+        let fingerprint = format!("{raw:?}");
         let invalid = |message: String| ConfigError::Invalid {
             path: path.to_string(),
             message,
@@ -464,6 +468,7 @@ impl Config {
             }
         }
         Ok(Config {
+            fingerprint,
             source: None,
             include,
             exclude,

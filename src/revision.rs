@@ -177,9 +177,7 @@ impl PathFilter {
     /// directory names its next component literally (`apps`, `values.yaml`), only those
     /// names, so a walk looks them up instead of reading the folder.
     pub fn children(&self, directory: &str) -> Children<'_> {
-        // File systems that fold case would find `Values.yaml` under the name
-        // `values.yaml`: there the folder is always read and matched exactly.
-        if self.walk_everything || cfg!(any(target_os = "macos", windows)) {
+        if self.walk_everything {
             return Children::Any;
         }
         let components = components(directory);
@@ -240,6 +238,9 @@ pub struct WorkingTree {
     /// Folders the last listing reached through real folders only (no symbolic link on
     /// the way): a file in one of them needs no resolving of its whole path.
     plain_folders: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Whether a name can be looked up instead of reading its folder: not where the
+    /// file system ignores case, as it would find `Values.yaml` for `values.yaml`.
+    lookups: bool,
 }
 
 impl WorkingTree {
@@ -248,6 +249,7 @@ impl WorkingTree {
             root: root.to_path_buf(),
             canonical_root: root.canonicalize()?,
             plain_folders: Default::default(),
+            lookups: !cfg!(any(target_os = "macos", windows)) && !ignores_case(root),
         })
     }
 
@@ -273,7 +275,11 @@ impl WorkingTree {
             }
         };
         let mut visit = Visit::default();
-        match filter.children(directory) {
+        let children = match filter.children(directory) {
+            Children::Named(_) if !self.lookups => Children::Any,
+            children => children,
+        };
+        match children {
             Children::Any => {
                 let entries = match std::fs::read_dir(&absolute) {
                     Ok(entries) => entries,
@@ -289,15 +295,70 @@ impl WorkingTree {
             Children::Named(names) => {
                 for name in names {
                     let entry = absolute.join(name);
-                    // Missing, or not reachable (a file where a folder was expected).
-                    let Ok(metadata) = std::fs::symlink_metadata(&entry) else {
-                        continue;
-                    };
-                    visit.add(child(name), metadata.file_type(), &entry, filter);
+                    match std::fs::symlink_metadata(&entry) {
+                        Ok(metadata) => {
+                            visit.add(child(name), metadata.file_type(), &entry, filter);
+                        }
+                        // Missing, a file where a folder was expected, or a name no
+                        // file can have (too long).
+                        Err(error)
+                            if matches!(
+                                error.kind(),
+                                io::ErrorKind::NotFound
+                                    | io::ErrorKind::NotADirectory
+                                    | io::ErrorKind::InvalidFilename
+                            ) => {}
+                        // There but not reachable (a folder without search permission):
+                        // listed, so reading it says why a wanted file cannot be read.
+                        Err(_) => visit.files.push(child(name)),
+                    }
                 }
             }
         }
         Ok(Some(visit))
+    }
+}
+
+/// Whether the file system holding `root` ignores case (WSL's Windows drives, a folder
+/// with ext4's casefold, FAT): a name of the root with its case changed leads to the same
+/// file.
+fn ignores_case(root: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(entries) = std::fs::read_dir(root) else {
+            return false;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let flipped: String = name
+                .chars()
+                .map(|c| match c {
+                    'a'..='z' => c.to_ascii_uppercase(),
+                    'A'..='Z' => c.to_ascii_lowercase(),
+                    c => c,
+                })
+                .collect();
+            if flipped == name {
+                continue;
+            }
+            let same = |a: &std::fs::Metadata, b: &std::fs::Metadata| {
+                a.dev() == b.dev() && a.ino() == b.ino()
+            };
+            return match (
+                std::fs::symlink_metadata(entry.path()),
+                std::fs::symlink_metadata(root.join(&flipped)),
+            ) {
+                (Ok(original), Ok(other)) => same(&original, &other),
+                _ => false,
+            };
+        }
+        false
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = root;
+        true
     }
 }
 
@@ -906,10 +967,6 @@ mod tests {
             "helm/helm-idp-dynamodb/values.schema.json",
         ]);
         let named = |names: &[&'static str]| Children::Named(names.to_vec());
-        if cfg!(any(target_os = "macos", windows)) {
-            assert_eq!(filter.children("apps-koa"), Children::Any);
-            return;
-        }
         assert_eq!(filter.children(""), Children::Any);
         assert_eq!(filter.children("apps-koa"), named(&["apps"]));
         assert_eq!(filter.children("helm"), named(&["helm-idp-dynamodb"]));
@@ -938,6 +995,28 @@ mod tests {
         }
         // `.` and `..` are never looked up: they would leave the folder.
         assert_eq!(PathFilter::new(["a/../b"]).children("a"), Children::Any);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_are_looked_up_only_where_case_matters() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("readme"), "x").unwrap();
+        std::fs::write(root.path().join("README"), "x").unwrap();
+        assert!(!ignores_case(root.path()));
+        let tree = WorkingTree::new(root.path()).unwrap();
+        assert_eq!(tree.lookups, !cfg!(target_os = "macos"));
+        // Where another case of a name is the same file, the file system ignores case
+        // (a hard link stands in for such a file system here).
+        let folding = tempfile::tempdir().unwrap();
+        std::fs::write(folding.path().join("values.yaml"), "x").unwrap();
+        std::fs::hard_link(
+            folding.path().join("values.yaml"),
+            folding.path().join("VALUES.YAML"),
+        )
+        .unwrap();
+        assert!(ignores_case(folding.path()));
+        assert!(!WorkingTree::new(folding.path()).unwrap().lookups);
     }
 
     #[test]
@@ -1027,12 +1106,23 @@ mod tests {
             "apps-*/apps/*/*/Chart.yaml",
         ]);
         let listing = tree.list(&filter).unwrap();
-        let wanted: Vec<&str> = listing
-            .files
-            .iter()
-            .map(String::as_str)
-            .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
-            .collect();
+        let wanted = |listing: &Listing| -> Vec<String> {
+            listing
+                .files
+                .iter()
+                .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
+                .cloned()
+                .collect()
+        };
+        // Reading every folder finds the same.
+        let reading = WorkingTree {
+            lookups: false,
+            ..WorkingTree::new(root.path()).unwrap()
+        };
+        let read_listing = reading.list(&filter).unwrap();
+        assert_eq!(wanted(&read_listing), wanted(&listing));
+        assert_eq!(read_listing.links_out, listing.links_out);
+        let wanted = wanted(&listing);
         assert_eq!(
             wanted,
             [

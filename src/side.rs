@@ -41,6 +41,9 @@ pub struct Revision {
     /// The chart's schema and defaults, hashed together: a values file reads the same
     /// on two sides only when they share the chart.
     chart: git2::Oid,
+    /// What the revision was read with (the configuration's fingerprint and the
+    /// deployed namespace): a file reads the same on two sides only when this is equal.
+    reading: String,
     /// The workloads read whose blob id is known, by path, for the other revision to
     /// reuse when its blob is the same.
     workloads: std::collections::HashMap<String, (git2::Oid, Workload)>,
@@ -68,9 +71,10 @@ impl Revision {
         Some(&self.files[index])
     }
 
-    /// Whether both revisions read values files with the same chart schema and defaults.
+    /// Whether both revisions read values files alike: with the same chart schema and
+    /// defaults, and the same configuration.
     pub fn same_chart(&self, other: &Revision) -> bool {
-        self.chart == other.chart
+        self.chart == other.chart && self.reading == other.reading
     }
 
     pub fn release_at(&self, path: &str) -> Option<&Release> {
@@ -196,10 +200,13 @@ pub fn load(
     };
     let defaults_json = defaults.as_ref().map(|(_, root)| root.to_json());
 
-    // Files identical to the other revision's (same blob under the same chart) are
-    // shared with it: the same source, release and findings; only the others are read
+    // Files identical to the other revision's (same blob under the same chart, read
+    // with the same configuration) are shared with it: the same source, release and findings; only the others are read
     // and parsed.
-    let reuse = options.reuse.filter(|other| other.chart == chart);
+    let reading = format!("{}\0{:?}", config.fingerprint, config.deployed_namespace);
+    let reuse = options
+        .reuse
+        .filter(|other| other.chart == chart && other.reading == reading);
     let known = parallel::map(&values_paths, |_, path| snapshot.content_id(path));
     let same: Vec<Option<&ValuesFile>> = values_paths
         .iter()
@@ -271,7 +278,7 @@ pub fn load(
     }
     // A workload whose blob is the same in the other revision reads the same.
     let reusable = |path: &str, content: Option<git2::Oid>| {
-        let (blob, workload) = options.reuse?.workloads.get(path)?;
+        let (blob, workload) = reuse?.workloads.get(path)?;
         (content? == *blob && !matches!(workload, Workload::Unreadable { .. }))
             .then(|| workload.clone())
     };
@@ -292,6 +299,7 @@ pub fn load(
         listed: values_paths.len(),
         links_out,
         chart,
+        reading,
         workloads: Default::default(),
     };
     // Sources in the order of their ids; files in the order of their paths.

@@ -421,6 +421,26 @@ fn a_workload_changed_since_the_base_is_read_on_each_side() {
 }
 
 #[test]
+fn a_configuration_changed_since_the_base_reads_each_side_with_its_own() {
+    // Sharing a reading needs the same configuration as well as the same blob: with
+    // another role template in the head, its unknown role is new although no file the
+    // role comes from changed.
+    let repo = shop(ONE);
+    repo.write(
+        "dynalint.toml",
+        "[roles]\ntemplate = \"{application}-{namespace}\"\n",
+    );
+    repo.commit("roles named application-namespace");
+    repo.write(
+        "dynalint.toml",
+        "[roles]\ntemplate = \"{namespace}-{application}\"\n",
+    );
+    let new = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(new.locations(), [format!("{VALUES}:5:31 DL201")]);
+    assert_eq!(new.json()["summary"]["preexisting"], 0);
+}
+
+#[test]
 fn a_changed_chart_is_read_on_each_side() {
     // Same values file, other chart defaults: the base must not reuse the head's reading.
     let repo = shop(TWO);
