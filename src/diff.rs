@@ -165,12 +165,12 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
         removed: Vec::new(),
         added: Vec::new(),
     };
-    let same_chart = base.same_chart(head);
+    let alike = base.reads_alike(head);
     let content =
         |revision: &Revision, path: &str| revision.file(path).and_then(|file| file.content);
     let unchanged = |old: &Declared<'_>, new: &Declared<'_>| {
         let before = content(base, &old.release.path);
-        same_chart
+        alike
             && old.release.path == new.release.path
             && before.is_some()
             && before == content(head, &new.release.path)

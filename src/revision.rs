@@ -56,17 +56,9 @@ pub struct PathFilter {
 #[derive(Debug)]
 struct ComponentPattern {
     /// A matcher per path component, up to the first `**`.
-    fixed: Vec<Component>,
+    fixed: Vec<ComponentMatcher>,
     /// Whether a `**` follows the fixed components (anything deeper may match).
     globstar: bool,
-}
-
-#[derive(Debug)]
-struct Component {
-    matcher: ComponentMatcher,
-    /// The name itself when the component has no wildcard: such a child can be looked up
-    /// without reading the folder.
-    literal: Option<String>,
 }
 
 /// One component's glob. The common shapes (`*`, `apps-*`, `*.yaml`, a plain name) are
@@ -75,6 +67,7 @@ struct Component {
 #[derive(Debug)]
 enum ComponentMatcher {
     Any,
+    /// A plain name: such a child can be looked up without reading the folder.
     Exact(String),
     Prefix(String),
     Suffix(String),
@@ -150,10 +143,9 @@ impl PathFilter {
                     break;
                 }
                 match GlobBuilder::new(component).literal_separator(true).build() {
-                    Ok(glob) => compiled.fixed.push(Component {
-                        matcher: ComponentMatcher::new(component, glob.compile_matcher()),
-                        literal: literal_name(component),
-                    }),
+                    Ok(glob) => compiled
+                        .fixed
+                        .push(ComponentMatcher::new(component, glob.compile_matcher())),
                     Err(_) => filter.walk_everything = true,
                 }
             }
@@ -187,10 +179,7 @@ impl PathFilter {
                 continue;
             }
             match pattern.fixed.get(components.len()) {
-                Some(Component {
-                    literal: Some(name),
-                    ..
-                }) => names.push(name.as_str()),
+                Some(ComponentMatcher::Exact(name)) => names.push(name.as_str()),
                 Some(_) => return Children::Any,
                 None if pattern.globstar => return Children::Any,
                 None => {}
@@ -217,7 +206,7 @@ impl ComponentPattern {
             .iter()
             .enumerate()
             .all(|(depth, component)| match self.fixed.get(depth) {
-                Some(fixed) => fixed.matcher.matches(component),
+                Some(fixed) => fixed.matches(component),
                 None => self.globstar,
             })
     }

@@ -73,7 +73,7 @@ impl Revision {
 
     /// Whether both revisions read values files alike: with the same chart schema and
     /// defaults, and the same configuration.
-    pub fn same_chart(&self, other: &Revision) -> bool {
+    pub fn reads_alike(&self, other: &Revision) -> bool {
         self.chart == other.chart && self.reading == other.reading
     }
 
@@ -85,10 +85,11 @@ impl Revision {
 /// How to load a revision.
 #[derive(Clone, Copy, Default)]
 pub struct Options<'a> {
-    /// Compute the blob id of every values file read (for a later reuse).
+    /// Compute the blob id of every values file and workload read, and keep what the
+    /// other revision can reuse.
     pub hash_contents: bool,
-    /// Another revision whose readings of identical files (same blob, same chart) are
-    /// reused instead of parsing them again.
+    /// Another revision whose readings of identical files (same blob, same chart and
+    /// configuration) are reused instead of parsing them again.
     pub reuse: Option<&'a Revision>,
     /// Where to read the chart's schema and defaults from, when not from the revision
     /// itself (a base revision whose chart is broken is read with the head's).
@@ -201,8 +202,8 @@ pub fn load(
     let defaults_json = defaults.as_ref().map(|(_, root)| root.to_json());
 
     // Files identical to the other revision's (same blob under the same chart, read
-    // with the same configuration) are shared with it: the same source, release and findings; only the others are read
-    // and parsed.
+    // with the same configuration) are shared with it: the same source, release and
+    // findings; only the others are read and parsed.
     let reading = format!("{}\0{:?}", config.fingerprint, config.deployed_namespace);
     let reuse = options
         .reuse
@@ -344,7 +345,10 @@ pub fn load(
     }
     let mut roles = Vec::new();
     for (path, (content, workload)) in workload_paths.iter().zip(workloads) {
-        if let Some(content) = content {
+        // Kept for the other revision only when it will reuse this one's readings.
+        if options.hash_contents
+            && let Some(content) = content
+        {
             revision
                 .workloads
                 .insert(path.to_string(), (content, workload.clone()));
