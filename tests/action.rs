@@ -6,19 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Repo, project_root};
-
-const TWO: &str = "\
-tables:
-  - name: Orders
-    hashKey: Id
-    attributes: [{name: Id, type: 'S'}]
-    serviceAccountReadRoles: [\"api-shop-dev\"]
-  - name: Invoices
-    hashKey: Id
-    attributes: [{name: Id, type: 'S'}]
-    serviceAccountReadRoles: [\"api-shop-dev\"]
-";
+use common::{Repo, TWO_TABLES, project_root};
 
 fn yaml(path: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(project_root().join(path)).unwrap();
@@ -32,9 +20,9 @@ fn yaml(path: &str) -> serde_json::Value {
 fn workspace() -> (Repo, String) {
     let repo = Repo::new();
     repo.workload("shop-dev", "api");
-    repo.values("shop-dev", TWO);
+    repo.values("shop-dev", TWO_TABLES);
     let base = repo.commit("two tables");
-    let (orders, _) = TWO.split_at(TWO.find("  - name: Invoices").unwrap());
+    let (orders, _) = TWO_TABLES.split_at(TWO_TABLES.find("  - name: Invoices").unwrap());
     repo.values("shop-dev", orders);
     repo.commit("drop invoices");
     (repo, base)
@@ -318,11 +306,11 @@ fn workspace_in(path: PathBuf) -> (PathBuf, String) {
         "apps-shop/apps/shop-dev/api/Chart.yaml",
         common::IDP_ADVANCED_CHART,
     );
-    write(&Repo::values_path("shop-dev"), TWO);
+    write(&Repo::values_path("shop-dev"), TWO_TABLES);
     git(&["add", "-A"]);
     git(&["commit", "-qm", "two tables"]);
     let base = git(&["rev-parse", "HEAD"]).trim().to_string();
-    let (orders, _) = TWO.split_at(TWO.find("  - name: Invoices").unwrap());
+    let (orders, _) = TWO_TABLES.split_at(TWO_TABLES.find("  - name: Invoices").unwrap());
     write(&Repo::values_path("shop-dev"), orders);
     git(&["commit", "-qam", "drop invoices"]);
     (path, base)

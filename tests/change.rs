@@ -2,19 +2,7 @@
 
 mod common;
 
-use common::{Repo, Run};
-
-const TWO: &str = "\
-tables:
-  - name: Orders
-    hashKey: Id
-    attributes: [{name: Id, type: 'S'}]
-    serviceAccountReadRoles: [\"api-shop-dev\"]
-  - name: Invoices
-    hashKey: Id
-    attributes: [{name: Id, type: 'S'}]
-    serviceAccountReadRoles: [\"api-shop-dev\"]
-";
+use common::{Repo, Run, TWO_TABLES};
 
 const ONE: &str = "\
 tables:
@@ -57,7 +45,7 @@ fn changes(run: &Run) -> Vec<String> {
 
 #[test]
 fn a_removed_table_against_the_working_tree() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     repo.values("shop-dev", ONE);
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
@@ -96,7 +84,7 @@ fn a_removed_table_against_the_working_tree() {
 
 #[test]
 fn no_change_and_formatting_only() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     let unchanged = repo.check(&["--base", "HEAD"]);
     assert_eq!(unchanged.code, 0);
@@ -120,7 +108,7 @@ fn no_change_and_formatting_only() {
 
 #[test]
 fn two_commits_without_the_working_tree() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     let base = repo.commit("two tables");
     repo.values("shop-dev", ONE);
     let head = repo.commit("drop invoices");
@@ -135,12 +123,12 @@ fn two_commits_without_the_working_tree() {
 
 #[test]
 fn the_base_is_the_merge_base_like_a_pull_request() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     repo.git(&["branch", "-M", "main"]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
     let carts = format!(
-        "{TWO}  - name: Carts\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n"
+        "{TWO_TABLES}  - name: Carts\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n"
     );
     repo.values("shop-dev", &carts);
     repo.commit("add carts");
@@ -157,7 +145,7 @@ fn the_base_is_the_merge_base_like_a_pull_request() {
 
 #[test]
 fn a_deleted_file_deletes_each_table_at_the_base_path() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.workload("shop-prod", "api");
     repo.values("shop-prod", &ONE.replace("api-shop-dev", "api-shop-prod"));
     repo.commit("two releases");
@@ -187,7 +175,7 @@ fn a_deleted_file_deletes_each_table_at_the_base_path() {
 
 #[test]
 fn a_table_moved_to_another_release() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     repo.values("shop-dev", ONE);
     let moved = ONE.replace("name: Orders", "name: Invoices");
@@ -211,7 +199,7 @@ fn orphan_and_observe_with_orphan_do_not_delete() {
         "deletionPolicy: Orphan\n",
         "managementPolicies: Observe\ndeletionPolicy: Orphan\n",
     ] {
-        let repo = shop(&format!("{policies}{TWO}"));
+        let repo = shop(&format!("{policies}{TWO_TABLES}"));
         repo.commit("two tables");
         repo.values("shop-dev", &format!("{policies}{ONE}"));
         let run = repo.check(&["--base", "HEAD", "--format", "json"]);
@@ -277,7 +265,7 @@ fn a_repository_folder_as_repo() {
         "infra/apps-shop/apps/shop-dev/api/Chart.yaml",
         common::IDP_ADVANCED_CHART,
     );
-    repo.write(&format!("infra/{VALUES}"), TWO);
+    repo.write(&format!("infra/{VALUES}"), TWO_TABLES);
     repo.write("README.md", "not values\n");
     repo.commit("infra");
     repo.write(&format!("infra/{VALUES}"), ONE);
@@ -287,7 +275,7 @@ fn a_repository_folder_as_repo() {
 
 #[test]
 fn the_pull_request_event_gives_the_base_in_actions() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     let base = repo.commit("two tables");
     repo.values("shop-dev", ONE);
     repo.commit("drop invoices");
@@ -314,7 +302,7 @@ fn the_pull_request_event_gives_the_base_in_actions() {
 
 #[test]
 fn a_shallow_clone_without_the_base_is_an_error_never_a_pass() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     let base = repo.commit("two tables");
     repo.values("shop-dev", ONE);
     repo.commit("drop invoices");
@@ -362,7 +350,7 @@ fn a_shallow_clone_without_the_base_is_an_error_never_a_pass() {
 
 #[test]
 fn unknown_revisions_are_errors() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     let run = repo.check(&["--base", "no-such-branch"]);
     assert_eq!(run.code, 2);
@@ -384,7 +372,7 @@ fn unknown_revisions_are_errors() {
 fn unchanged_files_read_once_give_the_same_answers() {
     // shop-prod is identical on both sides, so its base reading is the head's, moved to
     // the base file: its old finding must still be recognized as old.
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.workload("shop-prod", "api");
     let legacy = ONE
         .replace("api-shop-dev", "api-shop-prod")
@@ -443,7 +431,7 @@ fn a_configuration_changed_since_the_base_reads_each_side_with_its_own() {
 #[test]
 fn a_changed_chart_is_read_on_each_side() {
     // Same values file, other chart defaults: the base must not reuse the head's reading.
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.write(
         "helm/helm-idp-dynamodb/values.yaml",
         "deletionPolicy: Orphan\ntables: []\n",
@@ -613,7 +601,7 @@ fn each_risky_change_is_caught_at_its_line_and_nothing_else() {
 #[test]
 fn values_under_a_linked_folder_are_read_in_both_revisions() {
     // apps-shop/apps/shop-dev -> ../shared: the namespace folder is a link in git.
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     std::fs::rename(
         repo.path().join("apps-shop/apps/shop-dev"),
         repo.path().join("apps-shop/shared"),
@@ -640,7 +628,7 @@ fn values_under_a_linked_folder_are_read_in_both_revisions() {
 fn a_nameless_table_hides_no_other_removal() {
     // The base already had a table whose name is a number (DL004): it stands for itself.
     let nameless = "  - name: 2024\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n";
-    let repo = shop(&format!("{TWO}{nameless}"));
+    let repo = shop(&format!("{TWO_TABLES}{nameless}"));
     repo.commit("three tables, one nameless");
     repo.values("shop-dev", &format!("{ONE}{nameless}"));
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
@@ -655,9 +643,12 @@ fn a_nameless_table_hides_no_other_removal() {
     assert_eq!(new.locations(), [format!("{VALUES}:1:1 DL301")]);
 
     // A table whose name became unreadable may be the one that is gone: not claimed.
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
-    repo.values("shop-dev", &TWO.replace("name: Invoices", "name: 2025"));
+    repo.values(
+        "shop-dev",
+        &TWO_TABLES.replace("name: Invoices", "name: 2025"),
+    );
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
     assert_eq!(run.locations(), [format!("{VALUES}:6:11 DL004")]);
     assert_eq!(changes(&run), Vec::<String>::new());
@@ -665,7 +656,7 @@ fn a_nameless_table_hides_no_other_removal() {
 
 #[test]
 fn a_removed_table_with_an_unreadable_hash_key_is_still_removed() {
-    let repo = shop(&TWO.replace("    hashKey: Id\n  ", "    hashkey: Id\n  "));
+    let repo = shop(&TWO_TABLES.replace("    hashKey: Id\n  ", "    hashkey: Id\n  "));
     repo.commit("a typo in the base");
     repo.values("shop-dev", ONE);
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
@@ -674,7 +665,7 @@ fn a_removed_table_with_an_unreadable_hash_key_is_still_removed() {
 
 #[test]
 fn a_suppressed_schema_finding_keeps_the_table_compared() {
-    let owned = TWO.replace(
+    let owned = TWO_TABLES.replace(
         "  - name: Invoices\n",
         "  - name: Invoices\n    # dynalint: ignore[DL002] -- the team field predates the chart\n    owner: team-x\n",
     );
@@ -736,7 +727,7 @@ fn new_only_shows_a_warning_that_became_an_error() {
 
 #[test]
 fn the_base_is_read_with_its_own_configuration() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     // The values move to another folder name, with `include` updated, and one table goes.
     repo.remove(VALUES);
@@ -757,7 +748,7 @@ fn the_base_is_read_with_its_own_configuration() {
         run.stdout
     );
     // A file the head no longer checks, but still has, is not deleted.
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     repo.write("dynalint.toml", "exclude = [\"apps-shop/**\"]\n");
     repo.values("other-dev", ONE);
@@ -768,7 +759,7 @@ fn the_base_is_read_with_its_own_configuration() {
 
 #[test]
 fn removals_are_reported_in_the_values_file() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.write("helm/helm-idp-dynamodb/values.yaml", "tables: []\n");
     repo.commit("two tables");
     // Deleting the `tables:` key leaves the chart's empty default: reported in the
@@ -799,7 +790,7 @@ fn removals_are_reported_in_the_values_file() {
 
 #[test]
 fn comparing_a_commit_with_itself_is_said() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.commit("two tables");
     let run = repo.check(&["--base", "HEAD", "--head", "HEAD"]);
     assert_eq!(run.code, 0);
@@ -851,7 +842,7 @@ tables:
 
 #[test]
 fn a_change_that_repairs_the_chart_can_be_checked() {
-    let repo = shop(TWO);
+    let repo = shop(TWO_TABLES);
     repo.write("helm/helm-idp-dynamodb/values.yaml", "tables: [\n");
     repo.commit("a broken chart");
     repo.write("helm/helm-idp-dynamodb/values.yaml", "tables: []\n");

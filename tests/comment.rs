@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Repo, Run};
+use common::{Repo, Run, TWO_TABLES};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -10,18 +10,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const TOKEN: &str = "ghs_s3cr3t_t0k3n_never_printed";
 const COMMENTS: &str = "/repos/acme/gitops/issues/7/comments";
 const MARKER: &str = "<!-- dynalint -->\n<!-- dynalint-key: lint/dynalint -->\n";
-
-const TWO: &str = "\
-tables:
-  - name: Orders
-    hashKey: Id
-    attributes: [{name: Id, type: 'S'}]
-    serviceAccountReadRoles: [\"api-shop-dev\"]
-  - name: Invoices
-    hashKey: Id
-    attributes: [{name: Id, type: 'S'}]
-    serviceAccountReadRoles: [\"api-shop-dev\"]
-";
 
 /// A pull request that deletes a table: the base commit and the change in the working
 /// tree, with the event file of an Actions run.
@@ -35,9 +23,9 @@ impl PullRequest {
     fn new() -> PullRequest {
         let repo = Repo::new();
         repo.workload("shop-dev", "api");
-        repo.values("shop-dev", TWO);
+        repo.values("shop-dev", TWO_TABLES);
         let base = repo.commit("two tables");
-        let (orders, _) = TWO.split_at(TWO.find("  - name: Invoices").unwrap());
+        let (orders, _) = TWO_TABLES.split_at(TWO_TABLES.find("  - name: Invoices").unwrap());
         repo.values("shop-dev", orders);
         let event = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(
@@ -240,7 +228,7 @@ async fn the_first_run_creates_and_the_next_updates_the_same_comment() {
         .expect(1)
         .mount(&server)
         .await;
-    pull_request.repo.values("shop-dev", TWO);
+    pull_request.repo.values("shop-dev", TWO_TABLES);
     let run = pull_request.check(&server);
     assert_eq!(run.code, 0, "{}", run.stderr);
     server.verify().await;

@@ -9,6 +9,19 @@ use tempfile::TempDir;
 
 pub const IDP_ADVANCED_CHART: &str = "apiVersion: v2\nname: workload\nversion: 0.1.0\ndependencies:\n  - name: idp-advanced\n    version: 4.2.0\n    repository: oci://registry.example.com/charts\n";
 
+/// Two tables of shop-dev, both read by `api-shop-dev`: the base of most change tests.
+pub const TWO_TABLES: &str = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+  - name: Invoices
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+
 pub struct Repo {
     dir: TempDir,
 }
