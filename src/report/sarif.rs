@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
     PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use crate::finding::Severity;
@@ -186,8 +186,7 @@ fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
     let all: Vec<&'static RuleMeta> = rules::all().collect();
     let index = |rule: &RuleMeta| all.iter().position(|known| known.code == rule.code);
     let results: Vec<SarifResult> = report
-        .findings
-        .iter()
+        .every_finding()
         .map(|item| {
             let finding = &item.finding;
             let text = match &finding.help {
@@ -261,7 +260,8 @@ fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
         .build();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .automation_details(RunAutomationDetails::builder().id("dynalint/").build())
+        // No automationDetails: upload-sarif sets the category from its own input only
+        // when the run has none, and two jobs of one repository need two categories.
         .column_kind(serde_json::json!("utf16CodeUnits"))
         .invocations(vec![
             Invocation::builder().execution_successful(true).build(),
