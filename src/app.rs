@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 
-use crate::cli::{CheckArgs, Cli, Color, Command, Output};
+use crate::cli::{CheckArgs, Cli, Color, Command, NewOnly, Output};
 use crate::config::{Config, FailOn};
 use crate::diff;
 use crate::github;
@@ -139,9 +139,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         None => github::event::pull_request(&github::event::Environment::from_process())?
             .map(|pull_request| pull_request.base_sha),
     };
-    if args.new_only && base.is_none() {
-        bail!("--new-only compares with a base revision: give --base REV");
-    }
+    let new_only = match (args.new_only, &base) {
+        (Some(NewOnly::Always), None) => {
+            bail!("--new-only compares with a base revision: give --base REV")
+        }
+        (Some(_), Some(_)) => true,
+        (_, None) | (None, _) => false,
+    };
     let commits = match &base {
         Some(base) => Some(revision::commits(&root, base, args.head.as_deref())?),
         None => None,
@@ -253,7 +257,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             let base = &*base;
             let changes = diff::pair(base, &head);
             findings.extend(lint::change_findings(&changes, &config));
-            let preexisting = if args.new_only {
+            let preexisting = if new_only {
                 lint::fingerprints(
                     base,
                     base_suppressions,
@@ -682,13 +686,15 @@ fn normalize(path: &Path) -> PathBuf {
     normal
 }
 
+/// A flag beats the environment (no-color.org): `NO_COLOR` only decides under `auto`.
 fn use_color(choice: Color) -> bool {
     match choice {
-        // NO_COLOR wins over everything, as the product promises.
-        _ if std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()) => false,
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => io::stdout().is_terminal(),
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                && io::stdout().is_terminal()
+        }
     }
 }
 

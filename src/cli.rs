@@ -82,10 +82,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub head: Option<String>,
 
-    /// Report only the findings this change introduces: hide those the base revision has
-    /// too (needs a base).
-    #[arg(long)]
-    pub new_only: bool,
+    /// Judge the change only on the findings it introduces: those the base revision has
+    /// too decide nothing, and only the comment, the job summary (folded), SARIF and GitLab
+    /// (which compare with the base branch themselves) show them. `--new-only` needs a
+    /// base; `--new-only=auto` applies when there is one (the GitHub Action's default).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "always"
+    )]
+    pub new_only: Option<NewOnly>,
 
     /// Lowest severity that fails the run (exit 1) [default: error, or `fail-on` in config].
     #[arg(long, value_enum, value_name = "LEVEL")]
@@ -105,17 +114,28 @@ pub struct CheckArgs {
     #[arg(long, value_name = "KEY", requires = "comment")]
     pub comment_key: Option<String>,
 
-    /// When to colour text output.
+    /// When to colour the text output on standard output (files are never coloured).
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
-    /// On a terminal, unless NO_COLOR is set.
+    /// Colour when standard output is a terminal and NO_COLOR is unset or empty.
     Auto,
+    /// Always colour, even with NO_COLOR set or output to a pipe.
     Always,
+    /// Never colour.
     Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NewOnly {
+    /// Always; without a base revision it is a usage error.
+    Always,
+    /// When there is a base revision (`--base`, or the pull request's); else every
+    /// finding counts.
+    Auto,
 }
 
 /// One `--format` value: a format and where to write it (stdout by default).

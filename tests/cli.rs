@@ -283,14 +283,44 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     let always = repo.check(&["--color", "always"]);
     assert!(always.stdout.contains("\u{1b}["), "{}", always.stdout);
+    // A flag beats the environment (no-color.org): --color always with NO_COLOR set.
     let mut command = repo.command();
     command
         .args(["check", "--color", "always"])
         .env("NO_COLOR", "1");
-    assert!(
-        !Run::of(command).stdout.contains('\u{1b}'),
-        "NO_COLOR wins even over --color always"
-    );
+    let forced = Run::of(command);
+    assert!(forced.stdout.contains("\u{1b}["), "{}", forced.stdout);
+    let mut command = repo.command();
+    command
+        .args(["check", "--color", "never"])
+        .env_remove("NO_COLOR");
+    assert!(!Run::of(command).stdout.contains('\u{1b}'));
+    // A file never gets colour, whatever the flag.
+    let file = repo.path().join("report.txt");
+    let run = repo.check(&[
+        "--color",
+        "always",
+        "--format",
+        &format!("text={}", file.display()),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("DL101") && !written.contains('\u{1b}'), "{written}");
+}
+
+#[test]
+fn colour_choices_are_explained_in_the_help() {
+    let repo = shop();
+    let mut command = repo.command();
+    command.args(["check", "--help"]);
+    let help = Run::of(command).stdout;
+    for expected in [
+        "Colour when standard output is a terminal and NO_COLOR is unset or empty",
+        "Always colour, even with NO_COLOR set or output to a pipe",
+        "Never colour",
+    ] {
+        assert!(help.contains(expected), "{expected}\n{help}");
+    }
 }
 
 #[test]
