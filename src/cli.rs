@@ -158,9 +158,78 @@ fn parse_output(value: &str) -> Result<Output, String> {
     Ok(Output { format, file })
 }
 
+/// A usage error for stderr: the reason on the first line, as for every other error, then
+/// what clap adds to it (the tip for a typo, the usage). For a mistyped subcommand the tip
+/// names the one closest command: clap's own lists every loosely similar one (`chek`:
+/// `schema`, `check`).
+pub fn usage_error(error: &clap::Error) -> String {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = error.render().to_string();
+    let mut paragraphs = rendered
+        .split("\n\n")
+        .map(str::trim_end)
+        .filter(|paragraph| !paragraph.trim().is_empty());
+    let reason = paragraphs
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
+    let mut out = format!("dynalint: error: {reason}\n");
+    let closest_command = match error.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(typed)) => {
+            let command = Cli::command();
+            let names: Vec<String> = command
+                .get_subcommands()
+                .map(|subcommand| subcommand.get_name().to_string())
+                .collect();
+            crate::suggest::closest(typed, names.iter().map(String::as_str)).map(str::to_string)
+        }
+        _ => None,
+    };
+    for paragraph in paragraphs {
+        match &closest_command {
+            Some(name) if paragraph.trim_start().starts_with("tip: ") => {
+                out.push_str(&format!("  tip: a similar subcommand exists: '{name}'\n"));
+            }
+            _ => {
+                out.push_str(paragraph);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn usage(args: &[&str]) -> String {
+        usage_error(&Cli::try_parse_from(args).unwrap_err())
+    }
+
+    #[test]
+    fn usage_errors_keep_the_tip_and_the_usage() {
+        assert_eq!(
+            usage(&["dynalint", "chek"]),
+            "dynalint: error: unrecognized subcommand 'chek'\n  tip: a similar subcommand exists: 'check'\nUsage: dynalint <COMMAND>\nFor more information, try '--help'.\n"
+        );
+        assert_eq!(
+            usage(&["dynalint", "check", "--colr"]),
+            "dynalint: error: unexpected argument '--colr' found\n  tip: a similar argument exists: '--color'\nUsage: dynalint check --color <WHEN> [PATHS]...\nFor more information, try '--help'.\n"
+        );
+        // Nothing close: clap's words stay.
+        let far = usage(&["dynalint", "xyzzy"]);
+        assert!(
+            far.starts_with("dynalint: error: unrecognized subcommand 'xyzzy'\n"),
+            "{far}"
+        );
+        assert!(!far.contains("similar"), "{far}");
+    }
 
     #[test]
     fn outputs() {

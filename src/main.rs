@@ -23,16 +23,7 @@ fn main() -> ExitCode {
             error.exit()
         }
         Err(error) => {
-            // One line, as for every other error: clap's first paragraph, without the usage.
-            let rendered = error.render().to_string();
-            let paragraph: Vec<&str> = rendered
-                .lines()
-                .take_while(|line| !line.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            let reason = paragraph.join(" ");
-            let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
-            eprintln!("dynalint: error: {reason} (see `dynalint --help`)");
+            eprint!("{}", dynalint::cli::usage_error(&error));
             return ExitCode::from(2);
         }
     };

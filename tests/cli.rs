@@ -324,23 +324,45 @@ fn colour_choices_are_explained_in_the_help() {
 }
 
 #[test]
-fn usage_errors_are_one_line() {
+fn usage_errors_give_the_reason_first_then_clap_s_tip() {
     let repo = shop();
     repo.values("shop-dev", CLEAN);
     let run = repo.check(&["--no-such-flag"]);
     assert_eq!(run.code, 2);
+    let mut lines = run.stderr.lines();
     assert_eq!(
-        run.stderr,
-        "dynalint: error: unexpected argument '--no-such-flag' found (see `dynalint --help`)\n"
+        lines.next(),
+        Some("dynalint: error: unexpected argument '--no-such-flag' found")
     );
+    assert!(run.stderr.contains("Usage: dynalint check [OPTIONS] [PATHS]..."));
     let mut explain = repo.command();
     explain.arg("explain");
     let missing = Run::of(explain);
     assert_eq!(missing.code, 2);
     assert_eq!(
         missing.stderr,
-        "dynalint: error: the following required arguments were not provided: <RULE> (see `dynalint --help`)\n"
+        "dynalint: error: the following required arguments were not provided: <RULE>\nUsage: dynalint explain <RULE>\nFor more information, try '--help'.\n"
     );
+    // A typo says what was meant, in a few lines, and nothing on stdout.
+    let mut typo = repo.command();
+    typo.arg("chek");
+    let typo = Run::of(typo);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stdout.is_empty());
+    assert_eq!(
+        typo.stderr,
+        "dynalint: error: unrecognized subcommand 'chek'\n  tip: a similar subcommand exists: 'check'\nUsage: dynalint <COMMAND>\nFor more information, try '--help'.\n"
+    );
+    let flag = repo.check(&["--colr", "always"]);
+    assert_eq!(flag.code, 2);
+    assert!(
+        flag.stderr.starts_with(
+            "dynalint: error: unexpected argument '--colr' found\n  tip: a similar argument exists: '--color'\n"
+        ),
+        "{}",
+        flag.stderr
+    );
+    assert!(flag.stderr.lines().count() <= 4, "{}", flag.stderr);
 }
 
 #[test]
