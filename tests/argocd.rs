@@ -310,3 +310,71 @@ fn the_plugin_discovers_dynamo_tables_applications_and_runs_generate() {
         "render-command"
     );
 }
+
+/// The sidecar of `docs/argocd/repo-server-patch.yaml` passes the restricted Pod Security
+/// profile (or the whole repo-server pod is rejected) and runs as Argo CD's own
+/// containers do; what it writes goes to volumes, its root filesystem being read-only.
+#[test]
+fn the_sidecar_is_hardened_as_argo_cd_s_own_containers() {
+    let text =
+        std::fs::read_to_string(project_root().join("docs/argocd/repo-server-patch.yaml")).unwrap();
+    let patch = dynalint::yaml::load(&text, &Default::default())
+        .unwrap()
+        .root
+        .to_json();
+    let pod = &patch["spec"]["template"]["spec"];
+    let containers = pod["containers"].as_array().unwrap();
+    assert_eq!(containers.len(), 1);
+    let sidecar = &containers[0];
+    let security = &sidecar["securityContext"];
+    assert_eq!(security["runAsNonRoot"], true);
+    assert_eq!(security["runAsUser"], 999);
+    assert_eq!(security["allowPrivilegeEscalation"], false);
+    assert_eq!(security["readOnlyRootFilesystem"], true);
+    assert_eq!(security["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    assert!(security["capabilities"].get("add").is_none());
+    assert_eq!(security["seccompProfile"]["type"], "RuntimeDefault");
+    assert!(security.get("privileged").is_none_or(|value| value == false));
+
+    // HOME (helm's and git's files) and /tmp (the CMP server's copy of the application)
+    // are a writable emptyDir of the patch; the other mounts are Argo CD's volumes or the
+    // plugin's configuration.
+    let home = sidecar["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|variable| variable["name"] == "HOME")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap();
+    let volumes = pod["volumes"].as_array().unwrap();
+    let mounts = sidecar["volumeMounts"].as_array().unwrap();
+    let mount_of = |path: &str| {
+        mounts
+            .iter()
+            .find(|mount| mount["mountPath"] == path)
+            .unwrap_or_else(|| panic!("nothing mounted at {path}"))
+    };
+    for writable in [home, "/tmp"] {
+        let mount = mount_of(writable);
+        assert!(mount.get("readOnly").is_none_or(|value| value == false));
+        let volume = volumes
+            .iter()
+            .find(|volume| volume["name"] == mount["name"])
+            .unwrap();
+        assert!(volume.get("emptyDir").is_some(), "{volume}");
+    }
+    // Argo CD's repo server defines these two; every other mount is the patch's own.
+    for mount in mounts {
+        let name = mount["name"].as_str().unwrap();
+        assert!(
+            ["var-files", "plugins"].contains(&name)
+                || volumes.iter().any(|volume| volume["name"] == name),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        mount_of("/home/argocd/cmp-server/config/plugin.yaml")["subPath"],
+        "plugin.yaml"
+    );
+}
