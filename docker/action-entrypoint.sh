@@ -13,6 +13,7 @@ fail() {
 
 base=${DYNALINT_INPUT_BASE:-}
 fail_on=${DYNALINT_INPUT_FAIL_ON:-}
+new_only=${DYNALINT_INPUT_NEW_ONLY:-true}
 comment=${DYNALINT_INPUT_COMMENT:-}
 sarif_file=${DYNALINT_INPUT_SARIF_FILE:-}
 config=${DYNALINT_INPUT_CONFIG:-}
@@ -34,6 +35,10 @@ fi
 case "$sarif_file" in
 *"
 "*) fail "sarif-file must be a single line" ;;
+esac
+case "$new_only" in
+true | false) ;;
+*) fail "new-only must be true or false" ;;
 esac
 # Paths given to the action are relative to the workspace, like every other step's.
 case "$sarif_file" in
@@ -60,6 +65,8 @@ set -- check --format github --format "text=/dev/stderr" --format "json=$report"
 [ -n "$sarif_path" ] && set -- "$@" --format "sarif=$sarif_path"
 [ -n "$base" ] && set -- "$@" --base "$base"
 [ -n "$fail_on" ] && set -- "$@" --fail-on "$fail_on"
+# Only when there is a base to compare with; without one every finding is new.
+[ "$new_only" = true ] && set -- "$@" --new-only=auto
 [ -n "$config_path" ] && set -- "$@" --config "$config_path"
 if [ "$comment" = true ]; then
     set -- "$@" --comment

@@ -79,13 +79,20 @@ pub struct Summary {
     pub warnings: usize,
     pub notes: usize,
     pub suppressed: usize,
-    /// Findings hidden because the base revision has them too (`--new-only`).
+    /// Findings the base revision has too, set aside by `--new-only`.
     pub preexisting: usize,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// What the run is judged on: every finding, or with `--new-only` those the change
+    /// introduces.
     pub findings: Vec<Reported>,
+    /// With `--new-only`, the findings the base revision has too (same fingerprint, at
+    /// least as severe): they decide nothing, and only the formats that show a change in
+    /// its context (the comment, the job summary) or that compare with the base branch
+    /// themselves (code scanning, GitLab) carry them.
+    pub preexisting: Vec<Reported>,
     pub summary: Summary,
     /// What the change does in AWS, when compared with a base revision.
     pub changes: Option<Vec<PlanEntry>>,
@@ -97,6 +104,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// The findings the run is judged on, then those the base has too: for the formats
+    /// whose reader compares with the base branch itself (code scanning, GitLab), which
+    /// would take a finding left out for one that was fixed.
+    pub fn every_finding(&self) -> impl Iterator<Item = &Reported> {
+        self.findings.iter().chain(&self.preexisting)
+    }
+
     /// The most severe finding, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings
@@ -178,7 +192,7 @@ pub fn fingerprints(
 }
 
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
-/// findings already in `preexisting` (same fingerprint, at least as severe) are left out.
+/// findings already in `preexisting` (same fingerprint, at least as severe) are set aside.
 pub fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
@@ -286,13 +300,12 @@ pub fn finish(
         };
     }
 
-    let before = reported.len();
-    reported.retain(|item| {
-        preexisting
-            .get(&item.fingerprint)
-            .is_none_or(|before| *before < item.finding.severity)
-    });
-    let preexisting = before - reported.len();
+    let (reported, preexisting): (Vec<Reported>, Vec<Reported>) =
+        reported.into_iter().partition(|item| {
+            preexisting
+                .get(&item.fingerprint)
+                .is_none_or(|before| *before < item.finding.severity)
+        });
 
     let files: Vec<_> = revision
         .files
@@ -318,10 +331,11 @@ pub fn finish(
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
         suppressed,
-        preexisting,
+        preexisting: preexisting.len(),
     };
     Report {
         findings: reported,
+        preexisting,
         summary,
         changes: None,
         unused_ignores,

@@ -113,6 +113,7 @@ fn action_yml_declares_the_inputs_and_runs_the_image_entrypoint() {
     for input in [
         "base",
         "fail-on",
+        "new-only",
         "comment",
         "sarif-file",
         "config",
@@ -354,4 +355,135 @@ fn a_checkout_owned_by_another_user_is_still_read() {
     );
     assert_eq!(step.code, 1, "{}", step.stderr);
     assert!(step.outputs.starts_with("errors=1\n"));
+}
+
+/// Team koa's old mistake is in the base; team shop's pull request adds a table.
+fn monorepo_pull_request(shop_head: &str) -> Repo {
+    let repo = Repo::new();
+    repo.workload("shop-dev", "api");
+    repo.values("shop-dev", TWO_TABLES);
+    repo.values(
+        "koa-dev",
+        "tables:\n  - name: Users\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"nobody-koa-dev\"]\n",
+    );
+    repo.commit("base: koa's unknown role was already there");
+    repo.values("shop-dev", shop_head);
+    repo.commit("shop's change");
+    repo
+}
+
+#[test]
+fn a_pull_request_is_judged_on_what_it_introduces() {
+    let carts = format!(
+        "{TWO_TABLES}  - name: Carts\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n"
+    );
+    let repo = monorepo_pull_request(&carts);
+    let step = run_step(
+        repo.path(),
+        &[("base", "HEAD~1"), ("comment", "false")],
+        &[],
+    );
+    // new-only defaults to true: koa's old error neither fails nor annotates shop's change.
+    assert_eq!(step.code, 0, "{}", step.stderr);
+    assert!(!step.stdout.contains("::error"), "{}", step.stdout);
+    assert!(
+        step.outputs.starts_with("errors=0\nwarnings=0\n"),
+        "{}",
+        step.outputs
+    );
+    // The summary still shows it, folded, and code scanning still gets it (it tells new
+    // alerts from old by itself; one left out would count as fixed).
+    assert!(
+        step.summary
+            .contains("<details><summary>1 finding was already there"),
+        "{}",
+        step.summary
+    );
+    assert!(
+        step.summary.contains("DL201 unknown-role"),
+        "{}",
+        step.summary
+    );
+    let sarif = std::fs::read_to_string(repo.path().join("dynalint.sarif")).unwrap();
+    assert!(sarif.contains("\"ruleId\": \"DL201\""), "{sarif}");
+
+    // new-only: false gives the whole repository's verdict.
+    let step = run_step(
+        repo.path(),
+        &[
+            ("base", "HEAD~1"),
+            ("comment", "false"),
+            ("new-only", "false"),
+        ],
+        &[],
+    );
+    assert_eq!(step.code, 1, "{}", step.stderr);
+    assert!(step.outputs.starts_with("errors=1\n"), "{}", step.outputs);
+    assert!(
+        step.stdout.contains("title=DL201 unknown-role::"),
+        "{}",
+        step.stdout
+    );
+    assert!(!step.summary.contains("already there"), "{}", step.summary);
+
+    // Anything else is refused before anything runs.
+    let step = run_step(
+        repo.path(),
+        &[
+            ("base", "HEAD~1"),
+            ("comment", "false"),
+            ("new-only", "yes"),
+        ],
+        &[],
+    );
+    assert_eq!(step.code, 2);
+    assert!(
+        step.stdout
+            .contains("::error title=dynalint::new-only must be true or false"),
+        "{}",
+        step.stdout
+    );
+}
+
+#[test]
+fn a_mistake_the_pull_request_adds_still_fails_it() {
+    let repo = monorepo_pull_request(&TWO_TABLES.replace("api-shop-dev", "apu-shop-dev"));
+    let step = run_step(
+        repo.path(),
+        &[("base", "HEAD~1"), ("comment", "false")],
+        &[],
+    );
+    assert_eq!(step.code, 1, "{}", step.stderr);
+    // Only shop's new errors are annotated and counted (two grants to the misspelled role).
+    let annotated: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("::error"))
+        .collect();
+    assert_eq!(annotated.len(), 2, "{}", step.stdout);
+    assert!(
+        annotated.iter().all(|line| line
+            .contains("file=apps-shop/apps/shop-dev/dynamo-tables/values.yaml,line=5,")
+            || line.contains("file=apps-shop/apps/shop-dev/dynamo-tables/values.yaml,line=9,")),
+        "{annotated:#?}"
+    );
+    assert!(step.outputs.starts_with("errors=2\n"), "{}", step.outputs);
+    assert!(
+        step.summary.contains("1 finding was already there"),
+        "{}",
+        step.summary
+    );
+}
+
+#[test]
+fn without_a_base_new_only_changes_nothing() {
+    let repo = monorepo_pull_request(TWO_TABLES);
+    // A push of a new branch, a workflow_dispatch: no base, every finding counts.
+    let step = run_step(repo.path(), &[("comment", "false")], &[]);
+    assert_eq!(step.code, 1, "{}", step.stderr);
+    assert!(step.outputs.starts_with("errors=1\n"), "{}", step.outputs);
+    assert!(!step.summary.contains("already there"), "{}", step.summary);
+    // No change to speak of: the summary says what the check found.
+    assert!(step.summary.contains("the check fails"), "{}", step.summary);
+    assert!(!step.summary.contains("this change"), "{}", step.summary);
 }

@@ -334,7 +334,11 @@ fn the_sidecar_is_hardened_as_argo_cd_s_own_containers() {
     assert_eq!(security["capabilities"]["drop"], serde_json::json!(["ALL"]));
     assert!(security["capabilities"].get("add").is_none());
     assert_eq!(security["seccompProfile"]["type"], "RuntimeDefault");
-    assert!(security.get("privileged").is_none_or(|value| value == false));
+    assert!(
+        security
+            .get("privileged")
+            .is_none_or(|value| value == false)
+    );
 
     // HOME (helm's and git's files) and /tmp (the CMP server's copy of the application)
     // are a writable emptyDir of the patch; the other mounts are Argo CD's volumes or the

@@ -256,6 +256,66 @@ fn new_only_hides_what_the_base_already_had() {
             .stderr
             .contains("--new-only compares with a base revision")
     );
+    // `auto` (the Action's): with a base as --new-only, without one every finding counts.
+    let auto = repo.check(&["--base", "HEAD", "--new-only=auto", "--format", "json"]);
+    assert_eq!(auto.locations(), [format!("{VALUES}:8:26 DL112")]);
+    let auto = repo.check(&["--new-only=auto", "--format", "json"]);
+    assert_eq!(auto.code, 0, "{}", auto.stderr);
+    assert_eq!(auto.json()["summary"]["preexisting"], 0);
+    assert_eq!(auto.locations().len(), 2);
+    // A PATH after the flag stays a PATH.
+    let scoped = repo.check(&["--base", "HEAD", "--new-only", VALUES, "--format", "json"]);
+    assert_eq!(scoped.code, 0, "{}", scoped.stderr);
+    assert_eq!(scoped.locations(), [format!("{VALUES}:8:26 DL112")]);
+}
+
+#[test]
+fn new_only_folds_what_was_already_there_in_the_comment_and_keeps_it_in_sarif() {
+    let legacy = ONE.replace("    hashKey", "    pointInTimeRecovery: false\n    hashKey");
+    let repo = shop(&legacy);
+    repo.commit("orders without pitr");
+    let added = format!(
+        "{legacy}  - name: Carts\n    pointInTimeRecovery: false\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n"
+    );
+    repo.values("shop-dev", &added);
+    let comment = repo.check(&["--base", "HEAD", "--new-only", "--format", "markdown"]);
+    let markdown = comment.stdout;
+    // The verdict counts the new warning and says the rest is there, not "not shown".
+    assert!(
+        markdown.contains("⚠️ 1 warning in 1 values file (2 tables); 1 finding was already there — the check passes"),
+        "{markdown}"
+    );
+    let (new, old) = markdown
+        .split_once("<details><summary>1 finding was already there")
+        .unwrap();
+    assert!(new.contains("**L8** [`DL112 pitr-disabled`]"), "{markdown}");
+    assert!(!new.contains("**L3**"), "{markdown}");
+    assert!(old.contains("**L3** [`DL112 pitr-disabled`]"), "{markdown}");
+    assert!(old.trim_end().contains("</details>"), "{markdown}");
+    // Annotations only for the new one; code scanning and GitLab get both (they compare
+    // with the base branch themselves: one left out would look fixed).
+    let github = repo.check(&["--base", "HEAD", "--new-only", "--format", "github"]);
+    let annotations: Vec<&str> = github
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("::warning"))
+        .collect();
+    assert_eq!(annotations.len(), 1, "{}", github.stdout);
+    assert!(annotations[0].contains(",line=8,"), "{}", annotations[0]);
+    let sarif = repo.check(&["--base", "HEAD", "--new-only", "--format", "sarif"]);
+    let lines: Vec<u64> = sarif.json()["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            result["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(lines, [8, 3]);
+    let gitlab = repo.check(&["--base", "HEAD", "--new-only", "--format", "gitlab"]);
+    assert_eq!(gitlab.json().as_array().unwrap().len(), 2);
 }
 
 #[test]

@@ -305,7 +305,10 @@ fn colour_only_when_asked_or_on_a_terminal() {
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let written = std::fs::read_to_string(&file).unwrap();
-    assert!(written.contains("DL101") && !written.contains('\u{1b}'), "{written}");
+    assert!(
+        written.contains("DL101") && !written.contains('\u{1b}'),
+        "{written}"
+    );
 }
 
 #[test]
@@ -334,7 +337,10 @@ fn usage_errors_give_the_reason_first_then_clap_s_tip() {
         lines.next(),
         Some("dynalint: error: unexpected argument '--no-such-flag' found")
     );
-    assert!(run.stderr.contains("Usage: dynalint check [OPTIONS] [PATHS]..."));
+    assert!(
+        run.stderr
+            .contains("Usage: dynalint check [OPTIONS] [PATHS]...")
+    );
     let mut explain = repo.command();
     explain.arg("explain");
     let missing = Run::of(explain);

@@ -39,8 +39,7 @@ fn severity(severity: Severity) -> &'static str {
 
 pub fn render(report: &Report, context: &Context<'_>, out: &mut dyn Write) -> io::Result<()> {
     let issues: Vec<Issue<'_>> = report
-        .findings
-        .iter()
+        .every_finding()
         .map(|item| {
             let finding = &item.finding;
             Issue {

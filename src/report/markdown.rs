@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
-use crate::lint::{Report, Reported};
+use crate::lint::{Report, Reported, Summary};
 use crate::report::text::{plan_line, summary_line};
 use crate::report::{Context, printable};
 use crate::rules;
@@ -140,7 +140,6 @@ fn icon(severity: Severity) -> &'static str {
 }
 
 fn verdict(report: &Report, context: &Context<'_>) -> String {
-    let summary = &report.summary;
     let icon = if context.fails {
         "❌"
     } else if report.findings.is_empty() {
@@ -148,18 +147,35 @@ fn verdict(report: &Report, context: &Context<'_>) -> String {
     } else {
         "⚠️"
     };
-    let outcome = if context.fails {
-        " — **this change fails the check**"
-    } else if report.findings.is_empty() {
-        ""
-    } else {
-        " — the check passes"
+    // Without a base there is no change to speak of: the check found what it found.
+    let outcome = match (context.fails, report.changes.is_some()) {
+        (true, true) => " — **this change fails the check**",
+        (true, false) => " — **the check fails**",
+        (false, _) if report.findings.is_empty() => "",
+        (false, _) => " — the check passes",
     };
-    let line = summary_line(summary);
-    let line = line
-        .strip_prefix("no problems")
-        .map_or(line.clone(), |rest| format!("No problems{rest}"));
+    // What was already there is listed below, folded: not "not shown".
+    let summary = Summary {
+        preexisting: 0,
+        ..report.summary.clone()
+    };
+    let mut line = summary_line(&summary);
+    if let Some(rest) = line.strip_prefix("no problems") {
+        line = format!("No problems{rest}");
+    }
+    if !report.preexisting.is_empty() {
+        let _ = write!(line, "; {}", already_there(report.preexisting.len()));
+    }
     format!("{icon} {}{outcome}", text(&line, false))
+}
+
+/// `12 findings were already there` (in the base revision, with `--new-only`).
+fn already_there(count: usize) -> String {
+    if count == 1 {
+        "1 finding was already there".to_string()
+    } else {
+        format!("{count} findings were already there")
+    }
 }
 
 fn action_label(action: Action) -> &'static str {
@@ -289,6 +305,69 @@ fn file_heading(item: &Reported, context: &Context<'_>) -> String {
     }
 }
 
+/// Findings grouped by file, in file order, the most severe first into `budget` bytes;
+/// a line counts what did not fit.
+fn listing(items: &[Reported], context: &Context<'_>, budget: usize) -> String {
+    let mut out = String::new();
+    let blocks: Vec<String> = items.iter().map(|item| finding(item, context)).collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|index| std::cmp::Reverse(items[*index].finding.severity));
+    let mut chosen = vec![false; blocks.len()];
+    let mut headed: BTreeSet<&str> = BTreeSet::new();
+    let mut used = 0;
+    for index in order {
+        let path = items[index].path.as_str();
+        let heading = if headed.contains(path) {
+            0
+        } else {
+            file_heading(&items[index], context).len()
+        };
+        let cost = blocks[index].len() + heading;
+        if used + cost > budget {
+            continue;
+        }
+        used += cost;
+        headed.insert(path);
+        chosen[index] = true;
+    }
+    let mut current: Option<&str> = None;
+    for (index, item) in items.iter().enumerate() {
+        if !chosen[index] {
+            continue;
+        }
+        if current != Some(item.path.as_str()) {
+            out.push_str(&file_heading(item, context));
+            current = Some(item.path.as_str());
+        }
+        out.push_str(&blocks[index]);
+    }
+    let left: Vec<&Reported> = items
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, chosen)| !**chosen)
+        .map(|(item, _)| item)
+        .collect();
+    if !left.is_empty() {
+        let count = |severity| {
+            left.iter()
+                .filter(|item| item.finding.severity == severity)
+                .count()
+        };
+        let counted = |count: usize, noun: &str| {
+            format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+        };
+        let _ = writeln!(
+            out,
+            "… and {} not shown here ({}, {}, {}): see the job summary or the code scanning results.\n",
+            counted(left.len(), "more finding"),
+            counted(count(Severity::Error), "error"),
+            counted(count(Severity::Warning), "warning"),
+            counted(count(Severity::Note), "note")
+        );
+    }
+    out
+}
+
 fn body(report: &Report, context: &Context<'_>, budget: usize) -> String {
     let mut out = format!("## dynalint\n\n{}\n\n", verdict(report, context));
     let budget = budget.saturating_sub(RESERVE);
@@ -299,68 +378,24 @@ fn body(report: &Report, context: &Context<'_>, budget: usize) -> String {
     }
     if !report.findings.is_empty() {
         out.push_str("### Findings\n\n");
-        // Most severe first into the budget; shown grouped by file, in file order.
-        let blocks: Vec<String> = report
-            .findings
-            .iter()
-            .map(|item| finding(item, context))
-            .collect();
-        let mut order: Vec<usize> = (0..report.findings.len()).collect();
-        order.sort_by_key(|index| std::cmp::Reverse(report.findings[*index].finding.severity));
-        let mut chosen = vec![false; blocks.len()];
-        let mut headed: BTreeSet<&str> = BTreeSet::new();
-        let mut used = out.len();
-        for index in order {
-            let path = report.findings[index].path.as_str();
-            let heading = if headed.contains(path) {
-                0
-            } else {
-                file_heading(&report.findings[index], context).len()
-            };
-            let cost = blocks[index].len() + heading;
-            if used + cost > budget {
-                continue;
-            }
-            used += cost;
-            headed.insert(path);
-            chosen[index] = true;
-        }
-        let mut current: Option<&str> = None;
-        for (index, item) in report.findings.iter().enumerate() {
-            if !chosen[index] {
-                continue;
-            }
-            if current != Some(item.path.as_str()) {
-                out.push_str(&file_heading(item, context));
-                current = Some(item.path.as_str());
-            }
-            out.push_str(&blocks[index]);
-        }
-        let left: Vec<&Reported> = report
-            .findings
-            .iter()
-            .zip(&chosen)
-            .filter(|(_, chosen)| !**chosen)
-            .map(|(item, _)| item)
-            .collect();
-        if !left.is_empty() {
-            let count = |severity| {
-                left.iter()
-                    .filter(|item| item.finding.severity == severity)
-                    .count()
-            };
-            let counted = |count: usize, noun: &str| {
-                format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
-            };
-            let _ = writeln!(
-                out,
-                "… and {} not shown here ({}, {}, {}): see the job summary or the code scanning results.\n",
-                counted(left.len(), "more finding"),
-                counted(count(Severity::Error), "error"),
-                counted(count(Severity::Warning), "warning"),
-                counted(count(Severity::Note), "note")
-            );
-        }
+        let used = out.len();
+        out.push_str(&listing(
+            &report.findings,
+            context,
+            budget.saturating_sub(used),
+        ));
+    }
+    if !report.preexisting.is_empty() {
+        // What the change did not introduce: in context, folded, after what it did.
+        let open = format!(
+            "<details><summary>{} (in the base revision too; they do not decide this check)</summary>\n\n",
+            already_there(report.preexisting.len())
+        );
+        let close = "</details>\n\n";
+        let room = budget.saturating_sub(out.len() + open.len() + close.len());
+        out.push_str(&open);
+        out.push_str(&listing(&report.preexisting, context, room));
+        out.push_str(close);
     }
     let _ = writeln!(
         out,
