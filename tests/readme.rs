@@ -70,6 +70,9 @@ fn the_workflow_runs_the_action_and_uploads_its_sarif_safely() {
             .starts_with("actions/checkout@")
     );
     assert_eq!(steps[0]["with"]["fetch-depth"], 0);
+    assert_eq!(steps[0]["with"]["persist-credentials"], false);
+    // The judgement on what the pull request introduces, said where users copy it.
+    assert_eq!(steps[1]["with"]["new-only"], true);
     assert!(
         steps[1]["uses"]
             .as_str()
@@ -101,6 +104,33 @@ fn the_workflow_runs_the_action_and_uploads_its_sarif_safely() {
     // The outputs it uses are the Action's.
     let action = parse(&read("action.yml"));
     assert!(action["outputs"].get("sarif-file").is_some());
+}
+
+/// Third-party actions in the README's workflows are pinned to a full commit with the
+/// version in a comment (zizmor's unpinned-uses; `.ci/zizmor-readme` runs zizmor itself);
+/// only dynalint's own shows a tag, which the README explains.
+#[test]
+fn the_workflows_pin_actions_by_commit() {
+    let readme = read("README.md");
+    let mut pinned = 0;
+    for line in readme.lines().map(str::trim) {
+        let Some(reference) = line.strip_prefix("- uses: ") else {
+            continue;
+        };
+        let (action, rest) = reference.split_once('@').unwrap();
+        if action == "dynalint/dynalint" {
+            continue;
+        }
+        let (commit, comment) = rest.split_once("  # v").unwrap_or_else(|| panic!("{line}"));
+        assert!(
+            commit.len() == 40 && commit.bytes().all(|byte| byte.is_ascii_hexdigit()),
+            "{line}"
+        );
+        assert!(comment.starts_with(|c: char| c.is_ascii_digit()), "{line}");
+        pinned += 1;
+    }
+    assert!(pinned >= 7, "{pinned} pinned actions");
+    assert!(readme.contains("dynalint/dynalint@<commit>  # v1.2.3"));
 }
 
 #[test]
