@@ -1,7 +1,7 @@
 //! The commands: from parsed arguments to output and an exit status. This is the one
 //! module that knows every other; errors here become exit 2 with a one-line reason.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -131,7 +131,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let outputs = outputs(&args.formats)?;
-    let (scope, named_files) = scope(&args.paths, &cwd, &root)?;
+    let (scope, named) = scope(&args.paths, &cwd, &root)?;
 
     // In GitHub Actions on a pull request, the pull request's base is the default base.
     let base = match &args.base {
@@ -258,20 +258,25 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             let changes = diff::pair(base, &head);
             findings.extend(lint::change_findings(&changes, &config));
             let preexisting = if new_only {
-                lint::fingerprints(
+                lint::Preexisting::new(
+                    lint::fingerprints(
+                        base,
+                        base_suppressions,
+                        base_config.as_ref().unwrap_or(&config),
+                        &sources,
+                    ),
                     base,
-                    base_suppressions,
-                    base_config.as_ref().unwrap_or(&config),
+                    &head,
                     &sources,
                 )
             } else {
-                HashMap::new()
+                lint::Preexisting::default()
             };
             let plan = changes.plan();
             timings.stage("diff, change rules and plan");
             (Some(plan), preexisting)
         }
-        None => (None, HashMap::new()),
+        None => (None, lint::Preexisting::default()),
     };
     let mut report = lint::finish(
         findings,
@@ -301,11 +306,22 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             "dynalint: warning: {config_name}: `ignore` entry `{entry}` matches no finding; remove it"
         );
     }
-    for named in &named_files {
-        let is_values_file = head.file(named).is_some();
-        if !is_values_file {
+    // A PATH that reports nothing says so: a typo must not read as a clean result.
+    for (path, is_file) in &named {
+        if *is_file && head.file(path).is_none() {
             eprintln!(
-                "dynalint: note: {named} is not a values file dynalint checks (include: {}); nothing reported for it",
+                "dynalint: note: {path} is not a values file dynalint checks (include: {}); nothing reported for it",
+                config.include.join(", ")
+            );
+        }
+        let folder = Scope::paths(vec![path.clone()]);
+        let holds =
+            |files: &[side::ValuesFile]| files.iter().any(|file| folder.contains(&file.path));
+        if !*is_file && !holds(&head.files) && !base.as_ref().is_some_and(|base| holds(&base.files))
+        {
+            eprintln!(
+                "dynalint: note: {} holds no values file dynalint checks (include: {}); nothing reported for it",
+                if path.is_empty() { "." } else { path },
                 config.include.join(", ")
             );
         }
@@ -626,8 +642,13 @@ fn outputs(formats: &[Output]) -> anyhow::Result<Vec<Output>> {
     Ok(formats.to_vec())
 }
 
-/// The reporting scope from PATH arguments, and the files named among them.
-fn scope(paths: &[PathBuf], cwd: &Path, root: &Path) -> anyhow::Result<(Scope, Vec<String>)> {
+/// The reporting scope from PATH arguments, and each of them repository-relative, with
+/// whether it is a file.
+fn scope(
+    paths: &[PathBuf],
+    cwd: &Path,
+    root: &Path,
+) -> anyhow::Result<(Scope, Vec<(String, bool)>)> {
     if paths.is_empty() {
         return Ok((Scope::everything(), Vec::new()));
     }
@@ -635,7 +656,7 @@ fn scope(paths: &[PathBuf], cwd: &Path, root: &Path) -> anyhow::Result<(Scope, V
         .canonicalize()
         .with_context(|| format!("cannot read the repository at {}", root.display()))?;
     let mut scoped = Vec::new();
-    let mut files = Vec::new();
+    let mut named = Vec::new();
     for path in paths {
         // Relative to the current directory, else (with --repo) to the repository.
         let absolute = [cwd, root]
@@ -663,12 +684,10 @@ fn scope(paths: &[PathBuf], cwd: &Path, root: &Path) -> anyhow::Result<(Scope, V
             .map(|component| component.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if resolved.is_file() {
-            files.push(relative.clone());
-        }
+        named.push((relative.clone(), resolved.is_file()));
         scoped.push(relative);
     }
-    Ok((Scope::paths(scoped), files))
+    Ok((Scope::paths(scoped), named))
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system.

@@ -7,7 +7,6 @@
 //! stream would make a `prune: true` sync delete everything. Otherwise it runs the render
 //! command and passes its output through untouched, failing when it fails.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -183,7 +182,7 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
         &sources,
         &scope,
         &head,
-        &HashMap::new(),
+        &lint::Preexisting::default(),
     );
     let fail_on = config.fail_on.unwrap_or(FailOn::Error);
     let failing: Vec<&lint::Reported> = report

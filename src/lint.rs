@@ -11,7 +11,7 @@ use crate::parallel;
 use crate::rules::{self, Project};
 use crate::side::Revision;
 use crate::source::Sources;
-use crate::span::Position;
+use crate::span::{Position, Span};
 use crate::suppress::{self, Suppression};
 
 /// Which repository paths findings are reported for (the PATH arguments); the whole
@@ -161,6 +161,100 @@ pub fn change_findings(changes: &ChangeSet<'_>, config: &Config) -> Vec<Finding>
     findings
 }
 
+/// What the base revision already had, to tell what a change introduces (`--new-only`).
+#[derive(Debug, Default)]
+pub struct Preexisting {
+    /// The fingerprints of the base's own findings, with their severity.
+    pub fingerprints: HashMap<String, Severity>,
+    /// The head's tables that cannot be read (schema errors, type traps) and whose text
+    /// is not in the base's same file, and the head's files the change touched that could
+    /// not be parsed. Such tables are left out of the change rules: their errors are the
+    /// change's, or an edit to them (swapped keys, PITR off) would pass unseen.
+    changed_unreadable: HashMap<crate::source::FileId, Vec<Span>>,
+}
+
+impl Preexisting {
+    /// `fingerprints` of the base's findings, against the `head` as changed since `base`.
+    pub fn new(
+        fingerprints: HashMap<String, Severity>,
+        base: &Revision,
+        head: &Revision,
+        sources: &Sources,
+    ) -> Preexisting {
+        let mut changed_unreadable: HashMap<crate::source::FileId, Vec<Span>> = HashMap::new();
+        for file in &head.files {
+            let before = base.file(&file.path);
+            let Some(release) = file.release.and_then(|index| head.releases.get(index)) else {
+                // Not readable as a release at all: changed as a whole, or not.
+                if before.and_then(|before| before.content).is_none()
+                    || before.and_then(|before| before.content) != file.content
+                {
+                    changed_unreadable
+                        .entry(file.id)
+                        .or_default()
+                        .push(Span::new(0, u32::MAX));
+                }
+                continue;
+            };
+            let text = |file: crate::source::FileId, span: Span| {
+                sources.get(file).text.get(span.range()).unwrap_or_default()
+            };
+            // By path: the base's release list may have been narrowed since it was read.
+            let base_tables: Vec<&str> = base
+                .releases
+                .iter()
+                .find(|release| release.path == file.path)
+                .map(|release| {
+                    release
+                        .invalid_tables
+                        .iter()
+                        .map(|table| text(table.file, table.span))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for table in &release.invalid_tables {
+                if !base_tables.contains(&text(table.file, table.span)) {
+                    changed_unreadable
+                        .entry(table.file)
+                        .or_default()
+                        .push(table.span);
+                }
+            }
+        }
+        Preexisting {
+            fingerprints,
+            changed_unreadable,
+        }
+    }
+
+    /// Whether `item` was already there: same fingerprint, at least as severe, and not
+    /// the problem of an unreadable table the change edited.
+    fn has(&self, item: &Reported) -> bool {
+        let hides_tables = [
+            rules::structure::yaml_syntax::RULE.meta.code,
+            rules::structure::schema_violation::RULE.meta.code,
+            rules::structure::yaml_type_trap::RULE.meta.code,
+        ]
+        .contains(&item.finding.rule.code);
+        let site = item.finding.site;
+        let in_edited_table = || {
+            self.changed_unreadable
+                .get(&site.file)
+                .is_some_and(|spans| {
+                    spans
+                        .iter()
+                        .any(|span| span.start <= site.span.start && site.span.end <= span.end)
+                })
+        };
+        if hides_tables && in_edited_table() {
+            return false;
+        }
+        self.fingerprints
+            .get(&item.fingerprint)
+            .is_some_and(|before| *before >= item.finding.severity)
+    }
+}
+
 /// The fingerprints of a revision's own findings (structure and head rules, after its
 /// suppressions) with their severity, to tell what a change introduces from what was
 /// there before (`--new-only`).
@@ -179,7 +273,7 @@ pub fn fingerprints(
         sources,
         &Scope::everything(),
         revision,
-        &HashMap::new(),
+        &Preexisting::default(),
     );
     let mut found: HashMap<String, Severity> = HashMap::new();
     for reported in report.findings {
@@ -192,7 +286,7 @@ pub fn fingerprints(
 }
 
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
-/// findings already in `preexisting` (same fingerprint, at least as severe) are set aside.
+/// findings the base already had (see [`Preexisting`]) are set aside.
 pub fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
@@ -200,7 +294,7 @@ pub fn finish(
     sources: &Sources,
     scope: &Scope,
     revision: &Revision,
-    preexisting: &HashMap<String, Severity>,
+    preexisting: &Preexisting,
 ) -> Report {
     let configured = |findings: Vec<Finding>| -> Vec<Finding> {
         findings
@@ -300,12 +394,9 @@ pub fn finish(
         };
     }
 
-    let (reported, preexisting): (Vec<Reported>, Vec<Reported>) =
-        reported.into_iter().partition(|item| {
-            preexisting
-                .get(&item.fingerprint)
-                .is_none_or(|before| *before < item.finding.severity)
-        });
+    let (reported, preexisting): (Vec<Reported>, Vec<Reported>) = reported
+        .into_iter()
+        .partition(|item| !preexisting.has(item));
 
     let files: Vec<_> = revision
         .files

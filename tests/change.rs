@@ -269,6 +269,67 @@ fn new_only_hides_what_the_base_already_had() {
     assert_eq!(scoped.locations(), [format!("{VALUES}:8:26 DL112")]);
 }
 
+/// A table with a schema error is left out of the change rules; under --new-only its old
+/// error must not be set aside once the change edits its file, or swapping its keys and
+/// turning PITR off would pass with exit 0.
+#[test]
+fn new_only_keeps_an_unreadable_table_s_errors_when_its_file_changes() {
+    let broken = "tables:\n  - name: Orders\n    hashKey: Id\n    rangeKey: At\n    attributes: [{name: Id, type: 'S'}, {name: At, type: N}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
+    let repo = shop(broken);
+    repo.values(
+        "koa-dev",
+        "tables:\n  - name: Users\n    hashKey: Id\n    attributes: [{name: Id, type: n}]\n",
+    );
+    repo.commit("two tables with a type trap each");
+    repo.values(
+        "shop-dev",
+        &broken
+            .replace(
+                "hashKey: Id\n    rangeKey: At",
+                "hashKey: At\n    rangeKey: Id",
+            )
+            .replace(
+                "    attributes:",
+                "    pointInTimeRecovery: false\n    attributes:",
+            ),
+    );
+    let run = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // shop's trap is the change's now (line 6: the attribute type); koa's, in a file the
+    // change did not touch, stays set aside.
+    assert!(
+        run.locations().contains(&format!("{VALUES}:6:58 DL004")),
+        "{:?}",
+        run.locations()
+    );
+    assert!(
+        run.locations()
+            .iter()
+            .all(|location| location.starts_with(VALUES)),
+        "{:?}",
+        run.locations()
+    );
+    assert!(run.json()["summary"]["preexisting"].as_u64().unwrap() >= 1);
+    // Untouched, the table's old error is set aside as before, even when the change
+    // edits another table of its file.
+    repo.values("shop-dev", &broken.replace("[\"api-shop-dev\"]", "[\"api-shop-dev\"]\n  - name: Carts\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]"));
+    let run = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+    assert_eq!(changes(&run), ["create shop-dev-Carts ()"]);
+    // A file that no longer parses at all: the change's error.
+    repo.values("shop-dev", "tables: [\n");
+    let run = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.locations()
+            .iter()
+            .any(|location| location.ends_with("DL001")),
+        "{:?}",
+        run.locations()
+    );
+}
+
 #[test]
 fn new_only_folds_what_was_already_there_in_the_comment_and_keeps_it_in_sarif() {
     let legacy = ONE.replace("    hashKey", "    pointInTimeRecovery: false\n    hashKey");

@@ -229,6 +229,25 @@ fn paths_narrow_the_report_but_the_whole_repository_is_context() {
         "{}",
         not_values.stderr
     );
+
+    // A folder without values files (a typo'd namespace, `auto` after `--new-only`) reports
+    // nothing, and says so.
+    std::fs::create_dir_all(repo.path().join("auto")).unwrap();
+    let empty = repo.check(&["auto"]);
+    assert_eq!(empty.code, 0);
+    assert!(
+        empty
+            .stderr
+            .contains("dynalint: note: auto holds no values file dynalint checks"),
+        "{}",
+        empty.stderr
+    );
+    let folder = repo.check(&["apps-shop/apps/shop-dev"]);
+    assert!(
+        !folder.stderr.contains("holds no values file"),
+        "{}",
+        folder.stderr
+    );
 }
 
 #[test]
