@@ -9,21 +9,14 @@ use anyhow::{Context, anyhow, bail};
 
 use crate::cli::{CheckArgs, Cli, Color, Command, NewOnly, Output};
 use crate::config::{Config, FailOn};
-use crate::diff;
+use crate::exit::{CLEAN, FINDINGS, USAGE_ERROR};
 use crate::github;
-use crate::lint::{self, Report, Scope};
+use crate::lint::{Report, Scope};
+use crate::pipeline;
 use crate::report::{self, Format};
 use crate::revision::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::rules;
 use crate::schema;
-use crate::side;
-use crate::source::{Side, Sources};
-
-/// Exit statuses besides 2 (errors), which `main` maps.
-pub const CLEAN: u8 = 0;
-pub const FINDINGS: u8 = 1;
-/// Usage, configuration, git or I/O errors.
-pub const USAGE_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
@@ -73,43 +66,7 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// With `DYNALINT_TIMINGS` set, how long each stage took, on stderr (for profiling).
-struct Timings {
-    enabled: bool,
-    last: std::time::Instant,
-}
-
-impl Timings {
-    fn new() -> Timings {
-        Timings {
-            enabled: std::env::var_os("DYNALINT_TIMINGS").is_some(),
-            last: std::time::Instant::now(),
-        }
-    }
-
-    fn stage(&mut self, name: &str) {
-        if self.enabled {
-            let now = std::time::Instant::now();
-            // Linux reports the resident memory so far; elsewhere it is left out.
-            let memory = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|status| {
-                    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-                    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-                    Some(format!(", {} MB resident", kb / 1024))
-                })
-                .unwrap_or_default();
-            eprintln!(
-                "dynalint: timing: {name}: {:.1} ms{memory}",
-                (now - self.last).as_secs_f64() * 1000.0
-            );
-            self.last = now;
-        }
-    }
-}
-
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
-    let mut timings = Timings::new();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = match &args.repo {
         Some(repo) => {
@@ -164,33 +121,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         ),
     };
 
-    let mut sources = Sources::default();
-    let mut head = side::load(
-        head_tree.as_ref(),
-        Side::Head,
-        &config,
-        &mut sources,
-        side::Options {
-            hash_contents: commits.is_some(),
-            // `check FILE` (pre-commit) reads only what can matter to FILE; a review
-            // with a base reads everything, as tables move between files.
-            focus: (!args.paths.is_empty() && commits.is_none()).then_some(&scope),
-            ..side::Options::default()
-        },
-    )?;
-    timings.stage("head revision read");
-    // Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a pass.
-    if head.listed == 0 {
-        bail!(
-            "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
-            root.display(),
-            config.include.join(", ")
-        );
-    }
-    // The base side is read from git objects, with the configuration it had; files the
-    // head has unchanged are reused.
-    let mut base_config = None;
-    let mut base = match &commits {
+    let base_tree = match &commits {
         Some(commits) => {
             if commits.head == Some(commits.base) {
                 eprintln!(
@@ -200,98 +131,44 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             }
             let tree =
                 GitTree::new(&root, commits.base).context("cannot read the base revision")?;
-            base_config = revision_config(&root, config_path.as_deref(), &tree);
-            let mut options = side::Options {
-                hash_contents: false,
-                reuse: Some(&head),
-                chart: None,
-                focus: None,
-            };
-            let base_config_used = base_config.as_ref().unwrap_or(&config);
-            let loaded = match side::load(
-                &tree,
-                Side::Base,
-                base_config_used,
-                &mut sources,
-                options,
-            ) {
-                // A change that repairs the chart must be checkable: the base is then read
-                // with the head's chart.
-                Err(
-                    error @ (side::LoadError::Schema(_) | side::LoadError::ChartDefaults { .. }),
-                ) => {
-                    eprintln!(
-                        "dynalint: warning: in the base revision ({}): {error}; the base is read with the head's chart",
-                        short(commits.base)
-                    );
-                    options.chart = Some(head_tree.as_ref());
-                    side::load(&tree, Side::Base, base_config_used, &mut sources, options)
-                }
-                other => other,
-            };
-            let mut base = loaded
-                .with_context(|| format!("in the base revision ({})", short(commits.base)))?;
-            // A values file the head still has but no longer checks (its `include` or
-            // `exclude` changed) is not deleted: its tables are not compared.
-            let unchecked: HashSet<String> = base
-                .files
-                .iter()
-                .filter(|file| head.file(&file.path).is_none() && head_tree.exists(&file.path))
-                .map(|file| file.path.clone())
-                .collect();
-            if !unchecked.is_empty() {
-                base.releases
-                    .retain(|release| !unchecked.contains(&release.path));
-            }
-            Some(base)
+            let config = revision_config(&root, config_path.as_deref(), &tree);
+            Some((tree, config, short(commits.base)))
         }
         None => None,
     };
-
-    timings.stage("base revision read");
-    let (mut findings, suppressions) = head_pass(&mut head, &config);
-    timings.stage("head rules");
-    let (plan, preexisting) = match base.as_mut() {
-        Some(base) => {
-            let base_suppressions = std::mem::take(&mut base.suppressions);
-            let base = &*base;
-            let changes = diff::pair(base, &head);
-            findings.extend(lint::change_findings(&changes, &config));
-            let preexisting = if new_only {
-                lint::Preexisting::new(
-                    lint::fingerprints(
-                        base,
-                        base_suppressions,
-                        base_config.as_ref().unwrap_or(&config),
-                        &sources,
-                    ),
-                    base,
-                    &head,
-                    &sources,
-                )
-            } else {
-                lint::Preexisting::default()
-            };
-            let plan = changes.plan();
-            timings.stage("diff, change rules and plan");
-            (Some(plan), preexisting)
-        }
-        None => (None, lint::Preexisting::default()),
-    };
-    let mut report = lint::finish(
-        findings,
-        suppressions,
-        &config,
-        &sources,
-        &scope,
-        &head,
-        &preexisting,
-    );
-    report.changes = plan.map(|plan| {
-        plan.into_iter()
-            .filter(|entry| scope.contains(&entry.path))
-            .collect()
+    let run = pipeline::run(pipeline::Input {
+        config: &config,
+        head: head_tree.as_ref(),
+        base: base_tree
+            .as_ref()
+            .map(|(tree, config, label)| pipeline::Base {
+                snapshot: tree,
+                config: config.as_ref(),
+                label: label.clone(),
+            }),
+        scope: &scope,
+        focus: !args.paths.is_empty(),
+        new_only,
     });
+    let pipeline::Run {
+        report,
+        sources,
+        head,
+        base,
+        warnings,
+        mut timings,
+    } = match run {
+        Ok(run) => run,
+        Err(pipeline::Error::NothingToLint { include }) => bail!(
+            "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
+            root.display(),
+            include.join(", ")
+        ),
+        Err(error) => return Err(error.into()),
+    };
+    for warning in &warnings {
+        eprintln!("dynalint: warning: {warning}");
+    }
     let config_name = config_path
         .as_ref()
         .and_then(|path| path.file_name())
@@ -315,8 +192,9 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             );
         }
         let folder = Scope::paths(vec![path.clone()]);
-        let holds =
-            |files: &[side::ValuesFile]| files.iter().any(|file| folder.contains(&file.path));
+        let holds = |files: &[crate::side::ValuesFile]| {
+            files.iter().any(|file| folder.contains(&file.path))
+        };
         if !*is_file && !holds(&head.files) && !base.as_ref().is_some_and(|base| holds(&base.files))
         {
             eprintln!(
@@ -385,21 +263,6 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         return Ok(USAGE_ERROR);
     }
     Ok(if failed { FINDINGS } else { CLEAN })
-}
-
-/// A loaded head revision's own findings (its files' structure findings and the head
-/// rules), and its suppressions taken out for [`lint::finish`].
-pub(crate) fn head_pass(
-    head: &mut side::Revision,
-    config: &Config,
-) -> (
-    Vec<crate::finding::Finding>,
-    Vec<crate::suppress::Suppression>,
-) {
-    let suppressions = std::mem::take(&mut head.suppressions);
-    let mut findings = head.findings.clone();
-    findings.extend(lint::head_findings(head, config));
-    (findings, suppressions)
 }
 
 /// Appends the markdown summary to `$GITHUB_STEP_SUMMARY`; a failure is a warning, as
@@ -558,7 +421,6 @@ fn repository_prefix(root: &Path) -> String {
     }
 }
 
-/// The git top level of `cwd`, or `cwd` itself outside a git repository.
 /// A commit id as git abbreviates it.
 fn short(commit: git2::Oid) -> String {
     commit.to_string()[..12].to_string()
@@ -607,6 +469,7 @@ fn revision_config(root: &Path, config_path: Option<&Path>, tree: &GitTree) -> O
     Some(Config::default())
 }
 
+/// The git top level of `cwd`, or `cwd` itself outside a git repository.
 fn repository_root(cwd: &Path) -> PathBuf {
     git2::Repository::discover(cwd)
         .ok()

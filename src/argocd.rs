@@ -10,18 +10,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 
-use crate::app::{FINDINGS, head_pass};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, FailOn};
-use crate::finding::{Severity, Site};
+use crate::exit::FINDINGS;
+use crate::finding::Severity;
 use crate::lint::{self, Scope};
+use crate::pipeline;
 use crate::revision::WorkingTree;
-use crate::rules::structure::namespace_mismatch;
-use crate::side;
-use crate::source::{Side, Sources};
-use crate::span::Span;
 
 pub const DEFAULT_RENDER: &str =
     r#"helm template "$ARGOCD_APP_NAME" . --namespace "$ARGOCD_APP_NAMESPACE""#;
@@ -133,20 +130,15 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
 
     let tree = WorkingTree::new(&root)
         .with_context(|| format!("cannot read the repository at {}", root.display()))?;
-    let mut sources = Sources::default();
-    let mut head = side::load(
-        &tree,
-        Side::Head,
-        &config,
-        &mut sources,
-        side::Options::default(),
-    )?;
-    let in_scope: Vec<&side::ValuesFile> = head
-        .files
-        .iter()
-        .filter(|file| scope.contains(&file.path))
-        .collect();
-    if in_scope.is_empty() {
+    let run = pipeline::run(pipeline::Input {
+        config: &config,
+        head: &tree,
+        base: None,
+        scope: &scope,
+        focus: false,
+        new_only: false,
+    });
+    let no_values_file = || {
         // Argo CD sends only part of the repository when the Application has the
         // manifest-generate-paths annotation: the source path then does not end here.
         let partial = match &environment.source_path {
@@ -155,35 +147,21 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
             ),
             _ => String::new(),
         };
-        bail!(
+        anyhow!(
             "no values file in {} matches the include globs ({}); is this a dynamo-tables application?{partial}",
             if folder.is_empty() { "." } else { &folder },
             config.include.join(", ")
-        );
-    }
-    let mismatches: Vec<crate::finding::Finding> = match &environment.app_namespace {
-        Some(deployed) => in_scope
-            .iter()
-            .filter_map(|file| {
-                let named = config.path_namespace(&file.path)?;
-                (&named != deployed).then(|| {
-                    namespace_mismatch::finding(Site::new(file.id, Span::at(0)), deployed, &named)
-                })
-            })
-            .collect(),
-        None => Vec::new(),
+        )
     };
-    let (mut findings, suppressions) = head_pass(&mut head, &config);
-    findings.extend(mismatches);
-    let report = lint::finish(
-        findings,
-        suppressions,
-        &config,
-        &sources,
-        &scope,
-        &head,
-        &lint::Preexisting::default(),
-    );
+    let run = match run {
+        Ok(run) => run,
+        Err(pipeline::Error::NothingToLint { .. }) => return Err(no_values_file()),
+        Err(error) => return Err(error.into()),
+    };
+    if !run.head.files.iter().any(|file| scope.contains(&file.path)) {
+        return Err(no_values_file());
+    }
+    let report = run.report;
     let fail_on = config.fail_on.unwrap_or(FailOn::Error);
     let failing: Vec<&lint::Reported> = report
         .findings

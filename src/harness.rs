@@ -4,11 +4,10 @@
 //! reported; nothing touches the disk.
 
 use crate::config::Config;
-use crate::lint::{self, Scope};
+use crate::lint::Scope;
+use crate::pipeline;
 use crate::report::{self, Context, Format};
 use crate::revision::MemoryTree;
-use crate::side;
-use crate::source::{Side, Sources};
 
 const VALUES: &str = "apps-fuzz/apps/fuzz-dev/dynamo-tables/values.yaml";
 const WORKLOAD: &str = "apps-fuzz/apps/fuzz-dev/api/Chart.yaml";
@@ -30,51 +29,29 @@ pub fn run(base: Option<&[u8]>, head: &[u8]) -> Outcome {
             .with(VALUES, values.to_vec())
             .with(WORKLOAD, CHART)
     };
-    let mut sources = Sources::default();
     let head_tree = tree(head);
-    let Ok(mut head_revision) = side::load(
-        &head_tree,
-        Side::Head,
-        &config,
-        &mut sources,
-        side::Options::default(),
-    ) else {
+    let base_tree = base.map(tree);
+    let run = pipeline::run(pipeline::Input {
+        config: &config,
+        head: &head_tree,
+        base: base_tree.as_ref().map(|tree| pipeline::Base {
+            snapshot: tree,
+            config: None,
+            label: "base".into(),
+        }),
+        scope: &Scope::everything(),
+        focus: false,
+        new_only: false,
+    });
+    let Ok(pipeline::Run {
+        report, sources, ..
+    }) = run
+    else {
         return Outcome {
             findings: 0,
             outputs: Vec::new(),
         };
     };
-    let base_revision = base.and_then(|base| {
-        side::load(
-            &tree(base),
-            Side::Base,
-            &config,
-            &mut sources,
-            side::Options {
-                reuse: Some(&head_revision),
-                ..side::Options::default()
-            },
-        )
-        .ok()
-    });
-    let mut findings = std::mem::take(&mut head_revision.findings);
-    findings.extend(lint::head_findings(&head_revision, &config));
-    let plan = base_revision.as_ref().map(|base_revision| {
-        let changes = crate::diff::pair(base_revision, &head_revision);
-        findings.extend(lint::change_findings(&changes, &config));
-        changes.plan()
-    });
-    let suppressions = std::mem::take(&mut head_revision.suppressions);
-    let mut report = lint::finish(
-        findings,
-        suppressions,
-        &config,
-        &sources,
-        &Scope::everything(),
-        &head_revision,
-        &Default::default(),
-    );
-    report.changes = plan;
     let context = Context {
         sources: &sources,
         config: &config,

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             eprint!("{}", dynalint::cli::usage_error(&error));
-            return ExitCode::from(2);
+            return ExitCode::from(dynalint::exit::USAGE_ERROR);
         }
     };
     match dynalint::app::run(cli) {
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             // One line: the reason and its causes.
             let reason = format!("{error:#}").replace(['\n', '\r'], " ");
             eprintln!("dynalint: error: {reason}");
-            ExitCode::from(2)
+            ExitCode::from(dynalint::exit::USAGE_ERROR)
         }
     }
 }

@@ -3,9 +3,8 @@
 
 use crate::config::Config;
 use crate::lint::{self, Scope};
+use crate::pipeline;
 use crate::revision::MemoryTree;
-use crate::side;
-use crate::source::{Side, Sources};
 
 /// The domain documentation's LSI example, granted to a role that exists in every test
 /// namespace (see [`lint`]).
@@ -83,39 +82,26 @@ fn tree<T: AsRef<[u8]>>(files: &[(&str, T)], also: &[(&str, &str)]) -> MemoryTre
     tree
 }
 
-/// The change findings of going from the `base` files to the `head` files (a file
-/// missing from `head` is deleted).
+/// The findings of going from the `base` files to the `head` files (a file missing
+/// from `head` is deleted): the change rules' and the head's own.
 pub fn lint_change(base: &[(&str, &str)], head: &[(&str, &str)]) -> Vec<String> {
     let config = Config::default();
-    let mut sources = Sources::default();
-    let head_revision = side::load(
-        &tree(head, base),
-        Side::Head,
-        &config,
-        &mut sources,
-        side::Options::default(),
-    )
+    let head_tree = tree(head, base);
+    let base_tree = tree(base, head);
+    let run = pipeline::run(pipeline::Input {
+        config: &config,
+        head: &head_tree,
+        base: Some(pipeline::Base {
+            snapshot: &base_tree,
+            config: None,
+            label: "base".into(),
+        }),
+        scope: &Scope::everything(),
+        focus: false,
+        new_only: false,
+    })
     .unwrap();
-    let base_revision = side::load(
-        &tree(base, head),
-        Side::Base,
-        &config,
-        &mut sources,
-        side::Options::default(),
-    )
-    .unwrap();
-    let changes = crate::diff::pair(&base_revision, &head_revision);
-    let findings = lint::change_findings(&changes, &config);
-    let report = lint::finish(
-        findings,
-        Vec::new(),
-        &config,
-        &sources,
-        &Scope::everything(),
-        &head_revision,
-        &Default::default(),
-    );
-    render(&report)
+    render(&run.report)
 }
 
 /// Lint a whole tree; `dynalint.toml` in it is the configuration.
@@ -127,28 +113,16 @@ pub fn lint_tree(tree: MemoryTree) -> Vec<String> {
         }
         _ => Config::default(),
     };
-    let mut sources = Sources::default();
-    let mut revision = side::load(
-        &tree,
-        Side::Head,
-        &config,
-        &mut sources,
-        side::Options::default(),
-    )
+    let run = pipeline::run(pipeline::Input {
+        config: &config,
+        head: &tree,
+        base: None,
+        scope: &Scope::everything(),
+        focus: false,
+        new_only: false,
+    })
     .unwrap();
-    let mut findings = std::mem::take(&mut revision.findings);
-    findings.extend(lint::head_findings(&revision, &config));
-    let suppressions = std::mem::take(&mut revision.suppressions);
-    let report = lint::finish(
-        findings,
-        suppressions,
-        &config,
-        &sources,
-        &Scope::everything(),
-        &revision,
-        &Default::default(),
-    );
-    render(&report)
+    render(&run.report)
 }
 
 fn render(report: &lint::Report) -> Vec<String> {
@@ -182,13 +156,13 @@ fn render(report: &lint::Report) -> Vec<String> {
         .collect()
 }
 
-/// Assert the findings of one rule, in report order.
+/// Assert the findings of one rule, in report order: the lines whose code (their third
+/// field) is `code`.
 #[track_caller]
 pub fn check(findings: &[String], code: &str, expected: &[&str]) {
-    let marker = format!(" {code} ");
     let actual: Vec<&str> = findings
         .iter()
-        .filter(|line| line.contains(&marker))
+        .filter(|line| line.split(' ').nth(2) == Some(code))
         .map(String::as_str)
         .collect();
     assert_eq!(

@@ -1,0 +1,282 @@
+//! THE pipeline, once: load the head, load the base, the head rules, the diff, the
+//! change rules, the post-process -> a [`Report`]. The command line, the Argo CD plugin,
+//! the fuzz harness and the rule tests all call [`run`]; nobody else assembles the stages.
+
+use std::collections::HashSet;
+
+use crate::config::Config;
+use crate::diff::{self, PlanEntry};
+use crate::finding::{Finding, Site};
+use crate::lint::{self, Report, Scope};
+use crate::revision::Snapshot;
+use crate::rules::structure::namespace_mismatch;
+use crate::side::{self, LoadError, Revision};
+use crate::source::{Side, Sources};
+use crate::span::Span;
+
+/// What to check.
+pub struct Input<'a> {
+    pub config: &'a Config,
+    /// The head revision's files: the working tree, a commit, or files in memory.
+    pub head: &'a dyn Snapshot,
+    /// The revision the change rules compare with.
+    pub base: Option<Base<'a>>,
+    /// What is reported; the whole repository is still the context.
+    pub scope: &'a Scope,
+    /// Read only what can matter to the scope (`dynalint check FILE`, pre-commit); a
+    /// review with a base reads everything, as tables move between files.
+    pub focus: bool,
+    /// Set aside the findings the base has too (`--new-only`).
+    pub new_only: bool,
+}
+
+/// The base side of a change.
+pub struct Base<'a> {
+    pub snapshot: &'a dyn Snapshot,
+    /// The configuration the base was checked with (its own `dynalint.toml`); `None`:
+    /// the head's.
+    pub config: Option<&'a Config>,
+    /// How messages name the base (a short commit id).
+    pub label: String,
+}
+
+/// What a run produced: the report, the sources its positions refer to, and both
+/// revisions as read (for what the caller says besides the report).
+pub struct Run {
+    pub report: Report,
+    pub sources: Sources,
+    pub head: Revision,
+    pub base: Option<Revision>,
+    /// Said on stderr, in order: how the run had to read the base.
+    pub warnings: Vec<String>,
+    /// The stages timed so far, for the caller's own (`DYNALINT_TIMINGS`).
+    pub timings: Timings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Head(LoadError),
+    #[error("in the base revision ({label})")]
+    Base {
+        label: String,
+        #[source]
+        error: LoadError,
+    },
+    /// Nothing to lint is a misconfiguration (wrong directory, wrong globs), never a
+    /// pass; callers say where they looked.
+    #[error("no values file matches the include globs ({})", include.join(", "))]
+    NothingToLint { include: Vec<String> },
+}
+
+pub fn run(input: Input<'_>) -> Result<Run, Error> {
+    let mut timings = Timings::new();
+    let config = input.config;
+    let mut sources = Sources::default();
+    let mut warnings = Vec::new();
+    let mut head = side::load(
+        input.head,
+        Side::Head,
+        config,
+        &mut sources,
+        side::Options {
+            hash_contents: input.base.is_some(),
+            focus: (input.focus && input.base.is_none()).then_some(input.scope),
+            ..side::Options::default()
+        },
+    )
+    .map_err(Error::Head)?;
+    timings.stage("head revision read");
+    if head.listed == 0 {
+        return Err(Error::NothingToLint {
+            include: config.include.clone(),
+        });
+    }
+    // The base side is read with the configuration it had; files the head has unchanged
+    // are reused.
+    let mut base = match &input.base {
+        Some(base) => Some(load_base(
+            base,
+            config,
+            input.head,
+            &head,
+            &mut sources,
+            &mut warnings,
+        )?),
+        None => None,
+    };
+    timings.stage("base revision read");
+
+    let (mut findings, suppressions) = head_pass(&mut head, config);
+    findings.extend(namespace_mismatches(&head, config));
+    timings.stage("head rules");
+    let (plan, preexisting) = match (base.as_mut(), &input.base) {
+        (Some(base), Some(base_input)) => {
+            let base_suppressions = std::mem::take(&mut base.suppressions);
+            let base = &*base;
+            let changes = diff::pair(base, &head);
+            findings.extend(lint::change_findings(&changes, config));
+            let preexisting = if input.new_only {
+                lint::Preexisting::new(
+                    lint::fingerprints(
+                        base,
+                        base_suppressions,
+                        base_input.config.unwrap_or(config),
+                        &sources,
+                    ),
+                    base,
+                    &head,
+                    &sources,
+                )
+            } else {
+                lint::Preexisting::default()
+            };
+            let plan = changes.plan();
+            timings.stage("diff, change rules and plan");
+            (Some(plan), preexisting)
+        }
+        _ => (None, lint::Preexisting::default()),
+    };
+    let mut report = lint::finish(
+        findings,
+        suppressions,
+        config,
+        &sources,
+        input.scope,
+        &head,
+        &preexisting,
+    );
+    report.changes = plan.map(|plan: Vec<PlanEntry>| {
+        plan.into_iter()
+            .filter(|entry| input.scope.contains(&entry.path))
+            .collect()
+    });
+    Ok(Run {
+        report,
+        sources,
+        head,
+        base,
+        warnings,
+        timings,
+    })
+}
+
+/// The base revision, read from its snapshot with its own configuration.
+fn load_base(
+    base: &Base<'_>,
+    head_config: &Config,
+    head_snapshot: &dyn Snapshot,
+    head: &Revision,
+    sources: &mut Sources,
+    warnings: &mut Vec<String>,
+) -> Result<Revision, Error> {
+    let config = base.config.unwrap_or(head_config);
+    let mut options = side::Options {
+        hash_contents: false,
+        reuse: Some(head),
+        chart: None,
+        focus: None,
+    };
+    let loaded = match side::load(base.snapshot, Side::Base, config, sources, options) {
+        // A change that repairs the chart must be checkable: the base is then read with
+        // the head's chart.
+        Err(error @ (LoadError::Schema(_) | LoadError::ChartDefaults { .. })) => {
+            warnings.push(format!(
+                "in the base revision ({}): {error}; the base is read with the head's chart",
+                base.label
+            ));
+            options.chart = Some(head_snapshot);
+            side::load(base.snapshot, Side::Base, config, sources, options)
+        }
+        other => other,
+    };
+    let mut revision = loaded.map_err(|error| Error::Base {
+        label: base.label.clone(),
+        error,
+    })?;
+    // A values file the head still has but no longer checks (its `include` or `exclude`
+    // changed) is not deleted: its tables are not compared.
+    let unchecked: HashSet<String> = revision
+        .files
+        .iter()
+        .filter(|file| head.file(&file.path).is_none() && head_snapshot.exists(&file.path))
+        .map(|file| file.path.clone())
+        .collect();
+    if !unchecked.is_empty() {
+        revision
+            .releases
+            .retain(|release| !unchecked.contains(&release.path));
+    }
+    Ok(revision)
+}
+
+/// A loaded head revision's own findings (its files' structure findings and the head
+/// rules), and its suppressions taken out for [`lint::finish`].
+fn head_pass(
+    head: &mut Revision,
+    config: &Config,
+) -> (Vec<Finding>, Vec<crate::suppress::Suppression>) {
+    let suppressions = std::mem::take(&mut head.suppressions);
+    let mut findings = head.findings.clone();
+    findings.extend(lint::head_findings(head, config));
+    (findings, suppressions)
+}
+
+/// DL006: the values files that Argo CD deploys (`ARGOCD_APP_NAMESPACE`, set in the
+/// configuration by `dynalint argocd generate`) to another namespace than their path's.
+fn namespace_mismatches(head: &Revision, config: &Config) -> Vec<Finding> {
+    if config.deployed_namespace.is_none() {
+        return Vec::new();
+    }
+    head.files
+        .iter()
+        .filter_map(|file| {
+            let deployed = config.namespace(&file.path)?;
+            let named = config.path_namespace(&file.path)?;
+            (named != deployed).then(|| {
+                namespace_mismatch::finding(Site::new(file.id, Span::at(0)), &deployed, &named)
+            })
+        })
+        .collect()
+}
+
+/// With `DYNALINT_TIMINGS` set, how long each stage took, on stderr (for profiling).
+pub struct Timings {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    pub fn new() -> Timings {
+        Timings {
+            enabled: std::env::var_os("DYNALINT_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    pub fn stage(&mut self, name: &str) {
+        if self.enabled {
+            let now = std::time::Instant::now();
+            // Linux reports the resident memory so far; elsewhere it is left out.
+            let memory = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|status| {
+                    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+                    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                    Some(format!(", {} MB resident", kb / 1024))
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "dynalint: timing: {name}: {:.1} ms{memory}",
+                (now - self.last).as_secs_f64() * 1000.0
+            );
+            self.last = now;
+        }
+    }
+}
+
+impl Default for Timings {
+    fn default() -> Timings {
+        Timings::new()
+    }
+}
