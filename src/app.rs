@@ -11,12 +11,13 @@ use crate::cli::{CheckArgs, Cli, Color, Command, NewOnly, Output};
 use crate::config::{Config, FailOn};
 use crate::exit::{CLEAN, FINDINGS, USAGE_ERROR};
 use crate::github;
-use crate::lint::{Report, Scope};
+use crate::lint::Report;
 use crate::pipeline;
 use crate::report::{self, Format};
 use crate::revision::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::rules;
 use crate::schema;
+use crate::source::Scope;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
@@ -192,7 +193,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             );
         }
         let folder = Scope::paths(vec![path.clone()]);
-        let holds = |files: &[crate::side::ValuesFile]| {
+        let holds = |files: &[crate::model::ValuesFile]| {
             files.iter().any(|file| folder.contains(&file.path))
         };
         if !*is_file && !holds(&head.files) && !base.as_ref().is_some_and(|base| holds(&base.files))

@@ -16,9 +16,10 @@ use crate::cli::GenerateArgs;
 use crate::config::{Config, FailOn};
 use crate::exit::FINDINGS;
 use crate::finding::Severity;
-use crate::lint::{self, Scope};
+use crate::lint;
 use crate::pipeline;
 use crate::revision::WorkingTree;
+use crate::source::Scope;
 
 pub const DEFAULT_RENDER: &str =
     r#"helm template "$ARGOCD_APP_NAME" . --namespace "$ARGOCD_APP_NAMESPACE""#;

@@ -8,6 +8,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::finding::Severity;
+use crate::model::Naming;
 use crate::rules::{self, RuleMeta};
 use crate::yaml;
 
@@ -164,61 +165,6 @@ impl std::fmt::Display for Ignore {
             write!(formatter, ":{}", self.rules.join(","))?;
         }
         Ok(())
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Naming {
-    pub table: String,
-    pub prefix: String,
-}
-
-impl Naming {
-    /// The AWS table name of a table.
-    pub fn table_name(&self, namespace: &str, name: &str, use_prefix: bool) -> String {
-        let prefix = if use_prefix { self.prefix.as_str() } else { "" };
-        self.table
-            .replace("{prefix}", prefix)
-            .replace("{namespace}", namespace)
-            .replace("{name}", name)
-    }
-
-    /// What the AWS names of `namespace`'s tables look like, whatever their `name`:
-    /// [`NameShape::fits`] tells whether a table of that namespace could have a name.
-    pub fn shape(&self, namespace: &str) -> NameShape {
-        let parts: Vec<&str> = self.table.split("{name}").collect();
-        let [before, after] = parts[..] else {
-            return NameShape { around: None };
-        };
-        let around = [self.prefix.as_str(), ""].map(|prefix| {
-            let render = |part: &str| {
-                part.replace("{prefix}", prefix)
-                    .replace("{namespace}", namespace)
-            };
-            (render(before), render(after))
-        });
-        NameShape {
-            around: Some(around),
-        }
-    }
-}
-
-/// The text around `{name}` in a namespace's AWS table names, with and without prefix;
-/// none when the template does not name it exactly once (then anything fits).
-pub struct NameShape {
-    around: Option<[(String, String); 2]>,
-}
-
-impl NameShape {
-    pub fn fits(&self, table: &str) -> bool {
-        let Some(around) = &self.around else {
-            return true;
-        };
-        around.iter().any(|(before, after)| {
-            table.len() >= before.len() + after.len()
-                && table.starts_with(before.as_str())
-                && table.ends_with(after.as_str())
-        })
     }
 }
 
@@ -498,7 +444,7 @@ impl Config {
     /// directory under `apps/`.
     pub fn namespace(&self, path: &str) -> Option<String> {
         if let Some((folder, namespace)) = &self.deployed_namespace
-            && crate::lint::Scope::paths(vec![folder.clone()]).contains(path)
+            && crate::source::Scope::paths(vec![folder.clone()]).contains(path)
         {
             return Some(namespace.clone());
         }

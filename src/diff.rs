@@ -9,8 +9,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::finding::TableId;
-use crate::model::{Access, Index, Release, Table};
-use crate::side::Revision;
+use crate::model::{Access, Index, Release, Table, Values};
 
 /// A table where one revision declares it.
 #[derive(Clone, Copy, Debug)]
@@ -73,8 +72,8 @@ pub struct Replacement<'a> {
 
 /// Two revisions' tables, paired.
 pub struct ChangeSet<'a> {
-    pub base: &'a Revision,
-    pub head: &'a Revision,
+    pub base: &'a Values,
+    pub head: &'a Values,
     /// In both revisions.
     pub kept: Vec<Pair<'a>>,
     pub replaced: Vec<Replacement<'a>>,
@@ -84,7 +83,7 @@ pub struct ChangeSet<'a> {
     pub added: Vec<Declared<'a>>,
 }
 
-fn declared(revision: &Revision) -> impl Iterator<Item = Declared<'_>> {
+fn declared(revision: &Values) -> impl Iterator<Item = Declared<'_>> {
     revision.releases.iter().flat_map(|release| {
         release
             .tables
@@ -95,7 +94,7 @@ fn declared(revision: &Revision) -> impl Iterator<Item = Declared<'_>> {
 
 /// Tables with schema errors that could still be read: they may exist in AWS (from an
 /// earlier revision), so their removal counts; their settings are not compared.
-fn declared_invalid(revision: &Revision) -> impl Iterator<Item = Declared<'_>> {
+fn declared_invalid(revision: &Values) -> impl Iterator<Item = Declared<'_>> {
     revision.releases.iter().flat_map(|release| {
         release.invalid_tables.iter().filter_map(move |invalid| {
             invalid
@@ -127,7 +126,7 @@ fn key_schema(table: &Table) -> (String, Option<String>, BTreeSet<(String, Strin
     )
 }
 
-pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
+pub fn pair<'a>(base: &'a Values, head: &'a Values) -> ChangeSet<'a> {
     // A table declared twice (DL105) pairs by its first declaration.
     let mut head_ids: HashMap<&TableId, Declared<'a>> = HashMap::new();
     for declared in declared(head) {
@@ -166,8 +165,7 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
         added: Vec::new(),
     };
     let alike = base.reads_alike(head);
-    let content =
-        |revision: &Revision, path: &str| revision.file(path).and_then(|file| file.content);
+    let content = |revision: &Values, path: &str| revision.file(path).and_then(|file| file.content);
     let unchanged = |old: &Declared<'_>, new: &Declared<'_>| {
         let before = content(base, &old.release.path);
         alike
@@ -246,8 +244,8 @@ pub fn pair<'a>(base: &'a Revision, head: &'a Revision) -> ChangeSet<'a> {
 /// one stands for the gone table of its file nearest to its position, which is then
 /// neither removed nor replaced. Nameless tables already in the base stand for
 /// themselves first, so that an old DL004 does not hide a real removal.
-fn set_aside_unidentified(base: &Revision, head: &Revision, gone: &mut Vec<Declared<'_>>) {
-    let nameless = |revision: &Revision| -> HashMap<String, Vec<usize>> {
+fn set_aside_unidentified(base: &Values, head: &Values, gone: &mut Vec<Declared<'_>>) {
+    let nameless = |revision: &Values| -> HashMap<String, Vec<usize>> {
         let mut found: HashMap<String, Vec<usize>> = HashMap::new();
         for release in &revision.releases {
             for table in release

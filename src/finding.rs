@@ -1,78 +1,14 @@
 //! What a rule reports: a message at a place in a file, with help.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-use crate::rules::RuleMeta;
-use crate::source::FileId;
-use crate::span::Span;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "note" => Some(Severity::Note),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // `pad`, so that width and alignment flags apply (`dynalint rules` columns).
-        formatter.pad(self.as_str())
-    }
-}
-
-/// A place in one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Site {
-    pub file: FileId,
-    pub span: Span,
-}
-
-impl Site {
-    pub fn new(file: FileId, span: Span) -> Self {
-        Site { file, span }
-    }
-}
+pub use crate::model::TableId;
+pub use crate::rule_meta::{RuleMeta, Severity};
+pub use crate::source::Site;
 
 /// Another place that explains a finding (the first definition of a duplicate, ...).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Related {
     pub site: Site,
     pub message: String,
-}
-
-/// The AWS identity of a table: its name and region.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TableId {
-    pub name: String,
-    pub region: String,
-}
-
-impl fmt::Display for TableId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.name)
-    }
 }
 
 #[derive(Clone, Debug)]

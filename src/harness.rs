@@ -4,10 +4,10 @@
 //! reported; nothing touches the disk.
 
 use crate::config::Config;
-use crate::lint::Scope;
 use crate::pipeline;
 use crate::report::{self, Context, Format};
 use crate::revision::MemoryTree;
+use crate::source::Scope;
 
 const VALUES: &str = "apps-fuzz/apps/fuzz-dev/dynamo-tables/values.yaml";
 const WORKLOAD: &str = "apps-fuzz/apps/fuzz-dev/api/Chart.yaml";

@@ -10,38 +10,9 @@ use crate::finding::{Finding, Severity, stable_hash};
 use crate::parallel;
 use crate::rules::{self, Project};
 use crate::side::Revision;
-use crate::source::Sources;
+use crate::source::{Scope, Sources};
 use crate::span::{Position, Span};
 use crate::suppress::{self, Suppression};
-
-/// Which repository paths findings are reported for (the PATH arguments); the whole
-/// repository is still the context of every rule.
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    /// Repository-relative files or folders; empty means everything.
-    paths: Vec<String>,
-}
-
-impl Scope {
-    pub fn everything() -> Scope {
-        Scope::default()
-    }
-
-    pub fn paths(paths: Vec<String>) -> Scope {
-        Scope { paths }
-    }
-
-    pub fn contains(&self, path: &str) -> bool {
-        self.paths.is_empty()
-            || self.paths.iter().any(|scope| {
-                scope.is_empty()
-                    || path == scope
-                    || path
-                        .strip_prefix(scope.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-    }
-}
 
 /// A related location, resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -431,20 +402,5 @@ pub fn finish(
         changes: None,
         unused_ignores,
         files: files.iter().map(|file| file.path.clone()).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Scope;
-
-    #[test]
-    fn scope_matches_files_and_folders() {
-        let scope = Scope::paths(vec!["apps-koa/apps/koa-dev".into(), "a/values.yaml".into()]);
-        assert!(scope.contains("apps-koa/apps/koa-dev/dynamo-tables/values.yaml"));
-        assert!(scope.contains("a/values.yaml"));
-        assert!(!scope.contains("apps-koa/apps/koa-dev2/dynamo-tables/values.yaml"));
-        assert!(Scope::everything().contains("anything"));
-        assert!(Scope::paths(vec![String::new()]).contains("anything"));
     }
 }

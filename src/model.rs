@@ -8,9 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::Naming;
-use crate::finding::{Site, TableId};
-use crate::source::FileId;
+use crate::source::{FileId, Site};
 use crate::span::{Span, Spanned};
 use crate::yaml::{Entry, Node, Value};
 
@@ -88,6 +86,120 @@ impl Release {
     /// resource and deletes it with its managed resource).
     pub fn deletes_removed_tables(&self) -> bool {
         self.deletion.value == DeletionPolicy::Delete
+    }
+}
+
+/// The AWS identity of a table: its name and region.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableId {
+    pub name: String,
+    pub region: String,
+}
+
+impl std::fmt::Display for TableId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.name)
+    }
+}
+
+/// How the chart names a table in AWS (`[naming]` in dynalint.toml).
+#[derive(Clone, Debug)]
+pub struct Naming {
+    pub table: String,
+    pub prefix: String,
+}
+
+impl Naming {
+    /// The AWS table name of a table.
+    pub fn table_name(&self, namespace: &str, name: &str, use_prefix: bool) -> String {
+        let prefix = if use_prefix { self.prefix.as_str() } else { "" };
+        self.table
+            .replace("{prefix}", prefix)
+            .replace("{namespace}", namespace)
+            .replace("{name}", name)
+    }
+
+    /// What the AWS names of `namespace`'s tables look like, whatever their `name`:
+    /// [`NameShape::fits`] tells whether a table of that namespace could have a name.
+    pub fn shape(&self, namespace: &str) -> NameShape {
+        let parts: Vec<&str> = self.table.split("{name}").collect();
+        let [before, after] = parts[..] else {
+            return NameShape { around: None };
+        };
+        let around = [self.prefix.as_str(), ""].map(|prefix| {
+            let render = |part: &str| {
+                part.replace("{prefix}", prefix)
+                    .replace("{namespace}", namespace)
+            };
+            (render(before), render(after))
+        });
+        NameShape {
+            around: Some(around),
+        }
+    }
+}
+
+/// The text around `{name}` in a namespace's AWS table names, with and without prefix;
+/// none when the template does not name it exactly once (then anything fits).
+pub struct NameShape {
+    around: Option<[(String, String); 2]>,
+}
+
+impl NameShape {
+    pub fn fits(&self, table: &str) -> bool {
+        let Some(around) = &self.around else {
+            return true;
+        };
+        around.iter().any(|(before, after)| {
+            table.len() >= before.len() + after.len()
+                && table.starts_with(before.as_str())
+                && table.ends_with(after.as_str())
+        })
+    }
+}
+
+/// One values file of a revision, as the diff and the change rules see it.
+#[derive(Clone, Debug)]
+pub struct ValuesFile {
+    pub id: FileId,
+    pub path: String,
+    /// The git blob id of its content, when it was computed or known.
+    pub content: Option<git2::Oid>,
+    /// Its release's index in [`Values::releases`]; none when the file could not be read
+    /// as a release (a DL001 finding, or values that are not a mapping).
+    pub release: Option<usize>,
+}
+
+/// The values of one revision, read: its releases and its values files. The diff pairs
+/// two of them; the change rules compare them.
+#[derive(Debug, Default)]
+pub struct Values {
+    /// Shared with the other revision where a file is the same on both sides.
+    pub releases: Vec<std::sync::Arc<Release>>,
+    /// Every values file read, sorted by path (with a focus, not all of them).
+    pub files: Vec<ValuesFile>,
+    /// What the files were read with (the chart's schema and defaults, the
+    /// configuration): a file reads the same in two revisions only when this is equal.
+    pub read_with: String,
+}
+
+impl Values {
+    pub fn file(&self, path: &str) -> Option<&ValuesFile> {
+        let index = self
+            .files
+            .binary_search_by(|file| file.path.as_str().cmp(path))
+            .ok()?;
+        Some(&self.files[index])
+    }
+
+    /// Whether both revisions read values files alike: with the same chart schema and
+    /// defaults, and the same configuration.
+    pub fn reads_alike(&self, other: &Values) -> bool {
+        self.read_with == other.read_with
+    }
+
+    pub fn release_at(&self, path: &str) -> Option<&Release> {
+        self.file(path)?.release.map(|index| &*self.releases[index])
     }
 }
 

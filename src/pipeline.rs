@@ -7,10 +7,11 @@ use std::collections::HashSet;
 use crate::config::Config;
 use crate::diff::{self, PlanEntry};
 use crate::finding::{Finding, Site};
-use crate::lint::{self, Report, Scope};
+use crate::lint::{self, Report};
 use crate::revision::Snapshot;
 use crate::rules::structure::namespace_mismatch;
 use crate::side::{self, LoadError, Revision};
+use crate::source::Scope;
 use crate::source::{Side, Sources};
 use crate::span::Span;
 
@@ -204,6 +205,7 @@ fn load_base(
         .collect();
     if !unchecked.is_empty() {
         revision
+            .values
             .releases
             .retain(|release| !unchecked.contains(&release.path));
     }

@@ -10,75 +10,58 @@ use serde_json::Value as Json;
 
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::lint::Scope;
-use crate::model::{self, Release};
+use crate::model::{self, Release, Values, ValuesFile};
 use crate::parallel;
 use crate::revision::{Content, Listing, PathFilter, Snapshot};
-use crate::roles::{self, KnownRoles};
+use crate::roles::KnownRoles;
 use crate::rules::structure::{
     ValuesContext, duplicate_key, schema_violation, yaml_syntax, yaml_type_trap,
 };
 use crate::schema::{self, ChartSchema};
+use crate::source::Scope;
 use crate::source::{FileId, Side, SourceFile, Sources, strip_bom};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
+use crate::workloads;
 use crate::yaml::{self, Node};
 
 /// One revision, parsed and lowered.
 pub struct Revision {
-    /// Shared with the other revision where a file is the same on both sides.
-    pub releases: Vec<Arc<Release>>,
+    /// Its releases and values files: what the diff and the change rules see.
+    pub values: Values,
     pub roles: KnownRoles,
     /// DL001–DL004.
     pub findings: Vec<Finding>,
+    /// Each file's findings in [`Revision::findings`], in the order of `values.files`.
+    file_findings: Vec<std::ops::Range<usize>>,
     pub suppressions: Vec<Suppression>,
-    /// Every values file read, sorted by path (with a focus, not all of them).
-    pub files: Vec<ValuesFile>,
     /// How many values files the revision has, read or not.
     pub listed: usize,
     /// Symbolic links to folders outside the repository, not followed.
     pub links_out: Vec<String>,
-    /// The chart's schema and defaults, hashed together: a values file reads the same
-    /// on two sides only when they share the chart.
-    chart: git2::Oid,
-    /// What the revision was read with (the configuration's fingerprint and the
-    /// deployed namespace): a file reads the same on two sides only when this is equal.
-    reading: String,
     /// The workloads read whose blob id is known, by path, for the other revision to
     /// reuse when its blob is the same.
     workloads: std::collections::HashMap<String, (git2::Oid, Workload)>,
 }
 
-/// One values file of a revision.
-pub struct ValuesFile {
-    pub id: FileId,
-    pub path: String,
-    /// The git blob id of its content, when it was computed or known.
-    pub content: Option<git2::Oid>,
-    /// Its release's index in [`Revision::releases`]; none when the file could not be
-    /// read as a release (a DL001 finding, or values that are not a mapping).
-    pub release: Option<usize>,
-    /// Its findings in [`Revision::findings`].
-    findings: std::ops::Range<usize>,
+/// A loaded revision is its values, plus what loading them found.
+impl std::ops::Deref for Revision {
+    type Target = Values;
+
+    fn deref(&self) -> &Values {
+        &self.values
+    }
 }
 
 impl Revision {
-    pub fn file(&self, path: &str) -> Option<&ValuesFile> {
+    /// The range of `file`'s findings in [`Revision::findings`].
+    fn findings_of(&self, file: &ValuesFile) -> std::ops::Range<usize> {
         let index = self
+            .values
             .files
-            .binary_search_by(|file| file.path.as_str().cmp(path))
-            .ok()?;
-        Some(&self.files[index])
-    }
-
-    /// Whether both revisions read values files alike: with the same chart schema and
-    /// defaults, and the same configuration.
-    pub fn reads_alike(&self, other: &Revision) -> bool {
-        self.chart == other.chart && self.reading == other.reading
-    }
-
-    pub fn release_at(&self, path: &str) -> Option<&Release> {
-        self.file(path)?.release.map(|index| &*self.releases[index])
+            .binary_search_by(|other| other.path.as_str().cmp(&file.path))
+            .expect("a file of this revision");
+        self.file_findings[index].clone()
     }
 }
 
@@ -204,10 +187,13 @@ pub fn load(
     // Files identical to the other revision's (same blob under the same chart, read
     // with the same configuration) are shared with it: the same source, release and
     // findings; only the others are read and parsed.
-    let reading = format!("{}\0{:?}", config.fingerprint, config.deployed_namespace);
+    let read_with = format!(
+        "{chart}\0{}\0{:?}",
+        config.fingerprint, config.deployed_namespace
+    );
     let reuse = options
         .reuse
-        .filter(|other| other.chart == chart && other.reading == reading);
+        .filter(|other| other.values.read_with == read_with);
     let known = parallel::map(&values_paths, |_, path| snapshot.content_id(path));
     let same: Vec<Option<&ValuesFile>> = values_paths
         .iter()
@@ -264,7 +250,7 @@ pub fn load(
         if let Some(granted) = context.roles {
             let possible: std::collections::HashSet<String> = workload_paths
                 .iter()
-                .filter_map(|path| roles::path_role(path, config))
+                .filter_map(|path| workloads::path_role(path, config))
                 .collect();
             // An unknown role gets suggestions from every workload: read them all then.
             let all_possible = granted
@@ -272,7 +258,7 @@ pub fn load(
                 .all(|role| possible.contains(role) || config.roles.known_set.is_match(role));
             if all_possible {
                 workload_paths.retain(|path| {
-                    roles::path_role(path, config).is_none_or(|role| granted.contains(&role))
+                    workloads::path_role(path, config).is_none_or(|role| granted.contains(&role))
                 });
             }
         }
@@ -292,15 +278,17 @@ pub fn load(
     });
 
     let mut revision = Revision {
-        releases: Vec::new(),
+        values: Values {
+            releases: Vec::new(),
+            files: Vec::new(),
+            read_with,
+        },
         roles: KnownRoles::default(),
         findings: Vec::new(),
+        file_findings: Vec::new(),
         suppressions: Vec::new(),
-        files: Vec::new(),
         listed: values_paths.len(),
         links_out,
-        chart,
-        reading,
         workloads: Default::default(),
     };
     // Sources in the order of their ids; files in the order of their paths.
@@ -326,21 +314,22 @@ pub fn load(
                 let release = other_file
                     .release
                     .map(|index| Arc::clone(&other.releases[index]));
-                let findings = other.findings[other_file.findings.clone()].to_vec();
+                let findings = other.findings[other.findings_of(other_file)].to_vec();
                 (other_file.id, other_file.content, release, findings)
             }
         };
         let start = revision.findings.len();
         revision.findings.extend(findings);
-        revision.files.push(ValuesFile {
+        revision.file_findings.push(start..revision.findings.len());
+        let values = &mut revision.values;
+        values.files.push(ValuesFile {
             id,
             path: path.to_string(),
             content,
             release: release.map(|release| {
-                revision.releases.push(release);
-                revision.releases.len() - 1
+                values.releases.push(release);
+                values.releases.len() - 1
             }),
-            findings: start..revision.findings.len(),
         });
     }
     let mut roles = Vec::new();
@@ -365,7 +354,7 @@ pub fn load(
             }
         }
     }
-    revision.roles = KnownRoles::new(config, roles);
+    revision.roles = KnownRoles::new(&config.roles.known, &config.roles.known_set, roles);
     Ok(revision)
 }
 
@@ -425,7 +414,7 @@ fn context_needed(
 
 #[derive(Clone)]
 enum Workload {
-    Role(String, roles::Workload),
+    Role(String, crate::roles::Workload),
     /// Not a workload of the role-creating chart.
     Other,
     Unreadable {
@@ -473,7 +462,7 @@ fn read_workload(
     let Ok(text) = String::from_utf8(strip_bom(&bytes).to_vec()) else {
         return unreadable("not UTF-8".to_string());
     };
-    let workload = match roles::workload_role(path, &text, config) {
+    let workload = match workloads::workload_role(path, &text, config) {
         Ok(Some((role, workload))) => Workload::Role(role, workload),
         Ok(None) => Workload::Other,
         Err(error) => Workload::Unreadable {

@@ -149,8 +149,61 @@ impl Sources {
     }
 }
 
+/// A place in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Site {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Site {
+    pub fn new(file: FileId, span: Span) -> Self {
+        Site { file, span }
+    }
+}
+
+/// Which repository paths findings are reported for (the PATH arguments); the whole
+/// repository is still the context of every rule.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Repository-relative files or folders; empty means everything.
+    paths: Vec<String>,
+}
+
+impl Scope {
+    pub fn everything() -> Scope {
+        Scope::default()
+    }
+
+    pub fn paths(paths: Vec<String>) -> Scope {
+        Scope { paths }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.paths.is_empty()
+            || self.paths.iter().any(|scope| {
+                scope.is_empty()
+                    || path == scope
+                    || path
+                        .strip_prefix(scope.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scope_matches_files_and_folders() {
+        let scope =
+            super::Scope::paths(vec!["apps-koa/apps/koa-dev".into(), "a/values.yaml".into()]);
+        assert!(scope.contains("apps-koa/apps/koa-dev/dynamo-tables/values.yaml"));
+        assert!(scope.contains("a/values.yaml"));
+        assert!(!scope.contains("apps-koa/apps/koa-dev2/dynamo-tables/values.yaml"));
+        assert!(super::Scope::everything().contains("anything"));
+        assert!(super::Scope::paths(vec![String::new()]).contains("anything"));
+    }
+
     use super::*;
 
     fn file(text: &str) -> SourceFile {

@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{Release, Table};
 use crate::roles::KnownRoles;
+pub use crate::rule_meta::{DOC_SECTIONS, RuleMeta, Severity};
 use crate::span::Span;
 
 pub mod access;
@@ -20,25 +21,6 @@ pub mod table;
 
 #[cfg(test)]
 pub mod testing;
-
-/// What users see of a rule: `dynalint rules`, `dynalint explain`, SARIF, docs.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-    /// Markdown with the sections in [`DOC_SECTIONS`].
-    pub docs: &'static str,
-}
-
-/// The sections every rule's documentation has, in this order.
-pub const DOC_SECTIONS: [&str; 4] = [
-    "## What it catches",
-    "## Why it matters",
-    "## Example",
-    "## How to fix",
-];
 
 /// The head revision as rules see it: every release of the repository, and the IAM
 /// roles known to exist.

@@ -2,9 +2,10 @@
 //! one per line as `file:line:column severity CODE message (help)`.
 
 use crate::config::Config;
-use crate::lint::{self, Scope};
+use crate::lint;
 use crate::pipeline;
 use crate::revision::MemoryTree;
+use crate::source::Scope;
 
 /// The domain documentation's LSI example, granted to a role that exists in every test
 /// namespace (see [`lint`]).

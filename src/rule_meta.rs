@@ -1,0 +1,60 @@
+//! What a rule is to its users: its code, name, default severity and documentation
+//! (`dynalint rules`, `dynalint explain`, SARIF, docs). A low floor: findings and the
+//! configuration name rules by it, the rules themselves sit above.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so that width and alignment flags apply (`dynalint rules` columns).
+        formatter.pad(self.as_str())
+    }
+}
+
+/// What users see of a rule: `dynalint rules`, `dynalint explain`, SARIF, docs.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// Markdown with the sections in [`DOC_SECTIONS`].
+    pub docs: &'static str,
+}
+
+/// The sections every rule's documentation has, in this order.
+pub const DOC_SECTIONS: [&str; 4] = [
+    "## What it catches",
+    "## Why it matters",
+    "## Example",
+    "## How to fix",
+];
