@@ -1,8 +1,6 @@
 //! `dynalint check --base`: changes between two revisions of real git repositories.
 
-mod common;
-
-use common::{Repo, Run, TWO_TABLES};
+use crate::common::{Repo, Run, TWO_TABLES};
 
 const ONE: &str = "\
 tables:
@@ -384,7 +382,7 @@ fn a_repository_folder_as_repo() {
     let repo = Repo::new();
     repo.write(
         "infra/apps-shop/apps/shop-dev/api/Chart.yaml",
-        common::IDP_ADVANCED_CHART,
+        crate::common::IDP_ADVANCED_CHART,
     );
     repo.write(&format!("infra/{VALUES}"), TWO_TABLES);
     repo.write("README.md", "not values\n");
@@ -441,7 +439,7 @@ fn a_shallow_clone_without_the_base_is_an_error_never_a_pass() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let mut explicit = common::dynalint(&clone);
+    let mut explicit = crate::common::dynalint(&clone);
     explicit.args(["check", "--base", &base]);
     let run = Run::of(explicit);
     assert_eq!(run.code, 2, "{}", run.stdout);
@@ -458,7 +456,7 @@ fn a_shallow_clone_without_the_base_is_an_error_never_a_pass() {
         format!(r#"{{"pull_request": {{"number": 7, "base": {{"sha": "{base}"}}}}}}"#),
     )
     .unwrap();
-    let mut from_event = common::dynalint(&clone);
+    let mut from_event = crate::common::dynalint(&clone);
     from_event
         .arg("check")
         .env("GITHUB_ACTIONS", "true")

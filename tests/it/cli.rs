@@ -1,8 +1,6 @@
 //! The command line as users drive it, over real temporary git repositories.
 
-mod common;
-
-use common::{Repo, Run, dynalint, project_root};
+use crate::common::{Repo, Run, dynalint, project_root};
 
 const CLEAN: &str = "\
 tables:

@@ -2,9 +2,7 @@
 //! its own values file: each is caught at the right line and column, and nothing else is
 //! reported — in particular not on the chart documentation's examples.
 
-mod common;
-
-use common::Repo;
+use crate::common::Repo;
 
 /// A table granted to its namespace's workload role; `{ns}` is replaced.
 const VALID: &str = "\
@@ -21,7 +19,7 @@ tables:
 /// demo repository holds them.
 fn domain_examples() -> String {
     std::fs::read_to_string(
-        common::project_root()
+        crate::common::project_root()
             .join("fixtures/demo/apps-koa/apps/koa-dev/dynamo-tables/values.yaml"),
     )
     .expect("the demo's koa-dev values")

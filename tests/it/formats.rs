@@ -1,11 +1,9 @@
 //! Every output format on one fixture set: the demo repository with a change on top
 //! (a table deleted, a table added), as a pull request would show it.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Repo, Run, project_root};
+use crate::common::{Repo, Run, project_root};
 
 const KOA_PROD: &str = "apps-koa/apps/koa-prod/dynamo-tables/values.yaml";
 
@@ -352,7 +350,7 @@ fn sarif_uris_and_columns_survive_odd_paths_and_characters() {
     let path = "apps-x y#1/apps/ns-\u{e9}/dynamo-tables/values.yaml";
     repo.write(
         "apps-x y#1/apps/ns-\u{e9}/api/Chart.yaml",
-        common::IDP_ADVANCED_CHART,
+        crate::common::IDP_ADVANCED_CHART,
     );
     repo.write(
         path,

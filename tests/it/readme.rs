@@ -2,9 +2,7 @@
 //! the workflow with `action.yml`, the pre-commit configuration with
 //! `.pre-commit-hooks.yaml`, the Argo CD Application with `plugin.yaml`.
 
-mod common;
-
-use common::project_root;
+use crate::common::project_root;
 use serde_json::Value;
 
 fn read(path: &str) -> String {

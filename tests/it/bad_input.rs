@@ -1,11 +1,9 @@
 //! Malformed, hostile and huge input (PRODUCT.md section 7): each file gets a finding or
 //! a clear exit-2 error, never a panic or a hang, and the other files are still linted.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::Repo;
+use crate::common::Repo;
 
 const GOOD_BUT_FLAWED: &str = "\
 tables:

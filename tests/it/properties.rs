@@ -3,12 +3,10 @@
 //! rules, change rules, every output format) survives any bytes. The fuzzer's findings
 //! (`fuzz/regressions/`) run here too.
 
-mod common;
-
 use proptest::prelude::*;
 use serde_json::Value;
 
-use common::project_root;
+use crate::common::project_root;
 
 /// Every JSON pointer of `value`, the root's (`""`) included.
 fn pointers(value: &Value, at: String, out: &mut Vec<String>) {

@@ -2,9 +2,7 @@
 //! FILE; what it reports must be exactly what the whole repository's check reports for
 //! FILE.
 
-mod common;
-
-use common::{Repo, Run, dynalint, project_root};
+use crate::common::{Repo, Run, dynalint, project_root};
 use serde_json::Value;
 
 /// The findings of a JSON report, for comparing (everything but the summary).

@@ -1,8 +1,6 @@
 //! `--comment` against a loopback GitHub API (wiremock): the sticky pull-request comment.
 
-mod common;
-
-use common::{Repo, Run, TWO_TABLES};
+use crate::common::{Repo, Run, TWO_TABLES};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -2,11 +2,9 @@
 //! application's directory of a repository copy without `.git`, with Argo's environment
 //! and a stand-in `helm` on PATH.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Run, dynalint, project_root};
+use crate::common::{Run, dynalint, project_root};
 
 /// What the stand-in `helm` prints: bytes a re-encoding would change, no final newline.
 const MANIFESTS: &[u8] =

@@ -1,8 +1,6 @@
 //! The demo repository that the README's first command lints.
 
-mod common;
-
-use common::{Run, dynalint, project_root};
+use crate::common::{Run, dynalint, project_root};
 
 fn demo(args: &[&str]) -> Run {
     let mut command = dynalint(&project_root());

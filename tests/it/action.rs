@@ -1,12 +1,10 @@
 //! The GitHub Action: `action.yml` and the entrypoint script of the image, run with the
 //! environment GitHub's runner sets for a Docker action (INPUT_*, GITHUB_OUTPUT, ...).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Repo, TWO_TABLES, project_root};
+use crate::common::{Repo, TWO_TABLES, project_root};
 
 fn yaml(path: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(project_root().join(path)).unwrap();
@@ -305,7 +303,7 @@ fn workspace_in(path: PathBuf) -> (PathBuf, String) {
     };
     write(
         "apps-shop/apps/shop-dev/api/Chart.yaml",
-        common::IDP_ADVANCED_CHART,
+        crate::common::IDP_ADVANCED_CHART,
     );
     write(&Repo::values_path("shop-dev"), TWO_TABLES);
     git(&["add", "-A"]);

@@ -1,0 +1,20 @@
+//! The integration tests, one binary (one link of the library and libgit2): the command
+//! line over temporary git repositories, the integrations as their hosts run them, the
+//! README's blocks, hostile input, properties, and the house's own rules.
+
+mod common;
+
+mod action;
+mod argocd;
+mod bad_input;
+mod change;
+mod cli;
+#[cfg(feature = "github")]
+mod comment;
+mod demo;
+mod floors;
+mod focus;
+mod formats;
+mod mistakes;
+mod properties;
+mod readme;
