@@ -11,12 +11,12 @@ use crate::cli::{CheckArgs, Cli, Color, Command, NewOnly, Output};
 use crate::config::{Config, FailOn};
 use crate::exit::{CLEAN, FINDINGS, USAGE_ERROR};
 use crate::github;
-use crate::lint::Report;
 use crate::pipeline;
+use crate::report::Report;
 use crate::report::{self, Format};
-use crate::revision::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::rules;
 use crate::schema;
+use crate::snapshot::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::source::Scope;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -105,14 +105,14 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         (_, None) | (None, _) => false,
     };
     let commits = match &base {
-        Some(base) => Some(revision::commits(&root, base, args.head.as_deref())?),
+        Some(base) => Some(snapshot::commits(&root, base, args.head.as_deref())?),
         None => None,
     };
     let head_tree: Box<dyn Snapshot> = match &args.head {
         Some(head) => {
             let commit = match &commits {
                 Some(commits) => commits.head.expect("resolved with --head"),
-                None => revision::resolve(&root, head)?,
+                None => snapshot::resolve(&root, head)?,
             };
             Box::new(GitTree::new(&root, commit).context("cannot read the head revision")?)
         }
@@ -216,8 +216,8 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             head: Some(head), ..
         }) => Some(*head),
         _ => match &args.head {
-            Some(head) => revision::resolve(&root, head).ok(),
-            None => revision::resolve(&root, "HEAD").ok(),
+            Some(head) => snapshot::resolve(&root, head).ok(),
+            None => snapshot::resolve(&root, "HEAD").ok(),
         },
     };
     let context = report::Context {
@@ -450,7 +450,7 @@ fn revision_config(root: &Path, config_path: Option<&Path>, tree: &GitTree) -> O
             .collect(),
     };
     for candidate in candidates {
-        let Ok(revision::Content::Bytes(bytes)) = tree.read(&candidate, 1 << 20) else {
+        let Ok(snapshot::Content::Bytes(bytes)) = tree.read(&candidate, 1 << 20) else {
             continue;
         };
         let parsed = std::str::from_utf8(&bytes)

@@ -16,9 +16,8 @@ use crate::cli::GenerateArgs;
 use crate::config::{Config, FailOn};
 use crate::exit::FINDINGS;
 use crate::finding::Severity;
-use crate::lint;
 use crate::pipeline;
-use crate::revision::WorkingTree;
+use crate::snapshot::WorkingTree;
 use crate::source::Scope;
 
 pub const DEFAULT_RENDER: &str =
@@ -164,12 +163,12 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
     }
     let report = run.report;
     let fail_on = config.fail_on.unwrap_or(FailOn::Error);
-    let failing: Vec<&lint::Reported> = report
+    let failing: Vec<&crate::report::Reported> = report
         .findings
         .iter()
         .filter(|item| fail_on.fails(item.finding.severity))
         .collect();
-    let line = |item: &lint::Reported| {
+    let line = |item: &crate::report::Reported| {
         let finding = &item.finding;
         let mut text = format!(
             "{}:{}:{}: {}[{} {}] {}",

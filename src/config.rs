@@ -406,7 +406,7 @@ impl Config {
             ("chart.defaults", &chart.defaults),
         ] {
             if let Some(path) = path
-                && !crate::revision::is_repository_path(path)
+                && !crate::snapshot::is_repository_path(path)
             {
                 return Err(invalid(format!(
                     "{key} = \"{path}\": must be a path inside the repository (relative, without `..`)"

@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::pipeline;
 use crate::report::{self, Context, Format};
-use crate::revision::MemoryTree;
+use crate::snapshot::MemoryTree;
 use crate::source::Scope;
 
 const VALUES: &str = "apps-fuzz/apps/fuzz-dev/dynamo-tables/values.yaml";

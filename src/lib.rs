@@ -1,10 +1,11 @@
 //! dynalint: a GitOps CI linter for DynamoDB tables declared through the
 //! `helm-idp-dynamodb` Helm chart.
 //!
-//! The data flows one way: [`config`] -> [`revision`] (the files of a revision) ->
-//! [`side`] (parse each values file once with [`yaml`], check it with [`schema`], lower
-//! it to the [`model`]) -> [`rules`] -> [`lint`] (suppressions, order, fingerprints)
-//! -> [`report`] (renderers that only format).
+//! The data flows one way, through [`pipeline::run`]: [`config`] -> [`snapshot`] (the
+//! files of a revision) -> [`revision`] (parse each values file once with [`yaml`], check
+//! it with [`schema`], lower it to the [`model`]) -> [`rules`] over the head, [`diff`] and
+//! the change rules over two revisions -> [`postprocess`] (settings, suppressions, order,
+//! fingerprints) -> [`report`] (renderers that only format).
 
 pub mod app;
 pub mod argocd;
@@ -15,17 +16,17 @@ pub mod exit;
 pub mod finding;
 pub mod github;
 pub mod harness;
-pub mod lint;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;
+pub mod postprocess;
 pub mod report;
 pub mod revision;
 pub mod roles;
 pub mod rule_meta;
 pub mod rules;
 pub mod schema;
-pub mod side;
+pub mod snapshot;
 pub mod source;
 pub mod span;
 pub mod suggest;

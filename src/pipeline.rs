@@ -2,18 +2,21 @@
 //! change rules, the post-process -> a [`Report`]. The command line, the Argo CD plugin,
 //! the fuzz harness and the rule tests all call [`run`]; nobody else assembles the stages.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::config::Config;
-use crate::diff::{self, PlanEntry};
-use crate::finding::{Finding, Site};
-use crate::lint::{self, Report};
-use crate::revision::Snapshot;
+use crate::config::{Config, RuleSetting};
+use crate::diff::{self, ChangeSet, PlanEntry};
+use crate::finding::{Finding, Severity, Site};
+use crate::parallel;
+use crate::postprocess::{self, Preexisting};
+use crate::report::Report;
+use crate::revision::{self, LoadError, Revision};
 use crate::rules::structure::namespace_mismatch;
-use crate::side::{self, LoadError, Revision};
-use crate::source::Scope;
-use crate::source::{Side, Sources};
+use crate::rules::{self, Project};
+use crate::snapshot::Snapshot;
+use crate::source::{Scope, Side, Sources};
 use crate::span::Span;
+use crate::suppress::Suppression;
 
 /// What to check.
 pub struct Input<'a> {
@@ -75,15 +78,15 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     let config = input.config;
     let mut sources = Sources::default();
     let mut warnings = Vec::new();
-    let mut head = side::load(
+    let mut head = revision::load(
         input.head,
         Side::Head,
         config,
         &mut sources,
-        side::Options {
+        revision::Options {
             hash_contents: input.base.is_some(),
             focus: (input.focus && input.base.is_none()).then_some(input.scope),
-            ..side::Options::default()
+            ..revision::Options::default()
         },
     )
     .map_err(Error::Head)?;
@@ -116,10 +119,10 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
             let base_suppressions = std::mem::take(&mut base.suppressions);
             let base = &*base;
             let changes = diff::pair(base, &head);
-            findings.extend(lint::change_findings(&changes, config));
+            findings.extend(change_findings(&changes, config));
             let preexisting = if input.new_only {
-                lint::Preexisting::new(
-                    lint::fingerprints(
+                Preexisting::new(
+                    fingerprints(
                         base,
                         base_suppressions,
                         base_input.config.unwrap_or(config),
@@ -130,15 +133,15 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
                     &sources,
                 )
             } else {
-                lint::Preexisting::default()
+                Preexisting::default()
             };
             let plan = changes.plan();
             timings.stage("diff, change rules and plan");
             (Some(plan), preexisting)
         }
-        _ => (None, lint::Preexisting::default()),
+        _ => (None, Preexisting::default()),
     };
-    let mut report = lint::finish(
+    let mut report = postprocess::finish(
         findings,
         suppressions,
         config,
@@ -172,13 +175,13 @@ fn load_base(
     warnings: &mut Vec<String>,
 ) -> Result<Revision, Error> {
     let config = base.config.unwrap_or(head_config);
-    let mut options = side::Options {
+    let mut options = revision::Options {
         hash_contents: false,
         reuse: Some(head),
         chart: None,
         focus: None,
     };
-    let loaded = match side::load(base.snapshot, Side::Base, config, sources, options) {
+    let loaded = match revision::load(base.snapshot, Side::Base, config, sources, options) {
         // A change that repairs the chart must be checkable: the base is then read with
         // the head's chart.
         Err(error @ (LoadError::Schema(_) | LoadError::ChartDefaults { .. })) => {
@@ -187,7 +190,7 @@ fn load_base(
                 base.label
             ));
             options.chart = Some(head_snapshot);
-            side::load(base.snapshot, Side::Base, config, sources, options)
+            revision::load(base.snapshot, Side::Base, config, sources, options)
         }
         other => other,
     };
@@ -213,14 +216,11 @@ fn load_base(
 }
 
 /// A loaded head revision's own findings (its files' structure findings and the head
-/// rules), and its suppressions taken out for [`lint::finish`].
-fn head_pass(
-    head: &mut Revision,
-    config: &Config,
-) -> (Vec<Finding>, Vec<crate::suppress::Suppression>) {
+/// rules), and its suppressions taken out for [`postprocess::finish`].
+fn head_pass(head: &mut Revision, config: &Config) -> (Vec<Finding>, Vec<Suppression>) {
     let suppressions = std::mem::take(&mut head.suppressions);
     let mut findings = head.findings.clone();
-    findings.extend(lint::head_findings(head, config));
+    findings.extend(head_findings(head, config));
     (findings, suppressions)
 }
 
@@ -281,4 +281,75 @@ impl Default for Timings {
     fn default() -> Timings {
         Timings::new()
     }
+}
+
+/// The head rules, over every release of the revision.
+pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
+    let project = Project {
+        releases: &revision.releases,
+        roles: &revision.roles,
+    };
+    // The rules are independent: they share the machine's cores, and their findings
+    // keep the registry's order.
+    let checks: Vec<_> = rules::head_checks()
+        .filter(|(rule, _)| config.rule_setting(rule) != Some(RuleSetting::Off))
+        .collect();
+    let timings = std::env::var_os("DYNALINT_TIMINGS").is_some();
+    parallel::map(&checks, |_, (rule, check)| {
+        let start = std::time::Instant::now();
+        let mut findings = Vec::new();
+        check(&project, &mut findings);
+        if timings {
+            eprintln!(
+                "dynalint: timing: rule {}: {:.1} ms",
+                rule.code,
+                start.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        findings
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The change rules, over two revisions' tables paired.
+pub fn change_findings(changes: &ChangeSet<'_>, config: &Config) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (rule, check) in rules::change_checks() {
+        if config.rule_setting(rule) != Some(RuleSetting::Off) {
+            check(changes, &mut findings);
+        }
+    }
+    findings
+}
+
+/// The fingerprints of a revision's own findings (structure and head rules, after its
+/// suppressions) with their severity, to tell what a change introduces from what was
+/// there before (`--new-only`).
+pub fn fingerprints(
+    revision: &Revision,
+    suppressions: Vec<Suppression>,
+    config: &Config,
+    sources: &Sources,
+) -> HashMap<String, Severity> {
+    let mut findings = revision.findings.clone();
+    findings.extend(head_findings(revision, config));
+    let report = postprocess::finish(
+        findings,
+        suppressions,
+        config,
+        sources,
+        &Scope::everything(),
+        revision,
+        &postprocess::Preexisting::default(),
+    );
+    let mut found: HashMap<String, Severity> = HashMap::new();
+    for reported in report.findings {
+        let severity = found
+            .entry(reported.fingerprint)
+            .or_insert(reported.finding.severity);
+        *severity = (*severity).max(reported.finding.severity);
+    }
+    found
 }

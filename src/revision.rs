@@ -1,1167 +1,732 @@
-//! The files of one revision: the working tree, or (for tests and tools) files in
-//! memory. Discovery and reading go through [`Snapshot`] so every side is read the same
-//! way.
+//! Load one revision: discover its values files, read and parse each once, check it
+//! against the chart schema as Helm would see it (chart defaults merged in), and lower
+//! it to the model. Files are independent and processed in parallel; one bad file yields
+//! findings and never hides the others.
 
-use std::collections::BTreeMap;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use globset::{GlobBuilder, GlobMatcher};
+use serde_json::Value as Json;
 
-/// What reading a file gave.
-#[derive(Debug)]
-pub enum Content {
-    Bytes(Vec<u8>),
-    /// Larger than the limit; not read.
-    TooLarge(u64),
-    /// A symbolic link whose target is outside the repository; not followed.
-    LinkOutside(String),
-    /// A symbolic link to something that does not exist or is not a file.
-    BrokenLink(String),
-}
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::model::{self, Release, Values, ValuesFile};
+use crate::parallel;
+use crate::roles::KnownRoles;
+use crate::rules::structure::{
+    ValuesContext, duplicate_key, schema_violation, yaml_syntax, yaml_type_trap,
+};
+use crate::schema::{self, ChartSchema};
+use crate::snapshot::{Content, Listing, PathFilter, Snapshot};
+use crate::source::Scope;
+use crate::source::{FileId, Side, SourceFile, Sources, strip_bom};
+use crate::span::Span;
+use crate::suppress::{self, Suppression};
+use crate::workloads;
+use crate::yaml::{self, Node};
 
-/// What listing a revision found.
-#[derive(Debug, Default)]
-pub struct Listing {
-    /// Repository-relative paths (`/` separators) of every file `filter` may want, sorted.
-    pub files: Vec<String>,
-    /// Symbolic links to folders outside the repository where wanted files could be:
-    /// not followed, and worth saying so.
+/// One revision, parsed and lowered.
+pub struct Revision {
+    /// Its releases and values files: what the diff and the change rules see.
+    pub values: Values,
+    pub roles: KnownRoles,
+    /// DL001–DL004.
+    pub findings: Vec<Finding>,
+    /// Each file's findings in [`Revision::findings`], in the order of `values.files`.
+    file_findings: Vec<std::ops::Range<usize>>,
+    pub suppressions: Vec<Suppression>,
+    /// How many values files the revision has, read or not.
+    pub listed: usize,
+    /// Symbolic links to folders outside the repository, not followed.
     pub links_out: Vec<String>,
+    /// The workloads read whose blob id is known, by path, for the other revision to
+    /// reuse when its blob is the same.
+    workloads: std::collections::HashMap<String, (git2::Oid, Workload)>,
 }
 
-pub trait Snapshot: Sync {
-    fn list(&self, filter: &PathFilter) -> io::Result<Listing>;
+/// A loaded revision is its values, plus what loading them found.
+impl std::ops::Deref for Revision {
+    type Target = Values;
 
-    fn read(&self, path: &str, max_size: u64) -> io::Result<Content>;
-
-    fn exists(&self, path: &str) -> bool;
-
-    /// The git blob id of a file's content, when the snapshot knows it without reading
-    /// the file (a commit does; the working tree does not).
-    fn content_id(&self, _path: &str) -> Option<git2::Oid> {
-        None
-    }
-}
-
-/// Prunes directories that no wanted pattern can match below, so walking a large
-/// monorepo visits only the folders that can hold values files, workloads or the chart.
-#[derive(Debug)]
-pub struct PathFilter {
-    patterns: Vec<ComponentPattern>,
-    /// A pattern could not be split by component: no pruning at all.
-    walk_everything: bool,
-}
-
-#[derive(Debug)]
-struct ComponentPattern {
-    /// A matcher per path component, up to the first `**`.
-    fixed: Vec<ComponentMatcher>,
-    /// Whether a `**` follows the fixed components (anything deeper may match).
-    globstar: bool,
-}
-
-/// One component's glob. The common shapes (`*`, `apps-*`, `*.yaml`, a plain name) are
-/// compared as strings: a walk matches every folder of the repository against them, and
-/// a glob's regular expression costs far more than a comparison.
-#[derive(Debug)]
-enum ComponentMatcher {
-    Any,
-    /// A plain name: such a child can be looked up without reading the folder.
-    Exact(String),
-    Prefix(String),
-    Suffix(String),
-    Glob(GlobMatcher),
-}
-
-impl ComponentMatcher {
-    fn new(component: &str, glob: GlobMatcher) -> ComponentMatcher {
-        let plain = |text: &str| literal_name(text).is_some() || text.is_empty();
-        if component == "*" {
-            ComponentMatcher::Any
-        } else if let Some(name) = literal_name(component) {
-            ComponentMatcher::Exact(name)
-        } else if let Some(prefix) = component.strip_suffix('*')
-            && plain(prefix)
-        {
-            ComponentMatcher::Prefix(prefix.to_string())
-        } else if let Some(suffix) = component.strip_prefix('*')
-            && plain(suffix)
-        {
-            ComponentMatcher::Suffix(suffix.to_string())
-        } else {
-            ComponentMatcher::Glob(glob)
-        }
-    }
-
-    /// Whether a path component (never containing `/`) matches.
-    fn matches(&self, component: &str) -> bool {
-        match self {
-            ComponentMatcher::Any => true,
-            ComponentMatcher::Exact(name) => component == name,
-            ComponentMatcher::Prefix(prefix) => component.starts_with(prefix.as_str()),
-            ComponentMatcher::Suffix(suffix) => component.ends_with(suffix.as_str()),
-            ComponentMatcher::Glob(glob) => glob.is_match(component),
-        }
+    fn deref(&self) -> &Values {
+        &self.values
     }
 }
 
-/// Which children of a folder the filter may want.
-#[derive(Debug, PartialEq)]
-pub enum Children<'a> {
-    /// Any: the folder must be read.
-    Any,
-    /// Only these names (sorted, no repeats): each can be looked up directly.
-    Named(Vec<&'a str>),
-}
-
-impl PathFilter {
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> PathFilter {
-        let mut filter = PathFilter {
-            patterns: Vec::new(),
-            walk_everything: false,
-        };
-        for pattern in patterns {
-            // A brace group spanning separators (`{a/b,c}`) cannot be split by component.
-            let braces_cross_separators = pattern.split('{').skip(1).any(|group| {
-                group
-                    .split('}')
-                    .next()
-                    .is_some_and(|inner| inner.contains('/'))
-            });
-            if braces_cross_separators {
-                filter.walk_everything = true;
-                continue;
-            }
-            let mut compiled = ComponentPattern {
-                fixed: Vec::new(),
-                globstar: false,
-            };
-            for component in pattern.split('/') {
-                if component.contains("**") {
-                    compiled.globstar = true;
-                    break;
-                }
-                match GlobBuilder::new(component).literal_separator(true).build() {
-                    Ok(glob) => compiled
-                        .fixed
-                        .push(ComponentMatcher::new(component, glob.compile_matcher())),
-                    Err(_) => filter.walk_everything = true,
-                }
-            }
-            filter.patterns.push(compiled);
-        }
-        filter
-    }
-
-    /// Whether a directory (repository-relative, `/`-separated) may contain wanted files.
-    pub fn may_contain(&self, directory: &str) -> bool {
-        if self.walk_everything || directory.is_empty() {
-            return true;
-        }
-        let components = components(directory);
-        self.patterns
-            .iter()
-            .any(|pattern| pattern.reaches(&components))
-    }
-
-    /// The children of a directory the filter may want: when every pattern reaching the
-    /// directory names its next component literally (`apps`, `values.yaml`), only those
-    /// names, so a walk looks them up instead of reading the folder.
-    pub fn children(&self, directory: &str) -> Children<'_> {
-        if self.walk_everything {
-            return Children::Any;
-        }
-        let components = components(directory);
-        let mut names = Vec::new();
-        for pattern in &self.patterns {
-            if !pattern.reaches(&components) {
-                continue;
-            }
-            match pattern.fixed.get(components.len()) {
-                Some(ComponentMatcher::Exact(name)) => names.push(name.as_str()),
-                Some(_) => return Children::Any,
-                None if pattern.globstar => return Children::Any,
-                None => {}
-            }
-        }
-        names.sort_unstable();
-        names.dedup();
-        Children::Named(names)
+impl Revision {
+    /// The range of `file`'s findings in [`Revision::findings`].
+    fn findings_of(&self, file: &ValuesFile) -> std::ops::Range<usize> {
+        let index = self
+            .values
+            .files
+            .binary_search_by(|other| other.path.as_str().cmp(&file.path))
+            .expect("a file of this revision");
+        self.file_findings[index].clone()
     }
 }
 
-fn components(directory: &str) -> Vec<&str> {
-    if directory.is_empty() {
-        Vec::new()
-    } else {
-        directory.split('/').collect()
-    }
-}
-
-impl ComponentPattern {
-    /// Whether the pattern can match below a directory given by its components.
-    fn reaches(&self, components: &[&str]) -> bool {
-        components
-            .iter()
-            .enumerate()
-            .all(|(depth, component)| match self.fixed.get(depth) {
-                Some(fixed) => fixed.matches(component),
-                None => self.globstar,
-            })
-    }
-}
-
-/// A pattern component that matches exactly one name: no wildcard, class, group or
-/// escape, and a name a folder can hold (not empty, `.` or `..`).
-fn literal_name(component: &str) -> Option<String> {
-    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\');
-    (!component.is_empty() && component != "." && component != ".." && !component.contains(special))
-        .then(|| component.to_string())
-}
-
-/// The working tree of a directory.
-pub struct WorkingTree {
-    root: PathBuf,
-    canonical_root: PathBuf,
-    /// Folders the last listing reached through real folders only (no symbolic link on
-    /// the way): a file in one of them needs no resolving of its whole path.
-    plain_folders: std::sync::RwLock<std::collections::HashSet<String>>,
-    /// Whether a name can be looked up instead of reading its folder: not where the
-    /// file system ignores case, as it would find `Values.yaml` for `values.yaml`.
-    lookups: bool,
-}
-
-impl WorkingTree {
-    pub fn new(root: &Path) -> io::Result<WorkingTree> {
-        Ok(WorkingTree {
-            root: root.to_path_buf(),
-            canonical_root: root.canonicalize()?,
-            plain_folders: Default::default(),
-            lookups: !cfg!(any(target_os = "macos", windows)) && !ignores_case(root),
-        })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-}
-
-impl WorkingTree {
-    /// What one folder holds that the filter may want. `None`: the folder cannot be
-    /// read (a subfolder git would not see into either).
-    fn visit(&self, directory: &str, filter: &PathFilter) -> io::Result<Option<Visit>> {
-        let absolute = if directory.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(directory)
-        };
-        let child = |name: &str| {
-            if directory.is_empty() {
-                name.to_string()
-            } else {
-                format!("{directory}/{name}")
-            }
-        };
-        let mut visit = Visit::default();
-        let children = match filter.children(directory) {
-            Children::Named(_) if !self.lookups => Children::Any,
-            children => children,
-        };
-        match children {
-            Children::Any => {
-                let entries = match std::fs::read_dir(&absolute) {
-                    Ok(entries) => entries,
-                    Err(error) if directory.is_empty() => return Err(error),
-                    Err(_) => return Ok(None),
-                };
-                for entry in entries {
-                    let entry = entry?;
-                    let path = child(&entry.file_name().to_string_lossy());
-                    visit.add(path, entry.file_type()?, &entry.path(), filter);
-                }
-            }
-            Children::Named(names) => {
-                for name in names {
-                    let entry = absolute.join(name);
-                    match std::fs::symlink_metadata(&entry) {
-                        Ok(metadata) => {
-                            visit.add(child(name), metadata.file_type(), &entry, filter);
-                        }
-                        // Missing, a file where a folder was expected, or a name no
-                        // file can have (too long).
-                        Err(error)
-                            if matches!(
-                                error.kind(),
-                                io::ErrorKind::NotFound
-                                    | io::ErrorKind::NotADirectory
-                                    | io::ErrorKind::InvalidFilename
-                            ) => {}
-                        // There but not reachable (a folder without search permission):
-                        // listed, so reading it says why a wanted file cannot be read.
-                        Err(_) => visit.files.push(child(name)),
-                    }
-                }
-            }
-        }
-        Ok(Some(visit))
-    }
-}
-
-/// Whether the file system holding `root` ignores case (WSL's Windows drives, a folder
-/// with ext4's casefold, FAT): a name of the root with its case changed leads to the same
-/// file.
-fn ignores_case(root: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let Ok(entries) = std::fs::read_dir(root) else {
-            return false;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let flipped: String = name
-                .chars()
-                .map(|c| match c {
-                    'a'..='z' => c.to_ascii_uppercase(),
-                    'A'..='Z' => c.to_ascii_lowercase(),
-                    c => c,
-                })
-                .collect();
-            if flipped == name {
-                continue;
-            }
-            let same = |a: &std::fs::Metadata, b: &std::fs::Metadata| {
-                a.dev() == b.dev() && a.ino() == b.ino()
-            };
-            return match (
-                std::fs::symlink_metadata(entry.path()),
-                std::fs::symlink_metadata(root.join(&flipped)),
-            ) {
-                (Ok(original), Ok(other)) => same(&original, &other),
-                _ => false,
-            };
-        }
-        false
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = root;
-        true
-    }
-}
-
-/// A regular file's bytes, unless its size (as listed) is over the limit.
-fn read_file(path: &Path, size: u64, max_size: u64) -> io::Result<Content> {
-    if size > max_size {
-        return Ok(Content::TooLarge(size));
-    }
-    Ok(Content::Bytes(std::fs::read(path)?))
-}
-
-/// One folder's wanted content.
-#[derive(Default)]
-struct Visit {
-    files: Vec<String>,
-    folders: Vec<String>,
-    /// Symbolic links to folders, with the folder's real path (`None`: cannot be
-    /// resolved).
-    linked: Vec<(String, Option<PathBuf>)>,
-}
-
-impl Visit {
-    fn add(&mut self, path: String, kind: std::fs::FileType, absolute: &Path, filter: &PathFilter) {
-        if kind.is_dir() {
-            let is_git = path.rsplit('/').next() == Some(".git");
-            if !is_git && filter.may_contain(&path) {
-                self.folders.push(path);
-            }
-        } else if kind.is_symlink() && absolute.is_dir() {
-            if filter.may_contain(&path) {
-                self.linked.push((path, absolute.canonicalize().ok()));
-            }
-        } else {
-            self.files.push(path);
-        }
-    }
-}
-
-impl Snapshot for WorkingTree {
-    fn list(&self, filter: &PathFilter) -> io::Result<Listing> {
-        let mut listing = Listing::default();
-        // Folders reached through symbolic links, by real path: a link back up the tree
-        // must not loop.
-        let mut linked = std::collections::HashSet::from([self.canonical_root.clone()]);
-        // Folder by folder, one depth at a time, the folders of a depth spread over the
-        // cores: a monorepo has thousands of small folders and each costs system calls.
-        // Each folder with whether it was reached through real folders only. Folders of
-        // a depth go in path order, so which of two links to one folder is walked does
-        // not depend on the order the file system lists them in.
-        let mut depth = vec![(String::new(), true)];
-        let mut plain_folders = std::collections::HashSet::new();
-        while !depth.is_empty() {
-            let visits =
-                crate::parallel::map(&depth, |_, (directory, _)| self.visit(directory, filter));
-            let mut deeper = Vec::new();
-            let mut links = Vec::new();
-            for ((directory, plain), visit) in depth.into_iter().zip(visits) {
-                let Some(visit) = visit? else { continue };
-                listing.files.extend(visit.files);
-                deeper.extend(visit.folders.into_iter().map(|folder| (folder, plain)));
-                links.extend(visit.linked);
-                if plain {
-                    plain_folders.insert(directory);
-                }
-            }
-            links.sort();
-            for (path, real) in links {
-                match real {
-                    // A linked folder is walked when it stays inside the repository.
-                    Some(real) if real.starts_with(&self.canonical_root) => {
-                        if linked.insert(real) {
-                            deeper.push((path, false));
-                        }
-                    }
-                    _ => listing.links_out.push(path),
-                }
-            }
-            deeper.sort();
-            depth = deeper;
-        }
-        *self
-            .plain_folders
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = plain_folders;
-        listing.files.sort();
-        listing.links_out.sort();
-        Ok(listing)
-    }
-
-    fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
-        if !is_repository_path(path) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("`{path}` is not a path inside the repository"),
-            ));
-        }
-        let absolute = self.root.join(path);
-        // In a folder the listing reached without links, only the file itself can be a
-        // link: a plain file is read at once (most files, and a few system calls instead
-        // of one per component of the path).
-        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-        let plain_folder = self
-            .plain_folders
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains(folder);
-        if plain_folder
-            && let Ok(metadata) = std::fs::symlink_metadata(&absolute)
-            && metadata.is_file()
-        {
-            return read_file(&absolute, metadata.len(), max_size);
-        }
-        // Every link on the way counts, not only the file's own: resolve the whole path.
-        let target = || {
-            std::fs::read_link(&absolute)
-                .map(|target| target.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| path.to_string())
-        };
-        let resolved = match absolute.canonicalize() {
-            Ok(resolved) => resolved,
-            Err(_) if std::fs::symlink_metadata(&absolute).is_ok() => {
-                return Ok(Content::BrokenLink(target()));
-            }
-            Err(error) => return Err(error),
-        };
-        if !resolved.starts_with(&self.canonical_root) {
-            return Ok(Content::LinkOutside(target()));
-        }
-        if !resolved.is_file() {
-            return Ok(Content::BrokenLink(target()));
-        }
-        let size = std::fs::metadata(&resolved)?.len();
-        read_file(&resolved, size, max_size)
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        is_repository_path(path) && self.root.join(path).is_file()
-    }
-}
-
-/// The tree of a commit, read from git objects: no checkout, no temporary files.
-pub struct GitTree {
-    /// libgit2 handles are not shared between threads; reads take turns.
-    repository: std::sync::Mutex<git2::Repository>,
-    tree: git2::Oid,
-    /// The blob of every plain file the last listing found, by path: reading one of
-    /// them (or asking for its id) needs no walk down the trees.
-    blobs: std::sync::RwLock<std::collections::HashMap<String, git2::Oid>>,
-    /// More handles on the same repository, so listed blobs are read on every core.
-    readers: std::sync::Mutex<Vec<git2::Repository>>,
-}
-
-const LINK_MODE: i32 = 0o120000;
-
-impl GitTree {
-    /// The tree of `commit` in the repository at (or above) `root`, seen from `root`: when
-    /// `root` is a folder of the repository, its subtree (a folder missing at that commit
-    /// is an empty tree).
-    pub fn new(root: &Path, commit: git2::Oid) -> Result<GitTree, git2::Error> {
-        let repository = git2::Repository::discover(root)?;
-        let mut tree = repository.find_commit(commit)?.tree_id();
-        let folder = repository
-            .workdir()
-            .and_then(|workdir| {
-                let workdir = workdir.canonicalize().ok()?;
-                let root = root.canonicalize().ok()?;
-                root.strip_prefix(&workdir).ok().map(Path::to_path_buf)
-            })
-            .filter(|folder| !folder.as_os_str().is_empty());
-        if let Some(folder) = folder {
-            let commit_tree = repository.find_tree(tree)?;
-            tree = match commit_tree.get_path(&folder) {
-                Ok(entry) => entry.id(),
-                Err(error) if error.code() == git2::ErrorCode::NotFound => {
-                    repository.treebuilder(None)?.write()?
-                }
-                Err(error) => return Err(error),
-            };
-        }
-        Ok(GitTree {
-            repository: std::sync::Mutex::new(repository),
-            tree,
-            blobs: Default::default(),
-            readers: Default::default(),
-        })
-    }
-
-    /// A listed file's bytes, read with a handle of its own (opened on first need).
-    fn read_blob(&self, blob: git2::Oid, max_size: u64) -> io::Result<Content> {
-        let reader = self
-            .readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let reader = match reader {
-            Some(reader) => reader,
-            None => {
-                let path = self.repository().path().to_path_buf();
-                git2::Repository::open(path).map_err(git_error)?
-            }
-        };
-        let content = blob_content(&reader, blob, max_size);
-        self.readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(reader);
-        content
-    }
-
-    fn listed_blob(&self, path: &str) -> Option<git2::Oid> {
-        self.blobs
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(path)
-            .copied()
-    }
-
-    fn repository(&self) -> std::sync::MutexGuard<'_, git2::Repository> {
-        // A panic while holding the lock leaves nothing half-written: keep going.
-        self.repository
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The entry at `path`, following symbolic links inside the tree at every component
-    /// of the path, as the file system does for a checkout.
-    fn resolve(
-        repository: &git2::Repository,
-        tree: &git2::Tree<'_>,
-        path: &str,
-    ) -> Result<Resolved, git2::Error> {
-        // Components still to walk, and the trees walked so far (the root first).
-        let mut remaining: std::collections::VecDeque<String> =
-            path.split('/').map(str::to_string).collect();
-        let mut trees = vec![tree.id()];
-        let mut walked: Vec<String> = Vec::new();
-        let mut hops = 0;
-        let broken = |walked: &[String], rest: &std::collections::VecDeque<String>| {
-            let mut parts: Vec<&str> = walked.iter().map(String::as_str).collect();
-            parts.extend(rest.iter().map(String::as_str));
-            Resolved::BrokenLink(parts.join("/"))
-        };
-        while let Some(part) = remaining.pop_front() {
-            match part.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    if walked.pop().is_none() {
-                        return Ok(Resolved::Outside(path.to_string()));
-                    }
-                    trees.pop();
-                    continue;
-                }
-                _ => {}
-            }
-            let current = repository.find_tree(*trees.last().unwrap_or(&tree.id()))?;
-            let Some(entry) = current.get_name(&part) else {
-                remaining.push_front(part);
-                return Ok(if hops == 0 {
-                    Resolved::Missing
-                } else {
-                    broken(&walked, &remaining)
-                });
-            };
-            if entry.filemode() == LINK_MODE {
-                hops += 1;
-                let blob = repository.find_blob(entry.id())?;
-                let target = String::from_utf8_lossy(blob.content()).into_owned();
-                if hops > 40 || target.is_empty() {
-                    remaining.push_front(part);
-                    return Ok(broken(&walked, &remaining));
-                }
-                if target.starts_with('/') {
-                    return Ok(Resolved::Outside(target));
-                }
-                // `..` above the root in the target is outside the repository.
-                let ups = target.split('/').take_while(|part| *part == "..").count();
-                if ups > walked.len() {
-                    return Ok(Resolved::Outside(target));
-                }
-                for component in target.rsplit('/') {
-                    remaining.push_front(component.to_string());
-                }
-                continue;
-            }
-            match entry.kind() {
-                Some(git2::ObjectType::Tree) => {
-                    if remaining.iter().all(|part| part.is_empty() || part == ".") {
-                        return Ok(Resolved::Tree(entry.id()));
-                    }
-                    trees.push(entry.id());
-                    walked.push(part);
-                }
-                Some(git2::ObjectType::Blob) if remaining.is_empty() => {
-                    return Ok(Resolved::Blob(entry.id()));
-                }
-                _ => {
-                    remaining.push_front(part);
-                    return Ok(if hops == 0 {
-                        Resolved::Missing
-                    } else {
-                        broken(&walked, &remaining)
-                    });
-                }
-            }
-        }
-        Ok(Resolved::Tree(*trees.last().unwrap_or(&tree.id())))
-    }
-}
-
-enum Resolved {
-    Blob(git2::Oid),
-    Tree(git2::Oid),
-    Missing,
-    BrokenLink(String),
-    Outside(String),
-}
-
-/// A blob's bytes, unless it is over the size limit (checked before inflating it).
-fn blob_content(
-    repository: &git2::Repository,
-    blob: git2::Oid,
-    max_size: u64,
-) -> io::Result<Content> {
-    let (size, _) = repository
-        .odb()
-        .and_then(|odb| odb.read_header(blob))
-        .map_err(git_error)?;
-    if size as u64 > max_size {
-        return Ok(Content::TooLarge(size as u64));
-    }
-    let blob = repository.find_blob(blob).map_err(git_error)?;
-    Ok(Content::Bytes(blob.content().to_vec()))
-}
-
-fn git_error(error: git2::Error) -> io::Error {
-    io::Error::other(error.message().to_string())
-}
-
-impl Snapshot for GitTree {
-    fn list(&self, filter: &PathFilter) -> io::Result<Listing> {
-        let repository = self.repository();
-        let root = repository.find_tree(self.tree).map_err(git_error)?;
-        let mut listing = Listing::default();
-        let mut walked = std::collections::HashSet::from([self.tree]);
-        let mut blobs = std::collections::HashMap::new();
-        let mut pending = vec![(self.tree, String::new())];
-        while let Some((tree_id, directory)) = pending.pop() {
-            let tree = repository.find_tree(tree_id).map_err(git_error)?;
-            for entry in tree.iter() {
-                let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
-                let path = if directory.is_empty() {
-                    name
-                } else {
-                    format!("{directory}/{name}")
-                };
-                match (entry.kind(), entry.filemode()) {
-                    (Some(git2::ObjectType::Tree), _) if filter.may_contain(&path) => {
-                        pending.push((entry.id(), path));
-                    }
-                    (Some(git2::ObjectType::Tree), _) => {}
-                    (Some(git2::ObjectType::Blob), LINK_MODE) => {
-                        match Self::resolve(&repository, &root, &path).map_err(git_error)? {
-                            Resolved::Tree(target) if filter.may_contain(&path) => {
-                                if walked.insert(target) {
-                                    pending.push((target, path));
-                                }
-                            }
-                            Resolved::Tree(_) => {}
-                            // Kept as a file: reading it reports the link (DL001) when it
-                            // is a values file.
-                            _ => listing.files.push(path),
-                        }
-                    }
-                    (Some(git2::ObjectType::Blob), _) => {
-                        blobs.insert(path.clone(), entry.id());
-                        listing.files.push(path);
-                    }
-                    // Submodules are other repositories.
-                    _ => {}
-                }
-            }
-        }
-        *self
-            .blobs
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = blobs;
-        listing.files.sort();
-        listing.links_out.sort();
-        Ok(listing)
-    }
-
-    fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
-        if let Some(blob) = self.listed_blob(path) {
-            return self.read_blob(blob, max_size);
-        }
-        let repository = self.repository();
-        let root = repository.find_tree(self.tree).map_err(git_error)?;
-        match Self::resolve(&repository, &root, path).map_err(git_error)? {
-            Resolved::Blob(blob) => blob_content(&repository, blob, max_size),
-            Resolved::Outside(target) => Ok(Content::LinkOutside(target)),
-            Resolved::BrokenLink(target) => Ok(Content::BrokenLink(target)),
-            Resolved::Tree(_) => Ok(Content::BrokenLink(path.to_string())),
-            Resolved::Missing => Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("{path}: not in the revision"),
-            )),
-        }
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        let repository = self.repository();
-        repository.find_tree(self.tree).is_ok_and(|root| {
-            !matches!(
-                Self::resolve(&repository, &root, path),
-                Ok(Resolved::Missing) | Err(_)
-            )
-        })
-    }
-
-    fn content_id(&self, path: &str) -> Option<git2::Oid> {
-        if let Some(blob) = self.listed_blob(path) {
-            return Some(blob);
-        }
-        let repository = self.repository();
-        let root = repository.find_tree(self.tree).ok()?;
-        match Self::resolve(&repository, &root, path).ok()? {
-            Resolved::Blob(blob) => Some(blob),
-            _ => None,
-        }
-    }
+/// How to load a revision.
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Compute the blob id of every values file and workload read, and keep what the
+    /// other revision can reuse.
+    pub hash_contents: bool,
+    /// Another revision whose readings of identical files (same blob, same chart and
+    /// configuration) are reused instead of parsing them again.
+    pub reuse: Option<&'a Revision>,
+    /// Where to read the chart's schema and defaults from, when not from the revision
+    /// itself (a base revision whose chart is broken is read with the head's).
+    pub chart: Option<&'a dyn Snapshot>,
+    /// Only these values files are reported (`dynalint check FILE`, pre-commit): they
+    /// are read, and of the others only those that can change what is said about them
+    /// (see [`context_needed`]).
+    pub focus: Option<&'a Scope>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum GitError {
-    #[error("{path} is not inside a git repository; --base and --head need one")]
-    NoRepository { path: String },
+pub enum LoadError {
+    #[error("cannot list the files of the repository: {0}")]
+    List(std::io::Error),
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+    #[error("{path}: the chart's default values cannot be read: {message}")]
+    ChartDefaults { path: String, message: String },
     #[error(
-        "HEAD has no commit yet (a new repository, or an orphan branch): there is nothing to compare with"
+        "{path}: no namespace: the path has no `apps/<namespace>/` folder; map it under [namespaces] in dynalint.toml"
     )]
-    NoCommit,
+    NoNamespace { path: String },
     #[error(
-        "cannot find revision `{revision}` in this shallow clone: fetch more history (with actions/checkout, `fetch-depth: 0`)"
+        "{count} values files match the include globs, more than limits.max-files ({limit}); narrow `include` or raise the limit"
     )]
-    ShallowMissing { revision: String },
-    #[error("cannot find revision `{revision}`: {message}")]
-    Unknown { revision: String, message: String },
-    #[error(
-        "`{base}` and `{head}` have no common history in this shallow clone: fetch more history (with actions/checkout, `fetch-depth: 0`)"
-    )]
-    ShallowNoMergeBase { base: String, head: String },
-    #[error("`{base}` and `{head}` have no common history")]
-    NoMergeBase { base: String, head: String },
-    #[error("git: {0}")]
-    Other(String),
+    TooManyFiles { count: usize, limit: usize },
 }
 
-/// The commits of a comparison: the merge-base of base and head (as GitHub's three-dot
-/// pull-request diff), and head (none for the working tree).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Commits {
-    pub base: git2::Oid,
-    pub head: Option<git2::Oid>,
+/// The paths a revision's discovery wants: values files, workloads and the chart.
+pub fn path_filter(config: &Config) -> PathFilter {
+    let wanted = config
+        .include
+        .iter()
+        .chain(&config.roles.workload_patterns)
+        .map(String::as_str)
+        .chain([config.chart_schema.as_str(), config.chart_defaults.as_str()]);
+    PathFilter::new(wanted)
 }
 
-fn open(root: &Path) -> Result<git2::Repository, GitError> {
-    git2::Repository::discover(root).map_err(|_| GitError::NoRepository {
-        path: root.display().to_string(),
-    })
-}
-
-fn resolve_in(repository: &git2::Repository, revision: &str) -> Result<git2::Oid, GitError> {
-    match repository
-        .revparse_single(revision)
-        .and_then(|object| object.peel_to_commit())
-    {
-        Ok(commit) => Ok(commit.id()),
-        Err(_) if repository.is_shallow() => Err(GitError::ShallowMissing {
-            revision: revision.to_string(),
-        }),
-        Err(error) => Err(GitError::Unknown {
-            revision: revision.to_string(),
-            message: error.message().to_string(),
-        }),
+pub fn load(
+    snapshot: &dyn Snapshot,
+    side: Side,
+    config: &Config,
+    sources: &mut Sources,
+    options: Options<'_>,
+) -> Result<Revision, LoadError> {
+    let Listing {
+        files: paths,
+        links_out,
+    } = snapshot
+        .list(&path_filter(config))
+        .map_err(LoadError::List)?;
+    let values_paths: Vec<&String> = paths
+        .iter()
+        .filter(|path| config.values.matches(path))
+        .collect();
+    if values_paths.len() > config.limits.max_files {
+        return Err(LoadError::TooManyFiles {
+            count: values_paths.len(),
+            limit: config.limits.max_files,
+        });
     }
-}
+    let namespaces = values_paths
+        .iter()
+        .map(|path| {
+            config
+                .namespace(path)
+                .ok_or_else(|| LoadError::NoNamespace {
+                    path: path.to_string(),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
-/// The commit a revision (`main`, `HEAD~2`, a sha) names.
-pub fn resolve(root: &Path, revision: &str) -> Result<git2::Oid, GitError> {
-    resolve_in(&open(root)?, revision)
-}
-
-/// Resolve `--base` (and `--head`, default the working tree on top of HEAD).
-pub fn commits(root: &Path, base: &str, head: Option<&str>) -> Result<Commits, GitError> {
-    let repository = open(root)?;
-    let resolve = |revision: &str| resolve_in(&repository, revision);
-    let head_commit = match head {
-        Some(head) => resolve(head)?,
-        None => repository
-            .head()
-            .and_then(|head| head.peel_to_commit())
-            .map_err(|_| GitError::NoCommit)?
-            .id(),
+    let chart_snapshot = options.chart.unwrap_or(snapshot);
+    let schema_text = read_text(chart_snapshot, &config.chart_schema, config)?;
+    let defaults_text = read_text(chart_snapshot, &config.chart_defaults, config)?;
+    let chart = git2::Oid::hash_object(
+        git2::ObjectType::Blob,
+        format!(
+            "{}\0{}",
+            schema_text.as_deref().unwrap_or(""),
+            defaults_text.as_deref().unwrap_or("")
+        )
+        .as_bytes(),
+    )
+    .map_err(|error| LoadError::Read {
+        path: config.chart_schema.clone(),
+        error: std::io::Error::other(error.message().to_string()),
+    })?;
+    let chart_schema = match schema_text {
+        Some(text) => ChartSchema::from_repository(&text, &config.chart_schema)?,
+        None => ChartSchema::embedded(),
     };
-    let base_commit = resolve(base)?;
-    let head_label = head.unwrap_or("HEAD");
-    let merge_base = repository
-        .merge_base(base_commit, head_commit)
-        .map_err(|error| match (error.code(), repository.is_shallow()) {
-            (git2::ErrorCode::NotFound, true) => GitError::ShallowNoMergeBase {
-                base: base.to_string(),
-                head: head_label.to_string(),
-            },
-            (git2::ErrorCode::NotFound, false) => GitError::NoMergeBase {
-                base: base.to_string(),
-                head: head_label.to_string(),
-            },
-            _ => GitError::Other(error.message().to_string()),
-        })?;
-    Ok(Commits {
-        base: merge_base,
-        head: head.map(|_| head_commit),
-    })
-}
-
-/// A relative path that stays inside the repository: no `..`, not absolute.
-pub fn is_repository_path(path: &str) -> bool {
-    let path = Path::new(path);
-    !path.as_os_str().is_empty()
-        && path.components().all(|component| {
-            matches!(
-                component,
-                std::path::Component::Normal(_) | std::path::Component::CurDir
-            )
-        })
-}
-
-/// Files held in memory.
-#[derive(Debug, Default, Clone)]
-pub struct MemoryTree {
-    files: BTreeMap<String, Vec<u8>>,
-}
-
-impl MemoryTree {
-    pub fn new() -> Self {
-        MemoryTree::default()
-    }
-
-    pub fn with(mut self, path: &str, content: impl Into<Vec<u8>>) -> Self {
-        self.files.insert(path.to_string(), content.into());
-        self
-    }
-}
-
-impl Snapshot for MemoryTree {
-    fn list(&self, _filter: &PathFilter) -> io::Result<Listing> {
-        Ok(Listing {
-            files: self.files.keys().cloned().collect(),
-            links_out: Vec::new(),
-        })
-    }
-
-    fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
-        let bytes = self
-            .files
-            .get(path)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, path.to_string()))?;
-        if bytes.len() as u64 > max_size {
-            return Ok(Content::TooLarge(bytes.len() as u64));
+    let defaults = match defaults_text {
+        Some(text) => {
+            let document = yaml::load(&text, &config.limits.yaml).map_err(|error| {
+                let line = text[..error.span.start as usize].matches('\n').count() + 1;
+                LoadError::ChartDefaults {
+                    path: format!("{}:{line}", config.chart_defaults),
+                    message: error.message,
+                }
+            })?;
+            let id = sources.add(SourceFile::new(config.chart_defaults.clone(), side, text));
+            Some((id, document.root))
         }
-        Ok(Content::Bytes(bytes.clone()))
-    }
+        None => None,
+    };
+    let defaults_json = defaults.as_ref().map(|(_, root)| root.to_json());
 
-    fn exists(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+    // Files identical to the other revision's (same blob under the same chart, read
+    // with the same configuration) are shared with it: the same source, release and
+    // findings; only the others are read and parsed.
+    let read_with = format!(
+        "{chart}\0{}\0{:?}",
+        config.fingerprint, config.deployed_namespace
+    );
+    let reuse = options
+        .reuse
+        .filter(|other| other.values.read_with == read_with);
+    let known = parallel::map(&values_paths, |_, path| snapshot.content_id(path));
+    let same: Vec<Option<&ValuesFile>> = values_paths
+        .iter()
+        .zip(&known)
+        .map(|(path, content)| {
+            let content = (*content)?;
+            reuse?
+                .file(path)
+                .filter(|file| file.content == Some(content))
+        })
+        .collect();
+    let mut to_parse: Vec<usize> = (0..values_paths.len())
+        .filter(|index| same[*index].is_none())
+        .filter(|index| {
+            options
+                .focus
+                .is_none_or(|focus| focus.contains(values_paths[*index]))
+        })
+        .collect();
+
+    let first_id = sources.len() as u32;
+    let shared = Shared {
+        config,
+        schema: &chart_schema,
+        defaults: defaults.as_ref().map(|(id, root)| (*id, root)),
+        defaults_json: defaults_json.as_ref(),
+        side,
+        hash_contents: options.hash_contents,
+    };
+    let parse = |first: usize, indexes: &[usize]| {
+        parallel::map(indexes, |order, &index| {
+            let path = values_paths[index];
+            let content = snapshot.read(path, config.limits.max_file_size);
+            let mut outcome = shared.values_file(
+                FileId(first_id + (first + order) as u32),
+                path,
+                &namespaces[index],
+                content,
+            );
+            outcome.content = outcome.content.or(known[index]);
+            outcome
+        })
+    };
+    let mut parsed = parse(0, &to_parse);
+
+    let mut workload_paths: Vec<&String> = paths
+        .iter()
+        .filter(|path| config.roles.workloads.is_match(path.as_str()))
+        .collect();
+    if options.focus.is_some() {
+        let context = context_needed(config, &values_paths, &namespaces, &to_parse, &parsed);
+        parsed.extend(parse(to_parse.len(), &context.values));
+        to_parse.extend(context.values);
+        if let Some(granted) = context.roles {
+            let possible: std::collections::HashSet<String> = workload_paths
+                .iter()
+                .filter_map(|path| workloads::path_role(path, config))
+                .collect();
+            // An unknown role gets suggestions from every workload: read them all then.
+            let all_possible = granted
+                .iter()
+                .all(|role| possible.contains(role) || config.roles.known_set.is_match(role));
+            if all_possible {
+                workload_paths.retain(|path| {
+                    workloads::path_role(path, config).is_none_or(|role| granted.contains(&role))
+                });
+            }
+        }
+    }
+    // A workload whose blob is the same in the other revision reads the same.
+    let reusable = |path: &str, content: Option<git2::Oid>| {
+        let (blob, workload) = reuse?.workloads.get(path)?;
+        (content? == *blob && !matches!(workload, Workload::Unreadable { .. }))
+            .then(|| workload.clone())
+    };
+    let workloads = parallel::map(&workload_paths, |_, path| {
+        let content = snapshot.content_id(path);
+        match reusable(path, content) {
+            Some(workload) => (content, workload),
+            None => read_workload(snapshot, path, config, options.hash_contents, content),
+        }
+    });
+
+    let mut revision = Revision {
+        values: Values {
+            releases: Vec::new(),
+            files: Vec::new(),
+            read_with,
+        },
+        roles: KnownRoles::default(),
+        findings: Vec::new(),
+        file_findings: Vec::new(),
+        suppressions: Vec::new(),
+        listed: values_paths.len(),
+        links_out,
+        workloads: Default::default(),
+    };
+    // Sources in the order of their ids; files in the order of their paths.
+    type Read = (FileId, Option<git2::Oid>, Option<Release>, Vec<Finding>);
+    let mut read: Vec<Option<Read>> = (0..values_paths.len()).map(|_| None).collect();
+    for (index, outcome) in to_parse.into_iter().zip(parsed) {
+        let id = sources.add(outcome.source);
+        debug_assert_eq!(id, outcome.id);
+        revision.suppressions.extend(outcome.suppressions);
+        read[index] = Some((id, outcome.content, outcome.release, outcome.findings));
+    }
+    for ((path, same), read) in values_paths.iter().zip(same).zip(read) {
+        let (id, content, release, findings) = match same {
+            None => {
+                // A file outside the focus that cannot matter to it is not read at all.
+                let Some((id, content, release, findings)) = read else {
+                    continue;
+                };
+                (id, content, release.map(Arc::new), findings)
+            }
+            Some(other_file) => {
+                let other = reuse.expect("reuse is set when a file is the same");
+                let release = other_file
+                    .release
+                    .map(|index| Arc::clone(&other.releases[index]));
+                let findings = other.findings[other.findings_of(other_file)].to_vec();
+                (other_file.id, other_file.content, release, findings)
+            }
+        };
+        let start = revision.findings.len();
+        revision.findings.extend(findings);
+        revision.file_findings.push(start..revision.findings.len());
+        let values = &mut revision.values;
+        values.files.push(ValuesFile {
+            id,
+            path: path.to_string(),
+            content,
+            release: release.map(|release| {
+                values.releases.push(release);
+                values.releases.len() - 1
+            }),
+        });
+    }
+    let mut roles = Vec::new();
+    for (path, (content, workload)) in workload_paths.iter().zip(workloads) {
+        // Kept for the other revision only when it will reuse this one's readings.
+        if options.hash_contents
+            && let Some(content) = content
+        {
+            revision
+                .workloads
+                .insert(path.to_string(), (content, workload.clone()));
+        }
+        match workload {
+            Workload::Role(role, workload) => roles.push((role, workload)),
+            Workload::Other => {}
+            // A workload whose chart cannot be read may create a role nobody sees: say so.
+            Workload::Unreadable { text, span, reason } => {
+                let id = sources.add(SourceFile::new(path.as_str(), side, text));
+                revision
+                    .findings
+                    .push(yaml_syntax::workload_unreadable(id, span, &reason));
+            }
+        }
+    }
+    revision.roles = KnownRoles::new(&config.roles.known, &config.roles.known_set, roles);
+    Ok(revision)
+}
+
+/// What else a focused load must read: the values files that can change what is said
+/// about the focus, and the workloads that can create the roles it grants (none: all).
+struct Context {
+    values: Vec<usize>,
+    roles: Option<std::collections::HashSet<String>>,
+}
+
+/// The context a focused load needs, decided from the focus files' tables and the other
+/// files' paths alone. A table elsewhere matters when it shares the focus's namespace
+/// (shadow tables) or could have the AWS name of a focus table (duplicates); a workload
+/// when its role is granted by a focus table. When a granted role is created by no
+/// workload of the repository, every workload is read, for the suggestions.
+fn context_needed(
+    config: &Config,
+    values_paths: &[&String],
+    namespaces: &[String],
+    focus: &[usize],
+    parsed: &[FileOutcome],
+) -> Context {
+    let releases: Vec<&Release> = parsed
+        .iter()
+        .filter_map(|outcome| outcome.release.as_ref())
+        .collect();
+    let focus_namespaces: BTreeSet<&str> = focus
+        .iter()
+        .map(|index| namespaces[*index].as_str())
+        .collect();
+    let names: BTreeSet<&str> = releases
+        .iter()
+        .flat_map(|release| &release.tables)
+        .map(|table| table.id.name.as_str())
+        .collect();
+    let values = (0..values_paths.len())
+        .filter(|index| !focus.contains(index))
+        .filter(|index| {
+            let namespace = namespaces[*index].as_str();
+            focus_namespaces.contains(namespace) || {
+                let shape = config.naming.shape(namespace);
+                names.iter().any(|name| shape.fits(name))
+            }
+        })
+        .collect();
+    let granted: std::collections::HashSet<String> = releases
+        .iter()
+        .flat_map(|release| &release.tables)
+        .flat_map(|table| table.read.roles.iter().chain(&table.write.roles))
+        .map(|role| role.value.clone())
+        .collect();
+    Context {
+        values,
+        roles: Some(granted),
+    }
+}
+
+#[derive(Clone)]
+enum Workload {
+    Role(String, crate::roles::Workload),
+    /// Not a workload of the role-creating chart.
+    Other,
+    Unreadable {
+        text: String,
+        span: Span,
+        reason: String,
+    },
+}
+
+/// A workload's `Chart.yaml` read, with its blob id when known or asked for (`hash`).
+fn read_workload(
+    snapshot: &dyn Snapshot,
+    path: &str,
+    config: &Config,
+    hash: bool,
+    content: Option<git2::Oid>,
+) -> (Option<git2::Oid>, Workload) {
+    let unreadable = |reason: String| {
+        let workload = Workload::Unreadable {
+            text: String::new(),
+            span: Span::at(0),
+            reason,
+        };
+        (content, workload)
+    };
+    let bytes = match snapshot.read(path, config.limits.max_file_size) {
+        Ok(Content::Bytes(bytes)) => bytes,
+        Ok(Content::TooLarge(size)) => {
+            return unreadable(format!("{size} bytes, over limits.max-file-size"));
+        }
+        Ok(Content::LinkOutside(target)) => {
+            return unreadable(format!(
+                "a symbolic link to `{target}`, outside the repository"
+            ));
+        }
+        Ok(Content::BrokenLink(target)) => {
+            return unreadable(format!("a broken symbolic link to `{target}`"));
+        }
+        Err(error) => return unreadable(error.to_string()),
+    };
+    let content = match content {
+        None if hash => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok(),
+        known => known,
+    };
+    let Ok(text) = String::from_utf8(strip_bom(&bytes).to_vec()) else {
+        return unreadable("not UTF-8".to_string());
+    };
+    let workload = match workloads::workload_role(path, &text, config) {
+        Ok(Some((role, workload))) => Workload::Role(role, workload),
+        Ok(None) => Workload::Other,
+        Err(error) => Workload::Unreadable {
+            text,
+            span: error.span,
+            reason: error.message,
+        },
+    };
+    (content, workload)
+}
+
+/// A file the chart needs (schema, defaults): absent is fine; unreadable is an error.
+fn read_text(
+    snapshot: &dyn Snapshot,
+    path: &str,
+    config: &Config,
+) -> Result<Option<String>, LoadError> {
+    if !snapshot.exists(path) {
+        return Ok(None);
+    }
+    let read_error = |message: String| LoadError::Read {
+        path: path.to_string(),
+        error: std::io::Error::other(message),
+    };
+    match snapshot.read(path, config.limits.max_file_size) {
+        Ok(Content::Bytes(bytes)) => String::from_utf8(strip_bom(&bytes).to_vec())
+            .map(Some)
+            .map_err(|_| read_error("not valid UTF-8".to_string())),
+        Ok(Content::TooLarge(size)) => Err(read_error(format!(
+            "{size} bytes, over limits.max-file-size"
+        ))),
+        Ok(Content::LinkOutside(target) | Content::BrokenLink(target)) => Err(read_error(format!(
+            "symbolic link to `{target}` is not followed"
+        ))),
+        Err(error) => Err(LoadError::Read {
+            path: path.to_string(),
+            error,
+        }),
+    }
+}
+
+struct Shared<'a> {
+    config: &'a Config,
+    schema: &'a ChartSchema,
+    defaults: Option<(FileId, &'a Node)>,
+    defaults_json: Option<&'a Json>,
+    side: Side,
+    hash_contents: bool,
+}
+
+struct FileOutcome {
+    id: FileId,
+    source: SourceFile,
+    content: Option<git2::Oid>,
+    release: Option<Release>,
+    findings: Vec<Finding>,
+    suppressions: Vec<Suppression>,
+}
+
+impl Shared<'_> {
+    fn values_file(
+        &self,
+        id: FileId,
+        path: &str,
+        namespace: &str,
+        content: std::io::Result<Content>,
+    ) -> FileOutcome {
+        let mut outcome = FileOutcome {
+            id,
+            source: SourceFile::new(path, self.side, String::new()),
+            content: None,
+            release: None,
+            findings: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        let bytes = match content {
+            Ok(Content::Bytes(bytes)) => bytes,
+            Ok(Content::TooLarge(size)) => {
+                outcome.findings.push(yaml_syntax::too_large(
+                    id,
+                    size,
+                    self.config.limits.max_file_size,
+                ));
+                return outcome;
+            }
+            Ok(Content::LinkOutside(target)) => {
+                outcome
+                    .findings
+                    .push(yaml_syntax::link_outside(id, &target));
+                return outcome;
+            }
+            Ok(Content::BrokenLink(target)) => {
+                outcome.findings.push(yaml_syntax::broken_link(id, &target));
+                return outcome;
+            }
+            Err(error) => {
+                outcome.findings.push(yaml_syntax::unreadable(id, &error));
+                return outcome;
+            }
+        };
+        if self.hash_contents {
+            outcome.content = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
+        }
+        let bytes = strip_bom(&bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(error) => {
+                outcome.source =
+                    SourceFile::new(path, self.side, String::from_utf8_lossy(bytes).into_owned());
+                outcome
+                    .findings
+                    .push(yaml_syntax::not_utf8(id, error.valid_up_to() as u32));
+                return outcome;
+            }
+        };
+        outcome.source = SourceFile::new(path, self.side, text);
+        let has_suppressions = outcome.source.text.contains("dynalint:");
+        let document = match yaml::load(&outcome.source.text, &self.config.limits.yaml) {
+            Ok(document) => document,
+            Err(error) => {
+                outcome.findings.push(yaml_syntax::parse_error(id, &error));
+                if has_suppressions {
+                    outcome.suppressions = suppress::parse(id, &outcome.source, &[]);
+                }
+                return outcome;
+            }
+        };
+        if has_suppressions {
+            // Comment-like text inside block scalars is content, not a suppression.
+            outcome.suppressions = suppress::parse(id, &outcome.source, &document.literal_text);
+        }
+        if let Some(span) = document.extra_document {
+            outcome.findings.push(yaml_syntax::extra_document(id, span));
+        }
+
+        let mut values = document.root.to_json();
+        // Helm reads an empty (or null) values file as no values at all.
+        if values.is_null() {
+            values = Json::Object(Default::default());
+        }
+        if let Some(defaults) = self.defaults_json {
+            coalesce(&mut values, defaults);
+        }
+        let violations = self.schema.validate(&values);
+        let invalid: BTreeSet<usize> = violations
+            .iter()
+            .filter_map(|violation| ValuesContext::table_position(&violation.pointer))
+            .collect();
+        let release = model::build_release(&model::ReleaseInput {
+            file: id,
+            path,
+            namespace,
+            root: &document.root,
+            defaults: self.defaults,
+            invalid: &invalid,
+            naming: &self.config.naming,
+        });
+        let context = ValuesContext {
+            file: id,
+            source: &outcome.source,
+            root: &document.root,
+            defaults: self.defaults,
+            release: &release,
+            schema: &self.schema.origin,
+        };
+        let mut trapped = BTreeSet::new();
+        // Tables whose every schema finding is suppressed are read as valid: the team
+        // accepted the deviation, and the table's other rules still apply.
+        let check_covered = !invalid.is_empty()
+            && (!outcome.suppressions.is_empty() || !self.config.ignores.is_empty());
+        let mut uncovered = BTreeSet::new();
+        for violation in &violations {
+            let finding = match yaml_type_trap::from_violation(&context, violation) {
+                Some(finding) => {
+                    trapped.insert(violation.pointer.clone());
+                    finding
+                }
+                None => schema_violation::finding(&context, violation),
+            };
+            if let Some(position) = ValuesContext::table_position(&violation.pointer)
+                && !(check_covered
+                    && suppress::covers(
+                        &finding,
+                        &outcome.suppressions,
+                        self.config,
+                        &outcome.source,
+                    ))
+            {
+                uncovered.insert(position);
+            }
+            outcome.findings.push(finding);
+        }
+        outcome
+            .findings
+            .extend(yaml_type_trap::octal_numbers(&context, &trapped));
+        for duplicate in &document.duplicates {
+            outcome
+                .findings
+                .push(duplicate_key::finding(&context, duplicate));
+        }
+        // Empty values still get tables when the chart's defaults have some.
+        if document.empty && release.tables.is_empty() && release.invalid_tables.is_empty() {
+            outcome.findings.push(yaml_syntax::empty(id));
+        }
+        let release = if uncovered == invalid {
+            release
+        } else {
+            model::build_release(&model::ReleaseInput {
+                file: id,
+                path,
+                namespace,
+                root: &document.root,
+                defaults: self.defaults,
+                invalid: &uncovered,
+                naming: &self.config.naming,
+            })
+        };
+        // Values that are not a mapping have no tables to speak of, not zero tables.
+        if document.empty || document.root.as_map().is_some() {
+            outcome.release = Some(release);
+        }
+        outcome
+    }
+}
+
+/// Helm's coalescing of a release's values over the chart's defaults: mappings merge
+/// key by key, anything else in the values wins, and an explicit null removes the
+/// default.
+pub fn coalesce(values: &mut Json, defaults: &Json) {
+    let (Json::Object(values), Json::Object(defaults)) = (values, defaults) else {
+        return;
+    };
+    for (key, default) in defaults {
+        match values.get_mut(key) {
+            None => {
+                values.insert(key.clone(), default.clone());
+            }
+            Some(Json::Null) => {
+                values.remove(key);
+            }
+            Some(value @ Json::Object(_)) if default.is_object() => coalesce(value, default),
+            Some(_) => {}
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn path_filter_prunes_folders_that_cannot_match() {
-        let filter = PathFilter::new([
-            "apps-*/apps/*/dynamo-tables/values.yaml",
-            "helm/helm-idp-dynamodb/values.yaml",
-        ]);
-        assert!(filter.may_contain("apps-koa"));
-        assert!(filter.may_contain("apps-koa/apps/koa-dev/dynamo-tables"));
-        assert!(filter.may_contain("helm/helm-idp-dynamodb"));
-        assert!(!filter.may_contain("node_modules"));
-        assert!(!filter.may_contain("apps-koa/charts"));
-        assert!(!filter.may_contain("apps-koa/apps/koa-dev/dynamo-tables/nested/deeper"));
-        let deep = PathFilter::new(["teams/**/values.yaml"]);
-        assert!(deep.may_contain("teams/a/b/c"));
-        assert!(!deep.may_contain("other"));
-        assert!(PathFilter::new(["{a/b,c}/values.yaml"]).may_contain("anything"));
-    }
-
-    #[test]
-    fn literal_components_are_looked_up_not_read() {
-        let filter = PathFilter::new([
-            "apps-*/apps/*/dynamo-tables/values.yaml",
-            "apps-*/apps/*/dynamo-tables/values.yml",
-            "apps-*/apps/*/*/Chart.yaml",
-            "helm/helm-idp-dynamodb/values.schema.json",
-        ]);
-        let named = |names: &[&'static str]| Children::Named(names.to_vec());
-        assert_eq!(filter.children(""), Children::Any);
-        assert_eq!(filter.children("apps-koa"), named(&["apps"]));
-        assert_eq!(filter.children("helm"), named(&["helm-idp-dynamodb"]));
-        assert_eq!(filter.children("apps-koa/apps"), Children::Any);
-        assert_eq!(filter.children("apps-koa/apps/koa-dev"), Children::Any);
-        assert_eq!(
-            filter.children("apps-koa/apps/koa-dev/dynamo-tables"),
-            named(&["Chart.yaml", "values.yaml", "values.yml"])
+    fn coalesce_as_helm() {
+        let mut values = json!({"region": null, "tables": [{"name": "A"}], "global": {"a": 1}});
+        coalesce(
+            &mut values,
+            &json!({"region": "eu-west-1", "deletionPolicy": "Delete", "tables": [], "global": {"b": 2}}),
         );
         assert_eq!(
-            filter.children("apps-koa/apps/koa-dev/api"),
-            named(&["Chart.yaml"])
+            values,
+            json!({"tables": [{"name": "A"}], "deletionPolicy": "Delete", "global": {"a": 1, "b": 2}})
         );
-        // Past the end of every pattern: nothing is wanted.
-        assert_eq!(
-            filter.children("apps-koa/apps/koa-dev/api/deeper"),
-            named(&[])
-        );
-        // Wildcards, classes, groups, escapes and `**` need the folder read.
-        for pattern in ["a/b?", "a/[bc]", "a/{b,c}", "a/\\b", "a/**/b", "a/"] {
-            assert_eq!(
-                PathFilter::new([pattern]).children("a"),
-                Children::Any,
-                "{pattern}"
-            );
-        }
-        // `.` and `..` are never looked up: they would leave the folder.
-        assert_eq!(PathFilter::new(["a/../b"]).children("a"), Children::Any);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn names_are_looked_up_only_where_case_matters() {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::write(root.path().join("readme"), "x").unwrap();
-        std::fs::write(root.path().join("README"), "x").unwrap();
-        assert!(!ignores_case(root.path()));
-        let tree = WorkingTree::new(root.path()).unwrap();
-        assert_eq!(tree.lookups, !cfg!(target_os = "macos"));
-        // Where another case of a name is the same file, the file system ignores case
-        // (a hard link stands in for such a file system here).
-        let folding = tempfile::tempdir().unwrap();
-        std::fs::write(folding.path().join("values.yaml"), "x").unwrap();
-        std::fs::hard_link(
-            folding.path().join("values.yaml"),
-            folding.path().join("VALUES.YAML"),
-        )
-        .unwrap();
-        assert!(ignores_case(folding.path()));
-        assert!(!WorkingTree::new(folding.path()).unwrap().lookups);
-    }
-
-    #[test]
-    fn component_shapes_match_as_their_globs_do() {
-        let names = [
-            "apps",
-            "apps-koa",
-            "apps-",
-            "app",
-            "values.yaml",
-            "values.yml",
-            ".yaml",
-            "x.yaml.bak",
-            ".hidden",
-            "Chart.yaml",
-            "a*b",
-            "é-apps",
-            "abc",
-        ];
-        for pattern in [
-            "*",
-            "apps-*",
-            "*.yaml",
-            "values.yaml",
-            "values.*",
-            "a?c",
-            "[ab]*",
-            "*apps*",
-            ".*",
-            "é-*",
-        ] {
-            let glob = GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .unwrap()
-                .compile_matcher();
-            let matcher = ComponentMatcher::new(pattern, glob.clone());
-            for name in names {
-                assert_eq!(
-                    matcher.matches(name),
-                    glob.is_match(name),
-                    "{pattern} on {name} ({matcher:?})"
-                );
-            }
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn looking_up_names_lists_what_reading_folders_does() {
-        let root = tempfile::tempdir().unwrap();
-        let write = |path: &str| {
-            let full = root.path().join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, "x").unwrap();
-        };
-        write("apps-a/apps/a-dev/dynamo-tables/values.yaml");
-        write("apps-a/apps/a-dev/dynamo-tables/notes.txt");
-        write("apps-a/apps/a-dev/api/Chart.yaml");
-        write("apps-a/apps/a-dev/api/templates/deployment.yaml");
-        write("apps-a/apps/a-dev/dynamo-tables/values.yml/not-a-file");
-        write("apps-a/charts/values.yaml");
-        write("apps-b/apps");
-        write(".git/apps/x/dynamo-tables/values.yaml");
-        write("node_modules/apps/x/dynamo-tables/values.yaml");
-        let link = |target: &str, path: &str| {
-            let full = root.path().join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::os::unix::fs::symlink(target, full).unwrap();
-        };
-        link(
-            "../../a-dev/dynamo-tables/values.yaml",
-            "apps-a/apps/a-link/dynamo-tables/values.yaml",
-        );
-        link(
-            "nowhere.yaml",
-            "apps-a/apps/a-broken/dynamo-tables/values.yaml",
-        );
-        link("a-dev", "apps-a/apps/a-alias");
-        link("../apps-a/apps", "apps-c/apps");
-        link("/", "apps-a/apps/a-root/dynamo-tables");
-
-        let tree = WorkingTree::new(root.path()).unwrap();
-        let filter = PathFilter::new([
-            "apps-*/apps/*/dynamo-tables/values.yaml",
-            "apps-*/apps/*/dynamo-tables/values.yml",
-            "apps-*/apps/*/*/Chart.yaml",
-        ]);
-        let listing = tree.list(&filter).unwrap();
-        let wanted = |listing: &Listing| -> Vec<String> {
-            listing
-                .files
-                .iter()
-                .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
-                .cloned()
-                .collect()
-        };
-        // Reading every folder finds the same.
-        let reading = WorkingTree {
-            lookups: false,
-            ..WorkingTree::new(root.path()).unwrap()
-        };
-        let read_listing = reading.list(&filter).unwrap();
-        assert_eq!(wanted(&read_listing), wanted(&listing));
-        assert_eq!(read_listing.links_out, listing.links_out);
-        let wanted = wanted(&listing);
-        assert_eq!(
-            wanted,
-            [
-                // A folder reached by two links is walked through the first (by path).
-                "apps-a/apps/a-alias/api/Chart.yaml",
-                "apps-a/apps/a-alias/dynamo-tables/values.yaml",
-                "apps-a/apps/a-broken/dynamo-tables/values.yaml",
-                "apps-a/apps/a-dev/api/Chart.yaml",
-                "apps-a/apps/a-dev/dynamo-tables/values.yaml",
-                "apps-a/apps/a-link/dynamo-tables/values.yaml",
-                "apps-c/apps/a-broken/dynamo-tables/values.yaml",
-                "apps-c/apps/a-dev/api/Chart.yaml",
-                "apps-c/apps/a-dev/dynamo-tables/values.yaml",
-                "apps-c/apps/a-link/dynamo-tables/values.yaml",
-            ]
-        );
-        assert_eq!(
-            listing.links_out,
-            [
-                "apps-a/apps/a-root/dynamo-tables",
-                "apps-c/apps/a-root/dynamo-tables"
-            ]
-        );
-
-        // Reading: a plain file at once; links through the whole path, as before.
-        let read = |path: &str| match tree.read(path, 1024).unwrap() {
-            Content::Bytes(bytes) => String::from_utf8(bytes).unwrap(),
-            other => format!("{other:?}"),
-        };
-        assert_eq!(read("apps-a/apps/a-dev/dynamo-tables/values.yaml"), "x");
-        assert_eq!(read("apps-c/apps/a-dev/dynamo-tables/values.yaml"), "x");
-        assert_eq!(read("apps-a/apps/a-alias/dynamo-tables/values.yaml"), "x");
-        assert_eq!(read("apps-a/apps/a-link/dynamo-tables/values.yaml"), "x");
-        assert_eq!(
-            read("apps-a/apps/a-broken/dynamo-tables/values.yaml"),
-            "BrokenLink(\"nowhere.yaml\")"
-        );
-        assert!(matches!(
-            tree.read("apps-a/apps/a-dev/dynamo-tables/values.yaml", 0),
-            Ok(Content::TooLarge(1))
-        ));
-    }
-
-    #[test]
-    fn repository_paths() {
-        assert!(is_repository_path("helm/helm-idp-dynamodb/values.yaml"));
-        assert!(is_repository_path("./values.yaml"));
-        assert!(!is_repository_path("../secret.yaml"));
-        assert!(!is_repository_path("helm/../../secret.yaml"));
-        assert!(!is_repository_path("/tmp/secret.yaml"));
-        assert!(!is_repository_path(""));
+        let mut empty = json!({});
+        coalesce(&mut empty, &json!({"tables": []}));
+        assert_eq!(empty, json!({"tables": []}));
     }
 }

@@ -7,9 +7,9 @@
 use std::io::{self, Write};
 
 use crate::finding::Severity;
-use crate::lint::{Report, Reported};
 use crate::report::text::{plan_line, summary_line};
 use crate::report::{Context, printable};
+use crate::report::{Report, Reported};
 
 /// Annotations GitHub renders per type (error, warning, notice) and step.
 pub const PER_TYPE: usize = 10;

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::Severity;
-use crate::lint::Report;
 use crate::report::Context;
+use crate::report::Report;
 
 #[derive(Serialize)]
 struct Issue<'a> {

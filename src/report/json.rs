@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::lint::{RelatedLocation, Report, Reported, Summary};
+use crate::report::{RelatedLocation, Report, Reported, Summary};
 
 /// The version of this document's shape; bumped only on incompatible changes.
 pub const VERSION: u32 = 1;

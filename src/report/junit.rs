@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::lint::{Report, Reported};
 use crate::report::Context;
+use crate::report::{Report, Reported};
 
 /// Text in XML content or an attribute: markup escaped (quotes only in attributes), and
 /// characters XML 1.0 cannot hold at all dropped.

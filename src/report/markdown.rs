@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
-use crate::lint::{Report, Reported, Summary};
 use crate::report::text::{plan_line, summary_line};
 use crate::report::{Context, printable};
+use crate::report::{Report, Reported, Summary};
 use crate::rules;
 use crate::source::Side;
 

@@ -1,4 +1,4 @@
-//! Renderers: pure functions from a [`Report`](crate::lint::Report) to bytes. They
+//! Renderers: pure functions from a [`Report`](Report) to bytes. They
 //! format; they never decide.
 
 pub mod github;
@@ -14,9 +14,89 @@ use std::fmt;
 use std::io::{self, Write};
 
 use crate::config::Config;
+use crate::diff::PlanEntry;
+use crate::finding::Finding;
 use crate::finding::Severity;
-use crate::lint::Report;
 use crate::source::Sources;
+use crate::span::Position;
+
+/// The report of one run, as the post-process leaves it for the renderers.
+/// A related location, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelatedLocation {
+    pub file: crate::source::FileId,
+    pub path: String,
+    /// The revision the location is in (the base, for a table's former declaration).
+    pub side: crate::source::Side,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+}
+
+/// A finding with its place resolved to a path and positions.
+#[derive(Clone, Debug)]
+pub struct Reported {
+    pub finding: Finding,
+    pub path: String,
+    /// The revision the finding's file is in: the base for a table whose values file is
+    /// deleted.
+    pub side: crate::source::Side,
+    pub start: Position,
+    pub end: Position,
+    pub fingerprint: String,
+    pub related: Vec<RelatedLocation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Values files in the reporting scope.
+    pub files: usize,
+    /// Tables declared in those files.
+    pub tables: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+    /// Findings the base revision has too, set aside by `--new-only`.
+    pub preexisting: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// What the run is judged on: every finding, or with `--new-only` those the change
+    /// introduces.
+    pub findings: Vec<Reported>,
+    /// With `--new-only`, the findings the base revision has too (same fingerprint, at
+    /// least as severe): they decide nothing, and only the formats that show a change in
+    /// its context (the comment, the job summary) or that compare with the base branch
+    /// themselves (code scanning, GitLab) carry them.
+    pub preexisting: Vec<Reported>,
+    pub summary: Summary,
+    /// What the change does in AWS, when compared with a base revision.
+    pub changes: Option<Vec<PlanEntry>>,
+    /// `ignore` entries of the configuration, in the reporting scope, that matched no
+    /// finding: stale, or mistyped.
+    pub unused_ignores: Vec<String>,
+    /// The values files in the reporting scope, checked with or without findings.
+    pub files: Vec<String>,
+}
+
+impl Report {
+    /// The findings the run is judged on, then those the base has too: for the formats
+    /// whose reader compares with the base branch itself (code scanning, GitLab), which
+    /// would take a finding left out for one that was fixed.
+    pub fn every_finding(&self) -> impl Iterator<Item = &Reported> {
+        self.findings.iter().chain(&self.preexisting)
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .map(|reported| reported.finding.severity)
+            .max()
+    }
+}
 
 /// An output format of `dynalint check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

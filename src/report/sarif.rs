@@ -15,7 +15,7 @@ use serde_sarif::sarif::{
 };
 
 use crate::finding::Severity;
-use crate::lint::Report;
+use crate::report::Report;
 use crate::report::{Context, uri_path};
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, SourceFile};

@@ -8,8 +8,8 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
-use crate::lint::{Report, Reported, Summary};
 use crate::report::printable;
+use crate::report::{Report, Reported, Summary};
 use crate::source::Sources;
 
 /// Lines of context shown at most for one finding.
@@ -196,7 +196,7 @@ pub fn summary_line(summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::summary_line;
-    use crate::lint::Summary;
+    use crate::report::Summary;
 
     #[test]
     fn summary_lines() {

@@ -2,9 +2,8 @@
 //! one per line as `file:line:column severity CODE message (help)`.
 
 use crate::config::Config;
-use crate::lint;
 use crate::pipeline;
-use crate::revision::MemoryTree;
+use crate::snapshot::MemoryTree;
 use crate::source::Scope;
 
 /// The domain documentation's LSI example, granted to a role that exists in every test
@@ -107,9 +106,9 @@ pub fn lint_change(base: &[(&str, &str)], head: &[(&str, &str)]) -> Vec<String> 
 
 /// Lint a whole tree; `dynalint.toml` in it is the configuration.
 pub fn lint_tree(tree: MemoryTree) -> Vec<String> {
-    use crate::revision::Snapshot;
+    use crate::snapshot::Snapshot;
     let config = match tree.read("dynalint.toml", u64::MAX) {
-        Ok(crate::revision::Content::Bytes(bytes)) => {
+        Ok(crate::snapshot::Content::Bytes(bytes)) => {
             Config::parse(std::str::from_utf8(&bytes).unwrap(), "dynalint.toml").unwrap()
         }
         _ => Config::default(),
@@ -126,7 +125,7 @@ pub fn lint_tree(tree: MemoryTree) -> Vec<String> {
     render(&run.report)
 }
 
-fn render(report: &lint::Report) -> Vec<String> {
+fn render(report: &crate::report::Report) -> Vec<String> {
     report
         .findings
         .iter()

@@ -104,8 +104,8 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::revision::MemoryTree;
     use crate::rules::testing::{ORDERS, check, lint, lint_tree, values_path};
+    use crate::snapshot::MemoryTree;
 
     #[test]
     fn ok() {

@@ -78,8 +78,8 @@ pub fn missing_reason(site: Site) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::revision::MemoryTree;
     use crate::rules::testing::{check, lint, lint_tree, values_path};
+    use crate::snapshot::MemoryTree;
 
     #[test]
     fn used_suppressions_are_silent() {

@@ -149,7 +149,7 @@ tables:
         let first =
             "tables:\n  - name: Shared\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n";
         let config = "[namespaces]\n\"apps-test/apps/koa-dev2/**\" = \"koa-dev\"\n";
-        let tree = crate::revision::MemoryTree::new()
+        let tree = crate::snapshot::MemoryTree::new()
             .with(&crate::rules::testing::values_path("koa-dev"), first)
             .with(&crate::rules::testing::values_path("koa-dev2"), first)
             .with("dynalint.toml", config);

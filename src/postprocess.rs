@@ -1,136 +1,17 @@
-//! Run the rules over a loaded revision and turn findings into a [`Report`]: rule
-//! settings, suppressions and ignores, the reporting scope, a stable order, positions
-//! and fingerprints. Renderers only format a `Report`.
+//! Everything after the rules, once: rule settings, suppressions and ignores, the
+//! reporting scope, a stable order, positions and fingerprints, and what the base
+//! already had -> a [`Report`]. Renderers only format it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::{Config, RuleSetting};
-use crate::diff::{ChangeSet, PlanEntry};
 use crate::finding::{Finding, Severity, stable_hash};
-use crate::parallel;
-use crate::rules::{self, Project};
-use crate::side::Revision;
+use crate::report::{RelatedLocation, Report, Reported, Summary};
+use crate::revision::Revision;
+use crate::rules;
 use crate::source::{Scope, Sources};
-use crate::span::{Position, Span};
+use crate::span::Span;
 use crate::suppress::{self, Suppression};
-
-/// A related location, resolved.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RelatedLocation {
-    pub file: crate::source::FileId,
-    pub path: String,
-    /// The revision the location is in (the base, for a table's former declaration).
-    pub side: crate::source::Side,
-    pub start: Position,
-    pub end: Position,
-    pub message: String,
-}
-
-/// A finding with its place resolved to a path and positions.
-#[derive(Clone, Debug)]
-pub struct Reported {
-    pub finding: Finding,
-    pub path: String,
-    /// The revision the finding's file is in: the base for a table whose values file is
-    /// deleted.
-    pub side: crate::source::Side,
-    pub start: Position,
-    pub end: Position,
-    pub fingerprint: String,
-    pub related: Vec<RelatedLocation>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Values files in the reporting scope.
-    pub files: usize,
-    /// Tables declared in those files.
-    pub tables: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub notes: usize,
-    pub suppressed: usize,
-    /// Findings the base revision has too, set aside by `--new-only`.
-    pub preexisting: usize,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Report {
-    /// What the run is judged on: every finding, or with `--new-only` those the change
-    /// introduces.
-    pub findings: Vec<Reported>,
-    /// With `--new-only`, the findings the base revision has too (same fingerprint, at
-    /// least as severe): they decide nothing, and only the formats that show a change in
-    /// its context (the comment, the job summary) or that compare with the base branch
-    /// themselves (code scanning, GitLab) carry them.
-    pub preexisting: Vec<Reported>,
-    pub summary: Summary,
-    /// What the change does in AWS, when compared with a base revision.
-    pub changes: Option<Vec<PlanEntry>>,
-    /// `ignore` entries of the configuration, in the reporting scope, that matched no
-    /// finding: stale, or mistyped.
-    pub unused_ignores: Vec<String>,
-    /// The values files in the reporting scope, checked with or without findings.
-    pub files: Vec<String>,
-}
-
-impl Report {
-    /// The findings the run is judged on, then those the base has too: for the formats
-    /// whose reader compares with the base branch itself (code scanning, GitLab), which
-    /// would take a finding left out for one that was fixed.
-    pub fn every_finding(&self) -> impl Iterator<Item = &Reported> {
-        self.findings.iter().chain(&self.preexisting)
-    }
-
-    /// The most severe finding, if any.
-    pub fn worst(&self) -> Option<Severity> {
-        self.findings
-            .iter()
-            .map(|reported| reported.finding.severity)
-            .max()
-    }
-}
-
-/// The head rules, over every release of the revision.
-pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
-    let project = Project {
-        releases: &revision.releases,
-        roles: &revision.roles,
-    };
-    // The rules are independent: they share the machine's cores, and their findings
-    // keep the registry's order.
-    let checks: Vec<_> = rules::head_checks()
-        .filter(|(rule, _)| config.rule_setting(rule) != Some(RuleSetting::Off))
-        .collect();
-    let timings = std::env::var_os("DYNALINT_TIMINGS").is_some();
-    parallel::map(&checks, |_, (rule, check)| {
-        let start = std::time::Instant::now();
-        let mut findings = Vec::new();
-        check(&project, &mut findings);
-        if timings {
-            eprintln!(
-                "dynalint: timing: rule {}: {:.1} ms",
-                rule.code,
-                start.elapsed().as_secs_f64() * 1e3
-            );
-        }
-        findings
-    })
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-/// The change rules, over two revisions' tables paired.
-pub fn change_findings(changes: &ChangeSet<'_>, config: &Config) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (rule, check) in rules::change_checks() {
-        if config.rule_setting(rule) != Some(RuleSetting::Off) {
-            check(changes, &mut findings);
-        }
-    }
-    findings
-}
 
 /// What the base revision already had, to tell what a change introduces (`--new-only`).
 #[derive(Debug, Default)]
@@ -224,36 +105,6 @@ impl Preexisting {
             .get(&item.fingerprint)
             .is_some_and(|before| *before >= item.finding.severity)
     }
-}
-
-/// The fingerprints of a revision's own findings (structure and head rules, after its
-/// suppressions) with their severity, to tell what a change introduces from what was
-/// there before (`--new-only`).
-pub fn fingerprints(
-    revision: &Revision,
-    suppressions: Vec<Suppression>,
-    config: &Config,
-    sources: &Sources,
-) -> HashMap<String, Severity> {
-    let mut findings = revision.findings.clone();
-    findings.extend(head_findings(revision, config));
-    let report = finish(
-        findings,
-        suppressions,
-        config,
-        sources,
-        &Scope::everything(),
-        revision,
-        &Preexisting::default(),
-    );
-    let mut found: HashMap<String, Severity> = HashMap::new();
-    for reported in report.findings {
-        let severity = found
-            .entry(reported.fingerprint)
-            .or_insert(reported.finding.severity);
-        *severity = (*severity).max(reported.finding.severity);
-    }
-    found
 }
 
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
