@@ -220,7 +220,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             None => snapshot::resolve(&root, "HEAD").ok(),
         },
     };
-    let context = report::Context {
+    let context = report::RenderContext {
         sources: &sources,
         config: &config,
         color: use_color(args.color),
@@ -271,7 +271,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
 fn write_step_summary(
     actions: &github::Actions,
     report: &Report,
-    context: &report::Context<'_>,
+    context: &report::RenderContext<'_>,
 ) -> bool {
     let Some(path) = &actions.step_summary else {
         return false;
@@ -298,7 +298,7 @@ fn write_step_summary(
 fn comment(
     _actions: &github::Actions,
     _report: &Report,
-    _context: &report::Context<'_>,
+    _context: &report::RenderContext<'_>,
     _summary_written: bool,
 ) -> anyhow::Result<()> {
     bail!("--comment: this dynalint was built without the `github` feature")
@@ -309,7 +309,7 @@ fn comment(
 fn comment(
     actions: &github::Actions,
     report: &Report,
-    context: &report::Context<'_>,
+    context: &report::RenderContext<'_>,
     summary_written: bool,
 ) -> anyhow::Result<()> {
     let pull_request = github::event::pull_request(&github::event::Environment::from_process())?;
@@ -584,13 +584,13 @@ fn use_color(choice: Color) -> bool {
 fn write_output(
     output: &Output,
     report: &Report,
-    context: &report::Context<'_>,
+    context: &report::RenderContext<'_>,
 ) -> anyhow::Result<()> {
     let mut buffer = Vec::new();
     let file_context;
     // Colour only on standard output.
     let context = if output.file.is_some() && context.color {
-        file_context = report::Context {
+        file_context = report::RenderContext {
             color: false,
             repository_prefix: context.repository_prefix.clone(),
             blob_url: context.blob_url.clone(),

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::pipeline;
-use crate::report::{self, Context, Format};
+use crate::report::{self, Format, RenderContext};
 use crate::snapshot::MemoryTree;
 use crate::source::Scope;
 
@@ -52,7 +52,7 @@ pub fn run(base: Option<&[u8]>, head: &[u8]) -> Outcome {
             outputs: Vec::new(),
         };
     };
-    let context = Context {
+    let context = RenderContext {
         sources: &sources,
         config: &config,
         color: true,

@@ -215,7 +215,7 @@ pub fn load(
         .collect();
 
     let first_id = sources.len() as u32;
-    let shared = Shared {
+    let shared = FileReader {
         config,
         schema: &chart_schema,
         defaults: defaults.as_ref().map(|(id, root)| (*id, root)),
@@ -360,7 +360,7 @@ pub fn load(
 
 /// What else a focused load must read: the values files that can change what is said
 /// about the focus, and the workloads that can create the roles it grants (none: all).
-struct Context {
+struct FocusNeeds {
     values: Vec<usize>,
     roles: Option<std::collections::HashSet<String>>,
 }
@@ -375,8 +375,8 @@ fn context_needed(
     values_paths: &[&String],
     namespaces: &[String],
     focus: &[usize],
-    parsed: &[FileOutcome],
-) -> Context {
+    parsed: &[ParsedFile],
+) -> FocusNeeds {
     let releases: Vec<&Release> = parsed
         .iter()
         .filter_map(|outcome| outcome.release.as_ref())
@@ -406,7 +406,7 @@ fn context_needed(
         .flat_map(|table| table.read.roles.iter().chain(&table.write.roles))
         .map(|role| role.value.clone())
         .collect();
-    Context {
+    FocusNeeds {
         values,
         roles: Some(granted),
     }
@@ -504,7 +504,7 @@ fn read_text(
     }
 }
 
-struct Shared<'a> {
+struct FileReader<'a> {
     config: &'a Config,
     schema: &'a ChartSchema,
     defaults: Option<(FileId, &'a Node)>,
@@ -513,7 +513,7 @@ struct Shared<'a> {
     hash_contents: bool,
 }
 
-struct FileOutcome {
+struct ParsedFile {
     id: FileId,
     source: SourceFile,
     content: Option<git2::Oid>,
@@ -522,15 +522,15 @@ struct FileOutcome {
     suppressions: Vec<Suppression>,
 }
 
-impl Shared<'_> {
+impl FileReader<'_> {
     fn values_file(
         &self,
         id: FileId,
         path: &str,
         namespace: &str,
         content: std::io::Result<Content>,
-    ) -> FileOutcome {
-        let mut outcome = FileOutcome {
+    ) -> ParsedFile {
+        let mut outcome = ParsedFile {
             id,
             source: SourceFile::new(path, self.side, String::new()),
             content: None,

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::finding::Severity;
 use crate::report::text::{plan_line, summary_line};
-use crate::report::{Context, printable};
+use crate::report::{RenderContext, printable};
 use crate::report::{Report, Reported};
 
 /// Annotations GitHub renders per type (error, warning, notice) and step.
@@ -35,7 +35,7 @@ fn command(severity: Severity) -> &'static str {
 }
 
 /// The workflow command of one finding.
-pub fn annotation(item: &Reported, context: &Context<'_>) -> String {
+pub fn annotation(item: &Reported, context: &RenderContext<'_>) -> String {
     let finding = &item.finding;
     let mut properties = vec![
         format!(
@@ -72,7 +72,7 @@ pub fn annotation(item: &Reported, context: &Context<'_>) -> String {
     )
 }
 
-pub fn render(report: &Report, context: &Context<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     let count = |severity| {
         report
             .findings

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::Severity;
-use crate::report::Context;
+use crate::report::RenderContext;
 use crate::report::Report;
 
 #[derive(Serialize)]
@@ -37,7 +37,7 @@ fn severity(severity: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report, context: &Context<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     let issues: Vec<Issue<'_>> = report
         .every_finding()
         .map(|item| {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::report::Context;
+use crate::report::RenderContext;
 use crate::report::{Report, Reported};
 
 /// Text in XML content or an attribute: markup escaped (quotes only in attributes), and
@@ -39,7 +39,7 @@ fn attribute(text: &str) -> String {
     escape(text, true)
 }
 
-pub fn render(report: &Report, context: &Context<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut files: BTreeMap<String, Vec<&Reported>> = BTreeMap::new();
     // Every file in scope is a suite, so a clean file shows as passing.
     for path in &report.files {

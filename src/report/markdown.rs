@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
 use crate::report::text::{plan_line, summary_line};
-use crate::report::{Context, printable};
+use crate::report::{RenderContext, printable};
 use crate::report::{Report, Reported, Summary};
 use crate::rules;
 use crate::source::Side;
@@ -51,14 +51,14 @@ pub fn key_marker(key: &str) -> String {
 }
 
 /// The pull-request comment: the markers, then the report, within `budget` bytes.
-pub fn comment(report: &Report, context: &Context<'_>, budget: usize) -> String {
+pub fn comment(report: &Report, context: &RenderContext<'_>, budget: usize) -> String {
     let header = format!("{MARKER}\n{}\n", key_marker(&context.comment_key));
     let body = body(report, context, budget.saturating_sub(header.len()));
     header + &body
 }
 
 /// The job summary: the report within 1 MiB.
-pub fn summary(report: &Report, context: &Context<'_>) -> String {
+pub fn summary(report: &Report, context: &RenderContext<'_>) -> String {
     body(report, context, SUMMARY_BUDGET)
 }
 
@@ -139,7 +139,7 @@ fn icon(severity: Severity) -> &'static str {
     }
 }
 
-fn verdict(report: &Report, context: &Context<'_>) -> String {
+fn verdict(report: &Report, context: &RenderContext<'_>) -> String {
     let icon = if context.fails {
         "❌"
     } else if report.findings.is_empty() {
@@ -239,7 +239,7 @@ fn plan(changes: &[PlanEntry], budget: usize) -> String {
 }
 
 /// One finding: a line with its place, rule and message, and the help folded.
-fn finding(item: &Reported, context: &Context<'_>) -> String {
+fn finding(item: &Reported, context: &RenderContext<'_>) -> String {
     let finding = &item.finding;
     let place = format!("L{}", item.start.line);
     let link = match item.side {
@@ -285,7 +285,7 @@ fn finding(item: &Reported, context: &Context<'_>) -> String {
     out
 }
 
-fn file_heading(item: &Reported, context: &Context<'_>) -> String {
+fn file_heading(item: &Reported, context: &RenderContext<'_>) -> String {
     let link = match item.side {
         Side::Base => context.base_line_link(&item.path, 1, 1),
         Side::Head => context.line_link(&item.path, 1, 1),
@@ -307,7 +307,7 @@ fn file_heading(item: &Reported, context: &Context<'_>) -> String {
 
 /// Findings grouped by file, in file order, the most severe first into `budget` bytes;
 /// a line counts what did not fit.
-fn listing(items: &[Reported], context: &Context<'_>, budget: usize) -> String {
+fn listing(items: &[Reported], context: &RenderContext<'_>, budget: usize) -> String {
     let mut out = String::new();
     let blocks: Vec<String> = items.iter().map(|item| finding(item, context)).collect();
     let mut order: Vec<usize> = (0..items.len()).collect();
@@ -368,7 +368,7 @@ fn listing(items: &[Reported], context: &Context<'_>, budget: usize) -> String {
     out
 }
 
-fn body(report: &Report, context: &Context<'_>, budget: usize) -> String {
+fn body(report: &Report, context: &RenderContext<'_>, budget: usize) -> String {
     let mut out = format!("## dynalint\n\n{}\n\n", verdict(report, context));
     let budget = budget.saturating_sub(RESERVE);
     if let Some(changes) = &report.changes {

@@ -145,7 +145,7 @@ impl fmt::Display for Format {
 }
 
 /// What renderers know besides the report.
-pub struct Context<'a> {
+pub struct RenderContext<'a> {
     pub sources: &'a Sources,
     pub config: &'a Config,
     /// Colour in text output.
@@ -164,7 +164,7 @@ pub struct Context<'a> {
     pub comment_key: String,
 }
 
-impl Context<'_> {
+impl RenderContext<'_> {
     /// A report path as seen from the git repository's root.
     pub fn repository_path(&self, path: &str) -> String {
         format!("{}{path}", self.repository_prefix)
@@ -257,7 +257,7 @@ fn percent_encode_segment(segment: &str) -> String {
 pub fn render(
     format: Format,
     report: &Report,
-    context: &Context<'_>,
+    context: &RenderContext<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {

@@ -16,7 +16,7 @@ use serde_sarif::sarif::{
 
 use crate::finding::Severity;
 use crate::report::Report;
-use crate::report::{Context, uri_path};
+use crate::report::{RenderContext, uri_path};
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, SourceFile};
 use crate::span::Position;
@@ -65,7 +65,7 @@ fn prose(markdown: &str) -> String {
     markdown.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn descriptor(rule: &RuleMeta, context: &Context<'_>) -> ReportingDescriptor {
+fn descriptor(rule: &RuleMeta, context: &RenderContext<'_>) -> ReportingDescriptor {
     let url = rules::docs_url(rule);
     let catches = rules::doc_section(rule, "What it catches");
     let full = if catches.is_empty() {
@@ -166,7 +166,7 @@ fn region(source: &SourceFile, start: Position, end: Position) -> Region {
 }
 
 fn physical(
-    context: &Context<'_>,
+    context: &RenderContext<'_>,
     file: FileId,
     start: Position,
     end: Position,
@@ -182,7 +182,7 @@ fn physical(
         .build()
 }
 
-fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
+fn sarif(report: &Report, context: &RenderContext<'_>) -> Sarif {
     let all: Vec<&'static RuleMeta> = rules::all().collect();
     let index = |rule: &RuleMeta| all.iter().position(|known| known.code == rule.code);
     let results: Vec<SarifResult> = report
@@ -275,7 +275,7 @@ fn sarif(report: &Report, context: &Context<'_>) -> Sarif {
         .build()
 }
 
-pub fn render(report: &Report, context: &Context<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &sarif(report, context))?;
     writeln!(out)
 }
