@@ -110,19 +110,7 @@ fn key_schema(table: &Table) -> (String, Option<String>, BTreeSet<(String, Strin
     (
         table.hash_key.value.clone(),
         table.range_key.as_ref().map(|key| key.value.clone()),
-        table
-            .attributes
-            .iter()
-            .map(|attribute| {
-                (
-                    attribute.name.value.clone(),
-                    attribute
-                        .kind
-                        .as_ref()
-                        .map_or_else(String::new, |kind| kind.value.clone()),
-                )
-            })
-            .collect(),
+        table.attribute_set(),
     )
 }
 
@@ -390,7 +378,7 @@ impl<'a> ChangeSet<'a> {
             reasons.push(format!(
                 "`{}` {}, `{}` is created empty",
                 replacement.base.table.id.name,
-                removal_outcome(&replacement.base),
+                Removal::of(&replacement.base).outcome(),
                 replacement.head.table.id.name
             ));
             plan.push(entry(Action::Replace, &replacement.head, reasons));
@@ -402,21 +390,18 @@ impl<'a> ChangeSet<'a> {
             } else {
                 "removed from the values".to_string()
             }];
-            let action = if removed.release.deletes_removed_tables() {
-                if removed
-                    .table
-                    .deletion_protection
-                    .as_ref()
-                    .is_some_and(|flag| flag.value)
-                {
+            let action = match Removal::of(removed) {
+                Removal::Delete => Action::Delete,
+                Removal::Hang => {
                     reasons.push(
                         "deletionProtection is on: AWS refuses, and the deletion hangs".to_string(),
                     );
+                    Action::Delete
                 }
-                Action::Delete
-            } else {
-                reasons.push("deletionPolicy: Orphan leaves it in AWS".to_string());
-                Action::Orphan
+                Removal::Orphan => {
+                    reasons.push("deletionPolicy: Orphan leaves it in AWS".to_string());
+                    Action::Orphan
+                }
             };
             plan.push(entry(action, removed, reasons));
         }
@@ -425,19 +410,44 @@ impl<'a> ChangeSet<'a> {
     }
 }
 
-/// What happens to a base table that leaves its release.
-pub fn removal_outcome(declared: &Declared<'_>) -> &'static str {
-    if !declared.release.deletes_removed_tables() {
-        "is left in AWS (deletionPolicy: Orphan)"
-    } else if declared
-        .table
-        .deletion_protection
-        .as_ref()
-        .is_some_and(|flag| flag.value)
-    {
-        "is to be deleted, which deletionProtection refuses: the deletion hangs"
-    } else {
-        "is deleted with its data"
+/// What AWS does with a base table that leaves its release, decided once for the plan
+/// and the change rules (DL301, DL302, DL310).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    /// The release deletes it, with its data (`deletionPolicy: Delete`).
+    Delete,
+    /// The release deletes it, but `deletionProtection` in the base makes AWS refuse: the
+    /// deletion hangs.
+    Hang,
+    /// It is left in AWS (`deletionPolicy: Orphan`).
+    Orphan,
+}
+
+impl Removal {
+    pub fn of(declared: &Declared<'_>) -> Removal {
+        if !declared.release.deletes_removed_tables() {
+            Removal::Orphan
+        } else if declared
+            .table
+            .deletion_protection
+            .as_ref()
+            .is_some_and(|flag| flag.value)
+        {
+            Removal::Hang
+        } else {
+            Removal::Delete
+        }
+    }
+
+    /// What happens to the table, as a sentence's predicate.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Removal::Orphan => "is left in AWS (deletionPolicy: Orphan)",
+            Removal::Hang => {
+                "is to be deleted, which deletionProtection refuses: the deletion hangs"
+            }
+            Removal::Delete => "is deleted with its data",
+        }
     }
 }
 

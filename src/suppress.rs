@@ -1,7 +1,7 @@
 //! Suppressions: `# dynalint: ignore[DL112, attribute-unused] -- reason` comments, and
 //! `path:line` entries of `ignore` in dynalint.toml.
 
-use crate::config::{Config, RuleSetting};
+use crate::config::{Config, Ignore, RuleSetting};
 use crate::finding::{Finding, Site};
 use crate::rules::structure::unused_suppression as dl005;
 use crate::rules::{self, RuleMeta};
@@ -171,6 +171,39 @@ pub struct Outcome {
     pub problems: Vec<Finding>,
 }
 
+/// Where a finding is, as suppressions see it: its file and line.
+struct Place<'a> {
+    path: &'a str,
+    file: FileId,
+    line: usize,
+}
+
+impl<'a> Place<'a> {
+    fn of(finding: &Finding, source: &'a SourceFile) -> Place<'a> {
+        Place {
+            path: &source.path,
+            file: finding.site.file,
+            line: source.position(finding.site.span.start).line,
+        }
+    }
+}
+
+/// The one matcher: whether an `ignore` entry covers a finding at `place`.
+fn ignore_covers(ignore: &Ignore, place: &Place<'_>, finding: &Finding) -> bool {
+    ignore.path == place.path
+        && ignore.line == place.line
+        && (ignore.rules.is_empty() || ignore.rules.contains(&finding.rule.code))
+}
+
+/// The one matcher: whether a suppression comment's key covers a finding at `place`.
+fn key_covers(suppression: &Suppression, key: &Key, place: &Place<'_>, finding: &Finding) -> bool {
+    suppression.file == place.file
+        && suppression.target_line == place.line
+        && key
+            .rule
+            .is_some_and(|rule| std::ptr::eq(rule, finding.rule))
+}
+
 /// Whether a suppression comment of `source` or an `ignore` entry covers `finding`,
 /// without marking anything used (that happens in [`apply`]).
 pub fn covers(
@@ -179,19 +212,17 @@ pub fn covers(
     config: &Config,
     source: &SourceFile,
 ) -> bool {
-    let line = source.position(finding.site.span.start).line;
-    config.ignores.iter().any(|ignore| {
-        ignore.path == source.path
-            && ignore.line == line
-            && (ignore.rules.is_empty() || ignore.rules.contains(&finding.rule.code))
-    }) || suppressions.iter().any(|suppression| {
-        suppression.file == finding.site.file
-            && suppression.target_line == line
-            && suppression.keys.iter().any(|key| {
-                key.rule
-                    .is_some_and(|rule| std::ptr::eq(rule, finding.rule))
-            })
-    })
+    let place = Place::of(finding, source);
+    config
+        .ignores
+        .iter()
+        .any(|ignore| ignore_covers(ignore, &place, finding))
+        || suppressions.iter().any(|suppression| {
+            suppression
+                .keys
+                .iter()
+                .any(|key| key_covers(suppression, key, &place, finding))
+        })
 }
 
 /// Applies `ignore` entries and suppression comments to findings.
@@ -206,29 +237,20 @@ pub fn apply(
     let mut suppressed = Vec::new();
     let mut ignore_used = vec![false; ignores.len()];
     for finding in findings {
-        let file = sources.get(finding.site.file);
-        let line = file.position(finding.site.span.start).line;
+        let place = Place::of(&finding, sources.get(finding.site.file));
         let mut ignored = false;
         for (index, ignore) in ignores.iter().enumerate() {
-            if ignore.path == file.path
-                && ignore.line == line
-                && (ignore.rules.is_empty() || ignore.rules.contains(&finding.rule.code))
-            {
+            if ignore_covers(ignore, &place, &finding) {
                 ignore_used[index] = true;
                 ignored = true;
             }
         }
         let mut matched = false;
         if !ignored {
-            for suppression in suppressions.iter_mut().filter(|suppression| {
-                suppression.file == finding.site.file && suppression.target_line == line
-            }) {
-                for key in &mut suppression.keys {
-                    if key
-                        .rule
-                        .is_some_and(|rule| std::ptr::eq(rule, finding.rule))
-                    {
-                        key.used = true;
+            for suppression in &mut suppressions {
+                for index in 0..suppression.keys.len() {
+                    if key_covers(suppression, &suppression.keys[index], &place, &finding) {
+                        suppression.keys[index].used = true;
                         matched = true;
                     }
                 }

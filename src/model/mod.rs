@@ -402,6 +402,23 @@ impl Table {
             .find(|attribute| attribute.name.value == name)
     }
 
+    /// Its declared attributes as (name, type) pairs; a type that is not text reads as
+    /// empty (its schema finding says why).
+    pub fn attribute_set(&self) -> BTreeSet<(String, String)> {
+        self.attributes
+            .iter()
+            .map(|attribute| {
+                (
+                    attribute.name.value.clone(),
+                    attribute
+                        .kind
+                        .as_ref()
+                        .map_or_else(String::new, |kind| kind.value.clone()),
+                )
+            })
+            .collect()
+    }
+
     /// Names of the table's and its indexes' key attributes.
     pub fn key_attributes(&self) -> BTreeSet<&str> {
         let mut keys = BTreeSet::from([self.hash_key.value.as_str()]);

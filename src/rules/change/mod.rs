@@ -5,7 +5,7 @@
 //! head file's `tables:` key, or at the table in the base revision when its whole values
 //! file is deleted.
 
-use crate::diff::{ChangeSet, Declared, Pair};
+use crate::diff::{ChangeSet, Declared, Pair, Removal};
 use crate::finding::{Finding, Severity, Site};
 use crate::model::Index;
 use crate::rules::{RuleMeta, on_table};
@@ -90,17 +90,10 @@ pub fn applied<'a, 'b>(changes: &'b ChangeSet<'a>) -> impl Iterator<Item = &'b P
 /// deletes it, a warning when deletion protection makes the deletion hang, a note when it
 /// is only orphaned.
 pub fn removal_severity(declared: &Declared<'_>) -> Severity {
-    if !declared.release.deletes_removed_tables() {
-        Severity::Note
-    } else if declared
-        .table
-        .deletion_protection
-        .as_ref()
-        .is_some_and(|flag| flag.value)
-    {
-        Severity::Warning
-    } else {
-        Severity::Error
+    match Removal::of(declared) {
+        Removal::Orphan => Severity::Note,
+        Removal::Hang => Severity::Warning,
+        Removal::Delete => Severity::Error,
     }
 }
 

@@ -1,6 +1,6 @@
 //! DL310 table-moved-between-releases: the same AWS table now lives in another file.
 
-use crate::diff::{ChangeSet, removal_outcome};
+use crate::diff::{ChangeSet, Removal};
 use crate::finding::{Finding, Severity};
 use crate::rules::change::{at_head, observe_note, removal_severity};
 use crate::rules::{Check, Rule, RuleMeta};
@@ -72,7 +72,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     new.id.name,
                     pair.base.release.path,
                     pair.head.release.path,
-                    removal_outcome(&pair.base),
+                    Removal::of(&pair.base).outcome(),
                     observe_note(&pair.base)
                 ),
             )

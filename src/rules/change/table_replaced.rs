@@ -1,6 +1,6 @@
 //! DL302 table-replaced: a change of AWS identity that replaces a table with an empty one.
 
-use crate::diff::{ChangeSet, ReplaceReason, removal_outcome};
+use crate::diff::{ChangeSet, Removal, ReplaceReason};
 use crate::finding::{Finding, Severity};
 use crate::rules::change::{observe_note, removal_severity};
 use crate::rules::{Check, Rule, RuleMeta, on_table};
@@ -90,7 +90,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     old.table.id.name,
                     new.table.id.name,
                     reasons.join(", "),
-                    removal_outcome(old),
+                    Removal::of(old).outcome(),
                     observe_note(old),
                     new.table.id.name
                 ),

@@ -121,22 +121,7 @@ fn compare(original: &Table, shadow: &Table, findings: &mut Vec<Finding>) {
         ),
         _ => {}
     }
-    let attribute_set = |table: &Table| -> BTreeSet<(String, String)> {
-        table
-            .attributes
-            .iter()
-            .map(|attribute| {
-                (
-                    attribute.name.value.clone(),
-                    attribute
-                        .kind
-                        .as_ref()
-                        .map_or_else(String::new, |kind| kind.value.clone()),
-                )
-            })
-            .collect()
-    };
-    let (expected, actual) = (attribute_set(original), attribute_set(shadow));
+    let (expected, actual) = (original.attribute_set(), shadow.attribute_set());
     if expected != actual {
         let describe = |set: &BTreeSet<(String, String)>| {
             set.iter()
