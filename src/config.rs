@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 use crate::model::Naming;
-use crate::rules::{self, RuleMeta};
+use crate::rule_meta::{RuleStatus, RuleStatuses};
+use crate::rules;
 use crate::yaml;
 
 pub const CONFIG_FILES: [&str; 2] = ["dynalint.toml", ".dynalint.toml"];
@@ -463,9 +464,17 @@ impl Config {
         namespace_from_path(path).map(str::to_string)
     }
 
-    /// The effective setting of a rule: off, or its severity override if any.
-    pub fn rule_setting(&self, rule: &RuleMeta) -> Option<RuleSetting> {
-        self.rules.get(rule.code).copied()
+    /// Every rule's status under this configuration (computed once per run).
+    pub fn rule_statuses(&self) -> RuleStatuses {
+        RuleStatuses::new(self.rules.iter().map(|(code, setting)| {
+            (
+                *code,
+                match setting {
+                    RuleSetting::Off => RuleStatus::Off,
+                    RuleSetting::Severity(severity) => RuleStatus::Severity(*severity),
+                },
+            )
+        }))
     }
 }
 

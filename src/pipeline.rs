@@ -4,13 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::config::{Config, RuleSetting};
+use crate::config::Config;
 use crate::diff::{self, ChangeSet, PlanEntry};
 use crate::finding::{Finding, Severity, Site};
 use crate::parallel;
 use crate::postprocess::{self, Preexisting};
 use crate::report::Report;
 use crate::revision::{self, LoadError, Revision};
+use crate::rule_meta::RuleStatuses;
 use crate::rules::structure::namespace_mismatch;
 use crate::rules::{self, Project};
 use crate::snapshot::Snapshot;
@@ -111,7 +112,8 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     };
     timings.stage("base revision read");
 
-    let (mut findings, suppressions) = head_pass(&mut head, config);
+    let statuses = config.rule_statuses();
+    let (mut findings, suppressions) = head_pass(&mut head, &statuses);
     findings.extend(namespace_mismatches(&head, config));
     timings.stage("head rules");
     let (plan, preexisting) = match (base.as_mut(), &input.base) {
@@ -119,7 +121,7 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
             let base_suppressions = std::mem::take(&mut base.suppressions);
             let base = &*base;
             let changes = diff::pair(base, &head);
-            findings.extend(change_findings(&changes, config));
+            findings.extend(change_findings(&changes, &statuses));
             let preexisting = if input.new_only {
                 Preexisting::new(
                     fingerprints(
@@ -144,7 +146,10 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     let mut report = postprocess::finish(
         findings,
         suppressions,
-        config,
+        postprocess::Settings {
+            config,
+            statuses: &statuses,
+        },
         &sources,
         input.scope,
         &head,
@@ -217,10 +222,10 @@ fn load_base(
 
 /// A loaded head revision's own findings (its files' structure findings and the head
 /// rules), and its suppressions taken out for [`postprocess::finish`].
-fn head_pass(head: &mut Revision, config: &Config) -> (Vec<Finding>, Vec<Suppression>) {
+fn head_pass(head: &mut Revision, statuses: &RuleStatuses) -> (Vec<Finding>, Vec<Suppression>) {
     let suppressions = std::mem::take(&mut head.suppressions);
     let mut findings = head.findings.clone();
-    findings.extend(head_findings(head, config));
+    findings.extend(head_findings(head, statuses));
     (findings, suppressions)
 }
 
@@ -284,7 +289,7 @@ impl Default for Timings {
 }
 
 /// The head rules, over every release of the revision.
-pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
+pub fn head_findings(revision: &Revision, statuses: &RuleStatuses) -> Vec<Finding> {
     let project = Project {
         releases: &revision.releases,
         roles: &revision.roles,
@@ -292,7 +297,7 @@ pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
     // The rules are independent: they share the machine's cores, and their findings
     // keep the registry's order.
     let checks: Vec<_> = rules::head_checks()
-        .filter(|(rule, _)| config.rule_setting(rule) != Some(RuleSetting::Off))
+        .filter(|(rule, _)| statuses.enabled(rule))
         .collect();
     let timings = std::env::var_os("DYNALINT_TIMINGS").is_some();
     parallel::map(&checks, |_, (rule, check)| {
@@ -314,10 +319,10 @@ pub fn head_findings(revision: &Revision, config: &Config) -> Vec<Finding> {
 }
 
 /// The change rules, over two revisions' tables paired.
-pub fn change_findings(changes: &ChangeSet<'_>, config: &Config) -> Vec<Finding> {
+pub fn change_findings(changes: &ChangeSet<'_>, statuses: &RuleStatuses) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (rule, check) in rules::change_checks() {
-        if config.rule_setting(rule) != Some(RuleSetting::Off) {
+        if statuses.enabled(rule) {
             check(changes, &mut findings);
         }
     }
@@ -334,11 +339,15 @@ pub fn fingerprints(
     sources: &Sources,
 ) -> HashMap<String, Severity> {
     let mut findings = revision.findings.clone();
-    findings.extend(head_findings(revision, config));
+    let statuses = config.rule_statuses();
+    findings.extend(head_findings(revision, &statuses));
     let report = postprocess::finish(
         findings,
         suppressions,
-        config,
+        postprocess::Settings {
+            config,
+            statuses: &statuses,
+        },
         sources,
         &Scope::everything(),
         revision,

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::config::{Config, RuleSetting};
+use crate::config::Config;
 use crate::finding::{Finding, Severity, stable_hash};
 use crate::report::{RelatedLocation, Report, Reported, Summary};
 use crate::revision::Revision;
+use crate::rule_meta::{RuleStatus, RuleStatuses};
 use crate::rules;
 use crate::source::{Scope, Sources};
 use crate::span::Span;
@@ -107,12 +108,20 @@ impl Preexisting {
     }
 }
 
+/// What the post-process reads of the run's settings: the configuration (its `ignore`
+/// entries and `require-reason`) and each rule's status, decided once.
+#[derive(Clone, Copy)]
+pub struct Settings<'a> {
+    pub config: &'a Config,
+    pub statuses: &'a RuleStatuses,
+}
+
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
 /// findings the base already had (see [`Preexisting`]) are set aside.
 pub fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
-    config: &Config,
+    Settings { config, statuses }: Settings<'_>,
     sources: &Sources,
     scope: &Scope,
     revision: &Revision,
@@ -121,13 +130,13 @@ pub fn finish(
     let configured = |findings: Vec<Finding>| -> Vec<Finding> {
         findings
             .into_iter()
-            .filter_map(|mut finding| match config.rule_setting(finding.rule) {
-                Some(RuleSetting::Off) => None,
-                Some(RuleSetting::Severity(severity)) => {
+            .filter_map(|mut finding| match statuses.of(finding.rule) {
+                RuleStatus::Off => None,
+                RuleStatus::Severity(severity) => {
                     finding.severity = severity;
                     Some(finding)
                 }
-                None => Some(finding),
+                RuleStatus::Default => Some(finding),
             })
             .collect()
     };
@@ -136,7 +145,7 @@ pub fn finish(
         .into_iter()
         .filter(|finding| seen.insert((finding.rule.code, finding.site, finding.message.clone())))
         .collect();
-    let outcome = suppress::apply(findings, suppressions, config, sources);
+    let outcome = suppress::apply(findings, suppressions, config, statuses, sources);
     let in_scope = |finding: &Finding| scope.contains(&sources.get(finding.site.file).path);
     let unused_ignores = outcome
         .unused_ignores
@@ -247,6 +256,7 @@ pub fn finish(
         preexisting: preexisting.len(),
     };
     Report {
+        rules: statuses.clone(),
         findings: reported,
         preexisting,
         summary,

@@ -2,6 +2,7 @@
 //! (`dynalint rules`, `dynalint explain`, SARIF, docs). A low floor: findings and the
 //! configuration name rules by it, the rules themselves sit above.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -58,3 +59,50 @@ pub const DOC_SECTIONS: [&str; 4] = [
     "## Example",
     "## How to fix",
 ];
+
+/// How a run has a rule report, from `[rules]` in dynalint.toml.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleStatus {
+    Off,
+    /// With the severities the rule gives its findings.
+    Default,
+    /// Every finding of the rule at this severity.
+    Severity(Severity),
+}
+
+/// Every rule's status in one run: decided once from the configuration, read by the
+/// pipeline (which rules run), the post-process (severities, suppressions of rules that
+/// are off) and the renderers (SARIF's rule levels), which never read the settings.
+#[derive(Clone, Debug, Default)]
+pub struct RuleStatuses {
+    configured: BTreeMap<&'static str, RuleStatus>,
+}
+
+impl RuleStatuses {
+    /// The statuses set by code; every other rule reports as it does by default.
+    pub fn new(configured: impl IntoIterator<Item = (&'static str, RuleStatus)>) -> RuleStatuses {
+        RuleStatuses {
+            configured: configured.into_iter().collect(),
+        }
+    }
+
+    pub fn of(&self, rule: &RuleMeta) -> RuleStatus {
+        self.configured
+            .get(rule.code)
+            .copied()
+            .unwrap_or(RuleStatus::Default)
+    }
+
+    pub fn enabled(&self, rule: &RuleMeta) -> bool {
+        self.of(rule) != RuleStatus::Off
+    }
+
+    /// The level a rule reports at, as SARIF declares it; `None` when it is off.
+    pub fn level(&self, rule: &RuleMeta) -> Option<Severity> {
+        match self.of(rule) {
+            RuleStatus::Off => None,
+            RuleStatus::Default => Some(rule.severity),
+            RuleStatus::Severity(severity) => Some(severity),
+        }
+    }
+}

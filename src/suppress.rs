@@ -1,8 +1,9 @@
 //! Suppressions: `# dynalint: ignore[DL112, attribute-unused] -- reason` comments, and
 //! `path:line` entries of `ignore` in dynalint.toml.
 
-use crate::config::{Config, Ignore, RuleSetting};
+use crate::config::{Config, Ignore};
 use crate::finding::{Finding, Site};
+use crate::rule_meta::RuleStatuses;
 use crate::rules::structure::unused_suppression as dl005;
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, SourceFile};
@@ -230,6 +231,7 @@ pub fn apply(
     findings: Vec<Finding>,
     mut suppressions: Vec<Suppression>,
     config: &Config,
+    statuses: &RuleStatuses,
     sources: &crate::source::Sources,
 ) -> Outcome {
     let ignores = &config.ignores;
@@ -278,9 +280,7 @@ pub fn apply(
         for key in &suppression.keys {
             let site = Site::new(suppression.file, key.span);
             // A rule turned off in config reports nothing, so nothing to match: not stale.
-            let off = key
-                .rule
-                .is_some_and(|rule| config.rule_setting(rule) == Some(RuleSetting::Off));
+            let off = key.rule.is_some_and(|rule| !statuses.enabled(rule));
             match key.rule {
                 Some(_) if off => {}
                 None => {

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::diff::PlanEntry;
 use crate::finding::Finding;
 use crate::finding::Severity;
+use crate::rule_meta::RuleStatuses;
 use crate::source::Sources;
 use crate::span::Position;
 
@@ -79,6 +80,8 @@ pub struct Report {
     pub unused_ignores: Vec<String>,
     /// The values files in the reporting scope, checked with or without findings.
     pub files: Vec<String>,
+    /// Each rule's status in this run (SARIF declares the rules with it).
+    pub rules: RuleStatuses,
 }
 
 impl Report {
@@ -188,15 +191,6 @@ impl RenderContext<'_> {
             start,
             end,
         )
-    }
-
-    /// The severity a rule reports with under this configuration; `None` when it is off.
-    pub fn rule_severity(&self, rule: &crate::rules::RuleMeta) -> Option<Severity> {
-        match self.config.rule_setting(rule) {
-            Some(crate::config::RuleSetting::Off) => None,
-            Some(crate::config::RuleSetting::Severity(severity)) => Some(severity),
-            None => Some(rule.severity),
-        }
     }
 }
 

@@ -17,6 +17,7 @@ use serde_sarif::sarif::{
 use crate::finding::Severity;
 use crate::report::Report;
 use crate::report::{RenderContext, uri_path};
+use crate::rule_meta::RuleStatuses;
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, SourceFile};
 use crate::span::Position;
@@ -65,7 +66,7 @@ fn prose(markdown: &str) -> String {
     markdown.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn descriptor(rule: &RuleMeta, context: &RenderContext<'_>) -> ReportingDescriptor {
+fn descriptor(rule: &RuleMeta, statuses: &RuleStatuses) -> ReportingDescriptor {
     let url = rules::docs_url(rule);
     let catches = rules::doc_section(rule, "What it catches");
     let full = if catches.is_empty() {
@@ -79,7 +80,7 @@ fn descriptor(rule: &RuleMeta, context: &RenderContext<'_>) -> ReportingDescript
         rule.code,
         rule.name
     );
-    let severity = context.rule_severity(rule);
+    let severity = statuses.level(rule);
     let mut configuration = ReportingConfiguration::builder()
         .level(serde_json::json!(severity.map_or_else(
             || "none".to_string(),
@@ -254,7 +255,7 @@ fn sarif(report: &Report, context: &RenderContext<'_>) -> Sarif {
         .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(
             all.iter()
-                .map(|rule| descriptor(rule, context))
+                .map(|rule| descriptor(rule, &report.rules))
                 .collect::<Vec<_>>(),
         )
         .build();

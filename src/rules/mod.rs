@@ -72,7 +72,7 @@ pub struct Rule {
     pub check: Check,
 }
 
-pub static REGISTRY: [&Rule; 36] = [
+pub static REGISTRY: &[&Rule] = &[
     &structure::yaml_syntax::RULE,
     &structure::schema_violation::RULE,
     &structure::duplicate_key::RULE,
