@@ -312,40 +312,13 @@ fn comment(
     context: &report::RenderContext<'_>,
     summary_written: bool,
 ) -> anyhow::Result<()> {
-    let pull_request = github::event::pull_request(&github::event::Environment::from_process())?;
-    let Some(pull_request) = pull_request else {
+    let Some(target) =
+        github::comment::Target::of_run(actions, &github::event::Environment::from_process())?
+    else {
         eprintln!(
             "dynalint: warning: --comment: this run is not for a pull request (GitHub Actions on a `pull_request` event); no comment written"
         );
         return Ok(());
-    };
-    let token = actions
-        .token
-        .as_deref()
-        .map(str::trim)
-        .ok_or_else(|| {
-            anyhow!("--comment needs GITHUB_TOKEN in the environment (with `pull-requests: write`)")
-        })?
-        .to_string();
-    // A pasted secret may carry a line break or worse: never into a header (nor shown).
-    if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
-        bail!(
-            "--comment: GITHUB_TOKEN holds characters a token cannot have (spaces, line breaks or control characters inside it); check the secret"
-        );
-    }
-    let (owner, repository) = actions
-        .repository
-        .as_deref()
-        .and_then(|full| full.split_once('/'))
-        .ok_or_else(|| {
-            anyhow!("--comment needs GITHUB_REPOSITORY (OWNER/REPO) in the environment")
-        })?;
-    let target = github::comment::Target {
-        api_url: actions.api_url.clone(),
-        owner: owner.to_string(),
-        repository: repository.to_string(),
-        number: pull_request.number,
-        token,
     };
     let body = report::markdown::comment(report, context, report::markdown::COMMENT_BUDGET);
     let needed = !report.findings.is_empty()

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::report::markdown::MARKER;
+use super::sticky::{Comment, CommentsApi, upsert};
 
 /// Where the comment goes.
 #[derive(Clone)]
@@ -22,6 +22,42 @@ pub struct Target {
     pub repository: String,
     pub number: u64,
     pub token: String,
+}
+
+impl Target {
+    /// The pull request of this Actions run, its repository and the token: `None` when
+    /// the run is not for a pull request; an error when what the comment needs is
+    /// missing or unusable.
+    pub fn of_run(
+        actions: &super::Actions,
+        environment: &super::event::Environment,
+    ) -> Result<Option<Target>, CommentError> {
+        let Some(pull_request) = super::event::pull_request(environment)? else {
+            return Ok(None);
+        };
+        let token = actions
+            .token
+            .as_deref()
+            .map(str::trim)
+            .ok_or(CommentError::NoToken)?
+            .to_string();
+        // A pasted secret may carry a line break or worse: never into a header (nor shown).
+        if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+            return Err(CommentError::MalformedToken);
+        }
+        let (owner, repository) = actions
+            .repository
+            .as_deref()
+            .and_then(|full| full.split_once('/'))
+            .ok_or(CommentError::NoRepository)?;
+        Ok(Some(Target {
+            api_url: actions.api_url.clone(),
+            owner: owner.to_string(),
+            repository: repository.to_string(),
+            number: pull_request.number,
+            token,
+        }))
+    }
 }
 
 impl std::fmt::Debug for Target {
@@ -89,6 +125,16 @@ const DEADLINE: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommentError {
+    #[error(transparent)]
+    Event(#[from] super::event::EventError),
+    #[error("--comment needs GITHUB_TOKEN in the environment (with `pull-requests: write`)")]
+    NoToken,
+    #[error(
+        "--comment: GITHUB_TOKEN holds characters a token cannot have (spaces, line breaks or control characters inside it); check the secret"
+    )]
+    MalformedToken,
+    #[error("--comment needs GITHUB_REPOSITORY (OWNER/REPO) in the environment")]
+    NoRepository,
     #[error("cannot set up the GitHub client: {0}")]
     Setup(String),
     #[error("GitHub API: {what}: {status} {message}")]
@@ -132,7 +178,11 @@ pub fn publish(
         let logins = identity(target, &client, retry).await;
         let mut attempt = 0;
         loop {
-            match sync(target, &client, &logins, key_marker, body, needed).await {
+            let api = Octocrab {
+                client: &client,
+                target,
+            };
+            match upsert(&api, &logins, key_marker, body, needed).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(failure) => match delay(&failure.error, attempt, retry) {
                     Some(wait) => {
@@ -318,75 +368,85 @@ fn delay(error: &octocrab::Error, attempt: u32, retry: Retry) -> Option<Duration
     (wait <= retry.max).then_some(wait)
 }
 
-/// Find our comment and bring it up to date.
-async fn sync(
-    target: &Target,
-    client: &octocrab::Octocrab,
-    logins: &[String],
-    key_marker: &str,
-    body: &str,
-    needed: bool,
-) -> Result<Outcome, Failure> {
-    let (owner, repository, number) = (&target.owner, &target.repository, target.number);
-    let mut page = client
-        .get::<octocrab::Page<ApiComment>, _, _>(
-            format!("/repos/{owner}/{repository}/issues/{number}/comments"),
-            Some(&[("per_page", "100")]),
-        )
-        .await
-        .map_err(failed("listing the pull request's comments"))?;
-    let mut ours = None;
-    loop {
-        ours = ours.or_else(|| {
-            page.items
-                .iter()
-                .find(|comment| {
-                    let text = comment.body.as_deref().unwrap_or("");
-                    text.starts_with(MARKER)
-                        && text.lines().nth(1) == Some(key_marker)
-                        && comment
-                            .user
-                            .as_ref()
-                            .is_some_and(|user| logins.contains(&user.login))
-                })
-                .map(|comment| (comment.id, comment.body.clone().unwrap_or_default()))
-        });
-        if ours.is_some() {
-            break;
-        }
-        match client
-            .get_page::<ApiComment>(&page.next)
-            .await
-            .map_err(failed("listing the pull request's comments"))?
-        {
-            Some(next) => page = next,
-            None => break,
-        }
-    }
-    let payload = serde_json::json!({ "body": body });
-    match ours {
-        Some((id, current)) if current == body => Ok(Outcome::Unchanged { id }),
-        Some((id, _)) => {
-            client
-                .patch::<ApiComment, _, _>(
-                    format!("/repos/{owner}/{repository}/issues/comments/{id}"),
-                    Some(&payload),
-                )
-                .await
-                .map_err(failed("updating the comment"))?;
-            Ok(Outcome::Updated { id })
-        }
-        None if !needed => Ok(Outcome::NotNeeded),
-        None => {
-            let created = client
-                .post::<_, ApiComment>(
+/// GitHub's issue-comments API through octocrab, for [`upsert`].
+struct Octocrab<'a> {
+    client: &'a octocrab::Octocrab,
+    target: &'a Target,
+}
+
+impl CommentsApi for Octocrab<'_> {
+    type Error = Failure;
+    type Cursor = octocrab::Page<ApiComment>;
+
+    async fn page(
+        &self,
+        cursor: Option<Self::Cursor>,
+    ) -> Result<(Vec<Comment>, Option<Self::Cursor>), Failure> {
+        let (owner, repository, number) = (
+            &self.target.owner,
+            &self.target.repository,
+            self.target.number,
+        );
+        let listing = failed("listing the pull request's comments");
+        let page = match cursor {
+            None => self
+                .client
+                .get::<octocrab::Page<ApiComment>, _, _>(
                     format!("/repos/{owner}/{repository}/issues/{number}/comments"),
-                    Some(&payload),
+                    Some(&[("per_page", "100")]),
                 )
                 .await
-                .map_err(failed("creating the comment"))?;
-            Ok(Outcome::Created { id: created.id })
-        }
+                .map_err(listing)?,
+            Some(previous) => match self
+                .client
+                .get_page::<ApiComment>(&previous.next)
+                .await
+                .map_err(listing)?
+            {
+                Some(page) => page,
+                None => return Ok((Vec::new(), None)),
+            },
+        };
+        let comments = page
+            .items
+            .iter()
+            .map(|comment| Comment {
+                id: comment.id,
+                body: comment.body.clone().unwrap_or_default(),
+                author: comment.user.as_ref().map(|user| user.login.clone()),
+            })
+            .collect();
+        let next = page.next.is_some().then_some(page);
+        Ok((comments, next))
+    }
+
+    async fn update(&self, id: u64, body: &str) -> Result<(), Failure> {
+        let (owner, repository) = (&self.target.owner, &self.target.repository);
+        self.client
+            .patch::<ApiComment, _, _>(
+                format!("/repos/{owner}/{repository}/issues/comments/{id}"),
+                Some(&serde_json::json!({ "body": body })),
+            )
+            .await
+            .map_err(failed("updating the comment"))?;
+        Ok(())
+    }
+
+    async fn create(&self, body: &str) -> Result<u64, Failure> {
+        let (owner, repository, number) = (
+            &self.target.owner,
+            &self.target.repository,
+            self.target.number,
+        );
+        let created = self
+            .client
+            .post::<_, ApiComment>(
+                format!("/repos/{owner}/{repository}/issues/{number}/comments"),
+                Some(&serde_json::json!({ "body": body })),
+            )
+            .await
+            .map_err(failed("creating the comment"))?;
+        Ok(created.id)
     }
 }
 

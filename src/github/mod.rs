@@ -3,6 +3,8 @@
 #[cfg(feature = "github")]
 pub mod comment;
 pub mod event;
+#[cfg(feature = "github")]
+mod sticky;
 
 /// What an Actions run tells dynalint through its environment.
 #[derive(Clone, Debug, Default)]
