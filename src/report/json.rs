@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::report::{RelatedLocation, Report, Reported, Summary};
+use crate::report::{RelatedLocation, RenderContext, Report, Reported, Summary};
 
 /// The version of this document's shape; bumped only on incompatible changes.
 pub const VERSION: u32 = 1;
@@ -108,7 +108,11 @@ fn summary(summary: &Summary) -> SummaryDto {
     }
 }
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    _context: &RenderContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let document = Document {
         version: VERSION,
         findings: report.findings.iter().map(finding).collect(),

@@ -57,6 +57,15 @@ pub fn comment(report: &Report, context: &RenderContext<'_>, budget: usize) -> S
     header + &body
 }
 
+/// `--format markdown`: the pull-request comment, as a renderer.
+pub fn render(
+    report: &Report,
+    context: &RenderContext<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    out.write_all(comment(report, context, COMMENT_BUDGET).as_bytes())
+}
+
 /// The job summary: the report within 1 MiB.
 pub fn summary(report: &Report, context: &RenderContext<'_>) -> String {
     body(report, context, SUMMARY_BUDGET)

@@ -254,18 +254,20 @@ pub fn render(
     context: &RenderContext<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Text => text::render(report, context.sources, context.color, out),
-        Format::Json => json::render(report, out),
-        Format::Sarif => sarif::render(report, context, out),
-        Format::Github => github::render(report, context, out),
-        Format::Markdown => {
-            out.write_all(markdown::comment(report, context, markdown::COMMENT_BUDGET).as_bytes())
-        }
-        Format::Junit => junit::render(report, context, out),
-        Format::Gitlab => gitlab::render(report, context, out),
-    }
+    let render: Renderer = match format {
+        Format::Text => text::render,
+        Format::Json => json::render,
+        Format::Sarif => sarif::render,
+        Format::Github => github::render,
+        Format::Markdown => markdown::render,
+        Format::Junit => junit::render,
+        Format::Gitlab => gitlab::render,
+    };
+    render(report, context, out)
 }
+
+/// What every renderer is: a report and its context in, bytes out.
+pub type Renderer = fn(&Report, &RenderContext<'_>, &mut dyn Write) -> io::Result<()>;
 
 #[cfg(test)]
 mod tests {

@@ -8,19 +8,15 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diff::{Action, PlanEntry};
 use crate::finding::Severity;
-use crate::report::printable;
+use crate::report::{RenderContext, printable};
 use crate::report::{Report, Reported, Summary};
 use crate::source::Sources;
 
 /// Lines of context shown at most for one finding.
 const MAX_SNIPPET_LINES: usize = 6;
 
-pub fn render(
-    report: &Report,
-    sources: &Sources,
-    color: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let (sources, color) = (context.sources, context.color);
     let renderer = if color {
         Renderer::styled()
     } else {
