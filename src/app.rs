@@ -122,17 +122,20 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         ),
     };
 
+    // Said once the head is read, as the base is read after it.
+    let mut base_warnings = Vec::new();
     let base_tree = match &commits {
         Some(commits) => {
             if commits.head == Some(commits.base) {
-                eprintln!(
-                    "dynalint: warning: the base and the head are the same commit ({}): there is no change to review (on `pull_request_target`, check out the pull request's head)",
+                base_warnings.push(format!(
+                    "the base and the head are the same commit ({}): there is no change to review (on `pull_request_target`, check out the pull request's head)",
                     short(commits.base)
-                );
+                ));
             }
             let tree =
                 GitTree::new(&root, commits.base).context("cannot read the base revision")?;
-            let config = revision_config(&root, config_path.as_deref(), &tree);
+            let (config, warning) = revision_config(&root, config_path.as_deref(), &tree);
+            base_warnings.extend(warning);
             Some((tree, config, short(commits.base)))
         }
         None => None,
@@ -159,13 +162,25 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         warnings,
         mut timings,
     } = match run {
-        Ok(run) => run,
+        Ok(run) => {
+            for warning in &base_warnings {
+                eprintln!("dynalint: warning: {warning}");
+            }
+            run
+        }
         Err(pipeline::Error::NothingToLint { include }) => bail!(
             "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
             root.display(),
             include.join(", ")
         ),
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            if matches!(error, pipeline::Error::Base { .. }) {
+                for warning in &base_warnings {
+                    eprintln!("dynalint: warning: {warning}");
+                }
+            }
+            return Err(error.into());
+        }
     };
     for warning in &warnings {
         eprintln!("dynalint: warning: {warning}");
@@ -222,7 +237,6 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     let context = report::RenderContext {
         sources: &sources,
-        config: &config,
         color: use_color(args.color),
         fails: failed,
         repository_prefix: repository_prefix(&root),
@@ -405,17 +419,27 @@ fn short(commit: git2::Oid) -> String {
 /// `[namespaces]` or `[naming]` does not make the revision's tables look different.
 /// `None`: the head's applies (a --config outside the repository, or a file that does
 /// not parse, which is said).
-fn revision_config(root: &Path, config_path: Option<&Path>, tree: &GitTree) -> Option<Config> {
+fn revision_config(
+    root: &Path,
+    config_path: Option<&Path>,
+    tree: &GitTree,
+) -> (Option<Config>, Option<String>) {
     let candidates: Vec<String> = match config_path {
         Some(path) => {
-            let relative = path
-                .canonicalize()
-                .ok()?
-                .strip_prefix(root.canonicalize().ok()?)
-                .ok()?
-                .to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/");
-            vec![relative]
+            let relative = || -> Option<String> {
+                Some(
+                    path.canonicalize()
+                        .ok()?
+                        .strip_prefix(root.canonicalize().ok()?)
+                        .ok()?
+                        .to_string_lossy()
+                        .replace(std::path::MAIN_SEPARATOR, "/"),
+                )
+            };
+            match relative() {
+                Some(relative) => vec![relative],
+                None => return (None, None),
+            }
         }
         None => crate::config::CONFIG_FILES
             .iter()
@@ -430,17 +454,17 @@ fn revision_config(root: &Path, config_path: Option<&Path>, tree: &GitTree) -> O
             .map_err(|error| anyhow!("{candidate}: {error}"))
             .and_then(|text| Ok(Config::parse(text, &candidate)?));
         return match parsed {
-            Ok(config) => Some(config),
-            Err(error) => {
-                eprintln!(
-                    "dynalint: warning: the base revision's configuration cannot be read ({error:#}); the head's applies to it"
-                );
-                None
-            }
+            Ok(config) => (Some(config), None),
+            Err(error) => (
+                None,
+                Some(format!(
+                    "the base revision's configuration cannot be read ({error:#}); the head's applies to it"
+                )),
+            ),
         };
     }
     // No configuration then: the defaults applied.
-    Some(Config::default())
+    (Some(Config::default()), None)
 }
 
 /// The git top level of `cwd`, or `cwd` itself outside a git repository.

@@ -54,7 +54,6 @@ pub fn run(base: Option<&[u8]>, head: &[u8]) -> Outcome {
     };
     let context = RenderContext {
         sources: &sources,
-        config: &config,
         color: true,
         fails: true,
         repository_prefix: String::new(),

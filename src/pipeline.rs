@@ -114,7 +114,9 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
 
     let statuses = config.rule_statuses();
     let (mut findings, suppressions) = head_pass(&mut head, &statuses);
-    findings.extend(namespace_mismatches(&head, config));
+    if statuses.enabled(&namespace_mismatch::RULE.meta) {
+        findings.extend(namespace_mismatches(&head, config));
+    }
     timings.stage("head rules");
     let (plan, preexisting) = match (base.as_mut(), &input.base) {
         (Some(base), Some(base_input)) => {
@@ -289,7 +291,7 @@ impl Default for Timings {
 }
 
 /// The head rules, over every release of the revision.
-pub fn head_findings(revision: &Revision, statuses: &RuleStatuses) -> Vec<Finding> {
+fn head_findings(revision: &Revision, statuses: &RuleStatuses) -> Vec<Finding> {
     let project = Project {
         releases: &revision.releases,
         roles: &revision.roles,
@@ -319,7 +321,7 @@ pub fn head_findings(revision: &Revision, statuses: &RuleStatuses) -> Vec<Findin
 }
 
 /// The change rules, over two revisions' tables paired.
-pub fn change_findings(changes: &ChangeSet<'_>, statuses: &RuleStatuses) -> Vec<Finding> {
+fn change_findings(changes: &ChangeSet<'_>, statuses: &RuleStatuses) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (rule, check) in rules::change_checks() {
         if statuses.enabled(rule) {
@@ -332,7 +334,7 @@ pub fn change_findings(changes: &ChangeSet<'_>, statuses: &RuleStatuses) -> Vec<
 /// The fingerprints of a revision's own findings (structure and head rules, after its
 /// suppressions) with their severity, to tell what a change introduces from what was
 /// there before (`--new-only`).
-pub fn fingerprints(
+fn fingerprints(
     revision: &Revision,
     suppressions: Vec<Suppression>,
     config: &Config,

@@ -28,7 +28,7 @@ pub struct Preexisting {
 
 impl Preexisting {
     /// `fingerprints` of the base's findings, against the `head` as changed since `base`.
-    pub fn new(
+    pub(crate) fn new(
         fingerprints: HashMap<String, Severity>,
         base: &Revision,
         head: &Revision,
@@ -118,7 +118,7 @@ pub struct Settings<'a> {
 
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
 /// findings the base already had (see [`Preexisting`]) are set aside.
-pub fn finish(
+pub(crate) fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
     Settings { config, statuses }: Settings<'_>,

@@ -114,7 +114,7 @@ pub fn path_filter(config: &Config) -> PathFilter {
     PathFilter::new(wanted)
 }
 
-pub fn load(
+pub(crate) fn load(
     snapshot: &dyn Snapshot,
     side: Side,
     config: &Config,

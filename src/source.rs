@@ -1,4 +1,5 @@
-//! Source files as read from one side of a change, with a line index for positions.
+//! Source files as read from one side of a change, with a line index for positions; a
+//! place in one of them ([`Site`]); and the reporting scope (the PATH arguments).
 
 use crate::span::{Position, Span};
 

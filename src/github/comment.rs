@@ -1,8 +1,9 @@
 //! The sticky pull-request comment (`--comment`), through GitHub's REST API (octocrab).
 //!
-//! One comment per pull request and key: every page of the pull request's comments is
-//! read, the one that carries dynalint's marker and key *and was written by this token's
-//! own account* is updated (never someone else's), otherwise one is created. Transient
+//! One comment per pull request and key: the pull request's comments are read page by
+//! page (every page when ours is not there); the one that carries dynalint's marker and
+//! key *and was written by this token's own account* is updated (never someone else's),
+//! otherwise one is created. Transient
 //! failures (5xx, rate limits, a dropped connection) are retried with backoff; a 403 that
 //! is not a rate limit (a fork's read-only token) is an outcome, not an error. The token
 //! never appears in any message.

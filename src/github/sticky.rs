@@ -1,7 +1,7 @@
-//! The sticky comment's one decision, apart from HTTP: read every page of the pull
-//! request's comments, find the one that carries dynalint's marker and this run's key and
-//! was written by this token's own account (never anyone else's), and bring it up to
-//! date, or create one when there is something to say. The API is a small trait: octocrab
+//! The sticky comment's one decision, apart from HTTP: read the pull request's comments
+//! page by page until the one that carries dynalint's marker and this run's key and was
+//! written by this token's own account (never anyone else's) is found, and bring it up to
+//! date; when no page has it, create one if there is something to say. The API is a small trait: octocrab
 //! implements it for GitHub ([`super::comment`]), a fake in the tests below.
 
 use super::comment::Outcome;

@@ -13,7 +13,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
-use crate::config::Config;
 use crate::diff::PlanEntry;
 use crate::finding::Finding;
 use crate::finding::Severity;
@@ -21,7 +20,6 @@ use crate::rule_meta::RuleStatuses;
 use crate::source::Sources;
 use crate::span::Position;
 
-/// The report of one run, as the post-process leaves it for the renderers.
 /// A related location, resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelatedLocation {
@@ -62,6 +60,7 @@ pub struct Summary {
     pub preexisting: usize,
 }
 
+/// The report of one run, as the post-process leaves it for the renderers.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     /// What the run is judged on: every finding, or with `--new-only` those the change
@@ -150,7 +149,6 @@ impl fmt::Display for Format {
 /// What renderers know besides the report.
 pub struct RenderContext<'a> {
     pub sources: &'a Sources,
-    pub config: &'a Config,
     /// Colour in text output.
     pub color: bool,
     /// Whether the report fails the run (`--fail-on`): the verdict of summaries.
