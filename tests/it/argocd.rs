@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{Run, dynalint, project_root};
+use crate::common::{Run, copy_dir, dynalint, project_root};
 
 /// What the stand-in `helm` prints: bytes a re-encoding would change, no final newline.
 const MANIFESTS: &[u8] =
@@ -13,19 +13,6 @@ const MANIFESTS: &[u8] =
 struct Argo {
     repo: tempfile::TempDir,
     bin: tempfile::TempDir,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 impl Argo {

@@ -1,24 +1,9 @@
 //! Every output format on one fixture set: the demo repository with a change on top
 //! (a table deleted, a table added), as a pull request would show it.
 
-use std::path::Path;
-
-use crate::common::{Repo, Run, project_root};
+use crate::common::{Repo, Run, copy_dir, project_root};
 
 const KOA_PROD: &str = "apps-koa/apps/koa-prod/dynamo-tables/values.yaml";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// The demo committed, then changed in the working tree: `LoginAudit` deleted from
 /// koa-prod, a `Carts` table added to koa-dev.
