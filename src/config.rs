@@ -143,13 +143,6 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
-/// How a rule is configured: off, or on with a severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleSetting {
-    Off,
-    Severity(Severity),
-}
-
 /// A `path:line` (optionally `path:line:RULE,RULE`) entry of `ignore`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ignore {
@@ -212,7 +205,7 @@ pub struct Config {
     pub deployed_namespace: Option<(String, String)>,
     pub naming: Naming,
     pub roles: Roles,
-    pub rules: BTreeMap<&'static str, RuleSetting>,
+    pub rules: BTreeMap<&'static str, RuleStatus>,
     pub ignores: Vec<Ignore>,
     pub require_reason: bool,
     pub chart_schema: String,
@@ -360,8 +353,8 @@ impl Config {
                 ))
             })?;
             let setting = match value.as_str() {
-                "off" => RuleSetting::Off,
-                other => RuleSetting::Severity(Severity::parse(other).ok_or_else(|| {
+                "off" => RuleStatus::Off,
+                other => RuleStatus::Severity(Severity::parse(other).ok_or_else(|| {
                     invalid(format!(
                         "[rules] {key} = \"{other}\": expected \"off\", \"error\", \"warning\" or \"note\""
                     ))
@@ -466,15 +459,7 @@ impl Config {
 
     /// Every rule's status under this configuration (computed once per run).
     pub fn rule_statuses(&self) -> RuleStatuses {
-        RuleStatuses::new(self.rules.iter().map(|(code, setting)| {
-            (
-                *code,
-                match setting {
-                    RuleSetting::Off => RuleStatus::Off,
-                    RuleSetting::Severity(severity) => RuleStatus::Severity(*severity),
-                },
-            )
-        }))
+        RuleStatuses::new(self.rules.clone())
     }
 }
 
@@ -646,11 +631,8 @@ mod tests {
             "dynalint.toml",
         )
         .unwrap();
-        assert_eq!(config.rules["DL205"], RuleSetting::Off);
-        assert_eq!(
-            config.rules["DL112"],
-            RuleSetting::Severity(Severity::Error)
-        );
+        assert_eq!(config.rules["DL205"], RuleStatus::Off);
+        assert_eq!(config.rules["DL112"], RuleStatus::Severity(Severity::Error));
         assert_eq!(
             config.ignores,
             [

@@ -41,7 +41,7 @@ pub struct Revision {
     pub links_out: Vec<String>,
     /// The workloads read whose blob id is known, by path, for the other revision to
     /// reuse when its blob is the same.
-    workloads: std::collections::HashMap<String, (git2::Oid, Workload)>,
+    workloads: std::collections::HashMap<String, (git2::Oid, WorkloadChart)>,
 }
 
 /// A loaded revision is its values, plus what loading them found.
@@ -266,7 +266,7 @@ pub(crate) fn load(
     // A workload whose blob is the same in the other revision reads the same.
     let reusable = |path: &str, content: Option<git2::Oid>| {
         let (blob, workload) = reuse?.workloads.get(path)?;
-        (content? == *blob && !matches!(workload, Workload::Unreadable { .. }))
+        (content? == *blob && !matches!(workload, WorkloadChart::Unreadable { .. }))
             .then(|| workload.clone())
     };
     let workloads = parallel::map(&workload_paths, |_, path| {
@@ -343,10 +343,10 @@ pub(crate) fn load(
                 .insert(path.to_string(), (content, workload.clone()));
         }
         match workload {
-            Workload::Role(role, workload) => roles.push((role, workload)),
-            Workload::Other => {}
+            WorkloadChart::Role(role, workload) => roles.push((role, workload)),
+            WorkloadChart::Other => {}
             // A workload whose chart cannot be read may create a role nobody sees: say so.
-            Workload::Unreadable { text, span, reason } => {
+            WorkloadChart::Unreadable { text, span, reason } => {
                 let id = sources.add(SourceFile::new(path.as_str(), side, text));
                 revision
                     .findings
@@ -412,8 +412,10 @@ fn context_needed(
     }
 }
 
+/// What a workload folder's `Chart.yaml` says: the role it creates, none, or why it
+/// cannot be read.
 #[derive(Clone)]
-enum Workload {
+enum WorkloadChart {
     Role(String, crate::roles::Workload),
     /// Not a workload of the role-creating chart.
     Other,
@@ -431,9 +433,9 @@ fn read_workload(
     config: &Config,
     hash: bool,
     content: Option<git2::Oid>,
-) -> (Option<git2::Oid>, Workload) {
+) -> (Option<git2::Oid>, WorkloadChart) {
     let unreadable = |reason: String| {
-        let workload = Workload::Unreadable {
+        let workload = WorkloadChart::Unreadable {
             text: String::new(),
             span: Span::at(0),
             reason,
@@ -463,9 +465,9 @@ fn read_workload(
         return unreadable("not UTF-8".to_string());
     };
     let workload = match workloads::workload_role(path, &text, config) {
-        Ok(Some((role, workload))) => Workload::Role(role, workload),
-        Ok(None) => Workload::Other,
-        Err(error) => Workload::Unreadable {
+        Ok(Some((role, workload))) => WorkloadChart::Role(role, workload),
+        Ok(None) => WorkloadChart::Other,
+        Err(error) => WorkloadChart::Unreadable {
             text,
             span: error.span,
             reason: error.message,
