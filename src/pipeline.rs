@@ -216,8 +216,7 @@ fn load_base(
     if !unchecked.is_empty() {
         revision
             .values
-            .releases
-            .retain(|release| !unchecked.contains(&release.path));
+            .retain_releases(|release| !unchecked.contains(&release.path));
     }
     Ok(revision)
 }

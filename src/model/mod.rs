@@ -201,6 +201,25 @@ impl Values {
         self.read_with == other.read_with
     }
 
+    /// Keeps only the releases `keep` accepts; the files of the others keep no release
+    /// (they are not compared), and every other file its own.
+    pub fn retain_releases(&mut self, keep: impl Fn(&Release) -> bool) {
+        let mut kept = Vec::with_capacity(self.releases.len());
+        let mut moved: Vec<Option<usize>> = Vec::with_capacity(self.releases.len());
+        for release in std::mem::take(&mut self.releases) {
+            if keep(&release) {
+                moved.push(Some(kept.len()));
+                kept.push(release);
+            } else {
+                moved.push(None);
+            }
+        }
+        self.releases = kept;
+        for file in &mut self.files {
+            file.release = file.release.and_then(|index| moved[index]);
+        }
+    }
+
     pub fn release_at(&self, path: &str) -> Option<&Release> {
         self.file(path)?.release.map(|index| &*self.releases[index])
     }

@@ -977,3 +977,33 @@ fn a_change_that_repairs_the_chart_can_be_checked() {
         run.stderr
     );
 }
+
+/// The base's releases are narrowed to the files the head still checks; the files left
+/// must keep pointing at their own release (a file excluded in the head that sorts before
+/// another made that one's lookup read past the list, or another file's release).
+#[test]
+fn a_file_the_head_no_longer_checks_leaves_the_others_their_own_release() {
+    let repo = shop(ONE);
+    repo.values(
+        "koa-dev",
+        "tables:\n  - name: Users\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n",
+    );
+    repo.commit("two releases");
+    repo.write("dynalint.toml", "exclude = [\"apps-koa/**\"]\n");
+    repo.values("shop-dev", &format!("managementPolicies: Observe\n{ONE}"));
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    // shop's own base release is compared: Control -> Observe, nothing about koa.
+    assert!(
+        run.locations()
+            .iter()
+            .all(|location| location.starts_with(VALUES)),
+        "{:?}",
+        run.locations()
+    );
+    assert!(
+        !changes(&run).iter().any(|change| change.contains("koa")),
+        "{:?}",
+        changes(&run)
+    );
+}
