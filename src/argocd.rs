@@ -15,8 +15,8 @@ use anyhow::{Context, anyhow};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, FailOn};
 use crate::exit::FINDINGS;
-use crate::finding::Severity;
 use crate::pipeline;
+use crate::rule_meta::Severity;
 use crate::snapshot::WorkingTree;
 use crate::source::Scope;
 

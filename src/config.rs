@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::finding::Severity;
 use crate::model::Naming;
-use crate::rule_meta::{RuleStatus, RuleStatuses};
+use crate::rule_meta::{RuleStatus, RuleStatuses, Severity};
 use crate::rules;
 use crate::yaml;
 

@@ -8,8 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::finding::TableId;
-use crate::model::{Access, Index, Release, Table, Values};
+use crate::model::{Access, Index, Release, Table, TableId, Values};
 
 /// A table where one revision declares it.
 #[derive(Clone, Copy, Debug)]

@@ -1,8 +1,8 @@
 //! What a rule reports: a message at a place in a file, with help.
 
-pub use crate::model::TableId;
-pub use crate::rule_meta::{RuleMeta, Severity};
-pub use crate::source::Site;
+use crate::model::TableId;
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::source::Site;
 
 /// Another place that explains a finding (the first definition of a duplicate, ...).
 #[derive(Clone, Debug, PartialEq)]

@@ -6,16 +6,16 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::diff::{self, ChangeSet, PlanEntry};
-use crate::finding::{Finding, Severity, Site};
+use crate::finding::Finding;
 use crate::parallel;
 use crate::postprocess::{self, Preexisting};
 use crate::report::Report;
 use crate::revision::{self, LoadError, Revision};
-use crate::rule_meta::RuleStatuses;
+use crate::rule_meta::{RuleStatuses, Severity};
 use crate::rules::structure::namespace_mismatch;
 use crate::rules::{self, Project};
 use crate::snapshot::Snapshot;
-use crate::source::{Scope, Side, Sources};
+use crate::source::{Scope, Side, Site, Sources};
 use crate::span::Span;
 use crate::suppress::Suppression;
 

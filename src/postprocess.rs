@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Config;
-use crate::finding::{Finding, Severity, stable_hash};
+use crate::finding::{Finding, stable_hash};
 use crate::report::{RelatedLocation, Report, Reported, Summary};
 use crate::revision::Revision;
-use crate::rule_meta::{RuleStatus, RuleStatuses};
+use crate::rule_meta::{RuleStatus, RuleStatuses, Severity};
 use crate::rules;
 use crate::source::{Scope, Sources};
 use crate::span::Span;

@@ -18,8 +18,7 @@ use crate::rules::structure::{
 };
 use crate::schema::{self, ChartSchema};
 use crate::snapshot::{Content, Listing, PathFilter, Snapshot};
-use crate::source::Scope;
-use crate::source::{FileId, Side, SourceFile, Sources, strip_bom};
+use crate::source::{FileId, Scope, Side, SourceFile, Sources, strip_bom};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
 use crate::workloads;

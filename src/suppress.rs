@@ -2,11 +2,11 @@
 //! `path:line` entries of `ignore` in dynalint.toml.
 
 use crate::config::{Config, Ignore};
-use crate::finding::{Finding, Site};
-use crate::rule_meta::RuleStatuses;
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, RuleStatuses};
+use crate::rules;
 use crate::rules::structure::unused_suppression as dl005;
-use crate::rules::{self, RuleMeta};
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, Site, SourceFile};
 use crate::span::Span;
 
 /// One rule named by a suppression comment.

@@ -6,10 +6,9 @@
 
 use std::io::{self, Write};
 
-use crate::finding::Severity;
 use crate::report::text::{plan_line, summary_line};
-use crate::report::{RenderContext, printable};
-use crate::report::{Report, Reported};
+use crate::report::{RenderContext, Report, Reported, printable};
+use crate::rule_meta::Severity;
 
 /// Annotations GitHub renders per type (error, warning, notice) and step.
 pub const PER_TYPE: usize = 10;

@@ -5,9 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::Severity;
-use crate::report::RenderContext;
-use crate::report::Report;
+use crate::report::{RenderContext, Report};
+use crate::rule_meta::Severity;
 
 #[derive(Serialize)]
 struct Issue<'a> {

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::report::RenderContext;
-use crate::report::{Report, Reported};
+use crate::report::{RenderContext, Report, Reported};
 
 /// Text in XML content or an attribute: markup escaped (quotes only in attributes), and
 /// characters XML 1.0 cannot hold at all dropped.

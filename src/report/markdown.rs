@@ -10,10 +10,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::diff::{Action, PlanEntry};
-use crate::finding::Severity;
 use crate::report::text::{plan_line, summary_line};
-use crate::report::{RenderContext, printable};
-use crate::report::{Report, Reported, Summary};
+use crate::report::{RenderContext, Report, Reported, Summary, printable};
+use crate::rule_meta::Severity;
 use crate::rules;
 use crate::source::Side;
 

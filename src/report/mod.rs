@@ -15,8 +15,7 @@ use std::io::{self, Write};
 
 use crate::diff::PlanEntry;
 use crate::finding::Finding;
-use crate::finding::Severity;
-use crate::rule_meta::RuleStatuses;
+use crate::rule_meta::{RuleStatuses, Severity};
 use crate::source::Sources;
 use crate::span::Position;
 

@@ -14,11 +14,9 @@ use serde_sarif::sarif::{
     ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
-use crate::finding::Severity;
-use crate::report::Report;
-use crate::report::{RenderContext, uri_path};
-use crate::rule_meta::RuleStatuses;
-use crate::rules::{self, RuleMeta};
+use crate::report::{RenderContext, Report, uri_path};
+use crate::rule_meta::{RuleMeta, RuleStatuses, Severity};
+use crate::rules;
 use crate::source::{FileId, SourceFile};
 use crate::span::Position;
 

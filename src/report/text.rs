@@ -7,9 +7,8 @@ use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_NOTE_STYLE, DEFAU
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diff::{Action, PlanEntry};
-use crate::finding::Severity;
-use crate::report::{RenderContext, printable};
-use crate::report::{Report, Reported, Summary};
+use crate::report::{RenderContext, Report, Reported, Summary, printable};
+use crate::rule_meta::Severity;
 use crate::source::Sources;
 
 /// Lines of context shown at most for one finding.

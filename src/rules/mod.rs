@@ -11,7 +11,7 @@ use crate::diff::ChangeSet;
 use crate::finding::Finding;
 use crate::model::{Release, Table};
 use crate::roles::KnownRoles;
-pub use crate::rule_meta::{DOC_SECTIONS, RuleMeta, Severity};
+use crate::rule_meta::RuleMeta;
 use crate::span::Span;
 
 pub mod access;
@@ -210,6 +210,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+    use crate::rule_meta::DOC_SECTIONS;
 
     #[test]
     fn codes_and_names_are_unique_and_well_formed() {

@@ -1,9 +1,10 @@
 //! DL202 cross-namespace-role: a grant to the role of another namespace's workload.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::roles::Origin;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::access::grants;
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -1,8 +1,9 @@
 //! DL205 no-access: a table that no role can read or write.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::access::grants;
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::json;
 
-use crate::finding::{Finding, Severity, TableId};
-use crate::model::{Access, Table};
+use crate::finding::Finding;
+use crate::model::{Access, Table, TableId};
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::access::grants;
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 use crate::span::Spanned;
 
 /// IAM's limit on a managed policy, in characters without whitespace.

@@ -1,8 +1,9 @@
 //! DL201 unknown-role: a grant to a role that no known source creates.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::access::{grants, invalid_role_name::role_name_problem};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::Access;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{applied, at_head};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

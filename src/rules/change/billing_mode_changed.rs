@@ -1,9 +1,10 @@
 //! DL306 billing-mode-changed: a table switches billing mode.
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{applied, at_head};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -1,10 +1,11 @@
 //! DL305 gsi-recreated: global secondary indexes rebuilt, or several changed at once.
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::Index;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{applied, at_head, index_key_types_changed};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

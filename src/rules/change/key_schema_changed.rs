@@ -1,9 +1,10 @@
 //! DL303 key-schema-changed: the keys of an existing table change.
 
 use crate::diff::{ChangeSet, Pair};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{applied, at_head};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 use crate::span::Spanned;
 
 pub static RULE: Rule = Rule {

@@ -1,9 +1,10 @@
 //! DL304 lsi-changed: local secondary indexes change on an existing table.
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{applied, at_head, index_key_types_changed};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

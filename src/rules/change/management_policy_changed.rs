@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity, Site};
+use crate::finding::Finding;
 use crate::model::{DeletionPolicy, ManagementPolicy, Release, Setting};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Rule};
+use crate::source::Site;
 use crate::span::Span;
 
 pub static RULE: Rule = Rule {

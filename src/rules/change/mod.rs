@@ -6,9 +6,11 @@
 //! file is deleted.
 
 use crate::diff::{ChangeSet, Declared, Pair, Removal};
-use crate::finding::{Finding, Severity, Site};
+use crate::finding::Finding;
 use crate::model::Index;
-use crate::rules::{RuleMeta, on_table};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::on_table;
+use crate::source::Site;
 use crate::span::{Span, Spanned};
 use std::collections::BTreeMap;
 

@@ -1,9 +1,10 @@
 //! DL301 table-deleted: a table disappears from the values.
 
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{observe_note, removal_severity, removal_site};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

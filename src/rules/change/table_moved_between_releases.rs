@@ -1,9 +1,10 @@
 //! DL310 table-moved-between-releases: the same AWS table now lives in another file.
 
 use crate::diff::{ChangeSet, Removal};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{at_head, observe_note, removal_severity};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -1,9 +1,10 @@
 //! DL302 table-replaced: a change of AWS identity that replaces a table with an empty one.
 
 use crate::diff::{ChangeSet, Removal, ReplaceReason};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::change::{observe_note, removal_severity};
-use crate::rules::{Check, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

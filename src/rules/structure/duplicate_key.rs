@@ -1,8 +1,10 @@
 //! DL003 duplicate-key: a key written twice in one mapping.
 
-use crate::finding::{Finding, Severity, Site};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::ValuesContext;
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
+use crate::source::Site;
 use crate::span::Span;
 use crate::yaml::{DuplicateKey, DuplicateKind};
 

@@ -1,8 +1,7 @@
 //! DL0xx: problems of the file itself, reported by the stage that finds them.
 
-use crate::finding::{Site, TableId};
-use crate::model::Release;
-use crate::source::{FileId, SourceFile};
+use crate::model::{Release, TableId};
+use crate::source::{FileId, Site, SourceFile};
 use crate::span::Span;
 use crate::yaml::{Located, Node};
 

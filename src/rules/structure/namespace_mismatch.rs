@@ -1,8 +1,10 @@
 //! DL006 namespace-mismatch: Argo CD deploys a values file to another namespace than
 //! its path names.
 
-use crate::finding::{Finding, Severity, Site};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Rule};
+use crate::source::Site;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

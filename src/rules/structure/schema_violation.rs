@@ -1,10 +1,11 @@
 //! DL002 schema-violation: the values do not match the chart's values schema.
 
-use crate::finding::{Finding, Severity, Site};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::ValuesContext;
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 use crate::schema::{Origin, Violation, ViolationKind};
-use crate::source::FileId;
+use crate::source::{FileId, Site};
 use crate::yaml::Located;
 
 pub static RULE: Rule = Rule {

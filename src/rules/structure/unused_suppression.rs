@@ -1,8 +1,10 @@
 //! DL005 unused-suppression: a `# dynalint: ignore[...]` comment that suppresses
 //! nothing, names no rule, or (when config requires it) gives no reason.
 
-use crate::finding::{Finding, Severity, Site};
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Rule};
+use crate::source::Site;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

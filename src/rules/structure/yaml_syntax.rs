@@ -1,8 +1,9 @@
 //! DL001 yaml-syntax: the file cannot be read as Helm would read it.
 
-use crate::finding::{Finding, Severity, Site};
-use crate::rules::{Check, Rule, RuleMeta};
-use crate::source::FileId;
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Rule};
+use crate::source::{FileId, Site};
 use crate::span::Span;
 use crate::yaml::{ErrorKind, YamlError};
 

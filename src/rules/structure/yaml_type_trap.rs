@@ -3,10 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::finding::{Finding, Severity, Site};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::ValuesContext;
-use crate::rules::{Check, Rule, RuleMeta};
+use crate::rules::{Check, Rule};
 use crate::schema::{Violation, ViolationKind};
+use crate::source::Site;
 use crate::yaml::{Node, Value, Yaml11, is_alias_copy};
 
 pub static RULE: Rule = Rule {

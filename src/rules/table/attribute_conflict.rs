@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::Attribute;
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::table::intended_attribute;
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -1,8 +1,9 @@
 //! DL111 capacity-mismatch: capacity settings that do not fit the billing mode.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{BillingMode, Table};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 use crate::span::{Span, Spanned};
 
 pub static RULE: Rule = Rule {

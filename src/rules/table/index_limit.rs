@@ -1,8 +1,9 @@
 //! DL107 index-limit: more secondary indexes than DynamoDB allows.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{Index, IndexKind, Table};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub const MAX_LSIS: usize = 5;
 pub const MAX_GSIS: usize = 20;

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{Index, IndexKind, Table};
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::table::{Owner, name_problem};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

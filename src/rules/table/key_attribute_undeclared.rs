@@ -1,9 +1,10 @@
 //! DL101 key-attribute-undeclared: a key that `attributes` does not declare.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::IndexKind;
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::table::{Owner, intended_attribute};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 use crate::span::Spanned;
 
 pub static RULE: Rule = Rule {

@@ -1,7 +1,8 @@
 //! DL106 lsi-without-range-key: local secondary indexes on a table without a sort key.
 
-use crate::finding::{Finding, Severity};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

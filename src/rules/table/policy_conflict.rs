@@ -1,8 +1,9 @@
 //! DL113 policy-conflict: settings that have no effect under the release's policies.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{Access, DeletionPolicy, ManagementPolicy};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

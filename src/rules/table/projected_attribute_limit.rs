@@ -1,7 +1,8 @@
 //! DL109 projected-attribute-limit: too many projected attributes over all indexes.
 
-use crate::finding::{Finding, Severity};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::finding::Finding;
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub const MAX_PROJECTED_PER_TABLE: usize = 100;
 

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{Index, IndexKind, Projection, Table};
+use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::table::Owner;
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rules::{Check, Project, Rule, on_table};
 
 pub const MAX_NON_KEY_PER_INDEX: usize = 20;
 

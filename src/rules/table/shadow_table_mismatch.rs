@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{Index, Table};
-use crate::rules::{Check, Project, Rule, RuleMeta, on_table};
+use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::{Check, Project, Rule, on_table};
 use crate::span::Span;
 
 pub static RULE: Rule = Rule {
