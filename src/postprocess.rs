@@ -36,12 +36,10 @@ impl Preexisting {
     ) -> Preexisting {
         let mut changed_unreadable: HashMap<crate::source::FileId, Vec<Span>> = HashMap::new();
         for file in &head.files {
-            let before = base.file(&file.path);
             let Some(release) = file.release.and_then(|index| head.releases.get(index)) else {
                 // Not readable as a release at all: changed as a whole, or not.
-                if before.and_then(|before| before.content).is_none()
-                    || before.and_then(|before| before.content) != file.content
-                {
+                let before = base.file(&file.path).and_then(|before| before.content);
+                if before.is_none() || before != file.content {
                     changed_unreadable
                         .entry(file.id)
                         .or_default()
