@@ -200,7 +200,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
     // A PATH that reports nothing says so: a typo must not read as a clean result.
     for (path, is_file) in &named {
-        if *is_file && head.file(path).is_none() {
+        if *is_file && head.values.file(path).is_none() {
             eprintln!(
                 "dynalint: note: {path} is not a values file dynalint checks (include: {}); nothing reported for it",
                 config.include.join(", ")
@@ -210,7 +210,9 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         let holds = |files: &[crate::model::ValuesFile]| {
             files.iter().any(|file| folder.contains(&file.path))
         };
-        if !*is_file && !holds(&head.files) && !base.as_ref().is_some_and(|base| holds(&base.files))
+        if !*is_file
+            && !holds(&head.values.files)
+            && !base.as_ref().is_some_and(|base| holds(&base.values.files))
         {
             eprintln!(
                 "dynalint: note: {} holds no values file dynalint checks (include: {}); nothing reported for it",

@@ -158,7 +158,13 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
         Err(pipeline::Error::NothingToLint { .. }) => return Err(no_values_file()),
         Err(error) => return Err(error.into()),
     };
-    if !run.head.files.iter().any(|file| scope.contains(&file.path)) {
+    if !run
+        .head
+        .values
+        .files
+        .iter()
+        .any(|file| scope.contains(&file.path))
+    {
         return Err(no_values_file());
     }
     let report = run.report;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::model::Naming;
 use crate::rule_meta::{RuleStatus, RuleStatuses, Severity};
 use crate::rules;
+use crate::suppress::Ignore;
 use crate::yaml;
 
 pub const CONFIG_FILES: [&str; 2] = ["dynalint.toml", ".dynalint.toml"];
@@ -139,25 +140,6 @@ impl<'de> Deserialize<'de> for ByteSize {
             }
         }
         deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// A `path:line` (optionally `path:line:RULE,RULE`) entry of `ignore`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ignore {
-    pub path: String,
-    pub line: usize,
-    /// Empty: every rule.
-    pub rules: Vec<&'static str>,
-}
-
-impl std::fmt::Display for Ignore {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "{}:{}", self.path, self.line)?;
-        if !self.rules.is_empty() {
-            write!(formatter, ":{}", self.rules.join(","))?;
-        }
-        Ok(())
     }
 }
 

@@ -12,11 +12,9 @@ use crate::postprocess::{self, Preexisting};
 use crate::report::Report;
 use crate::revision::{self, LoadError, Revision};
 use crate::rule_meta::{RuleStatuses, Severity};
-use crate::rules::structure::namespace_mismatch;
 use crate::rules::{self, Project};
 use crate::snapshot::Snapshot;
-use crate::source::{Scope, Side, Site, Sources};
-use crate::span::Span;
+use crate::source::{Scope, Side, Sources};
 use crate::suppress::Suppression;
 
 /// What to check.
@@ -113,16 +111,18 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     timings.stage("base revision read");
 
     let statuses = config.rule_statuses();
-    let (mut findings, suppressions) = head_pass(&mut head, &statuses);
-    if statuses.enabled(&namespace_mismatch::RULE.meta) {
-        findings.extend(namespace_mismatches(&head, config));
+    set_aside_unreadable_tables(&mut head, config, &statuses, &sources);
+    if let (Some(base), Some(base_input)) = (base.as_mut(), &input.base) {
+        let config = base_input.config.unwrap_or(config);
+        set_aside_unreadable_tables(base, config, &config.rule_statuses(), &sources);
     }
+    let (mut findings, suppressions) = head_pass(&mut head, &statuses);
     timings.stage("head rules");
     let (plan, preexisting) = match (base.as_mut(), &input.base) {
         (Some(base), Some(base_input)) => {
             let base_suppressions = std::mem::take(&mut base.suppressions);
             let base = &*base;
-            let changes = diff::pair(base, &head);
+            let changes = diff::pair(&base.values, &head.values);
             findings.extend(change_findings(&changes, &statuses));
             let preexisting = if input.new_only {
                 Preexisting::new(
@@ -132,8 +132,8 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
                         base_input.config.unwrap_or(config),
                         &sources,
                     ),
-                    base,
-                    &head,
+                    &base.values,
+                    &head.values,
                     &sources,
                 )
             } else {
@@ -154,7 +154,7 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         },
         &sources,
         input.scope,
-        &head,
+        &head.values,
         &preexisting,
     );
     report.changes = plan.map(|plan: Vec<PlanEntry>| {
@@ -208,9 +208,10 @@ fn load_base(
     // A values file the head still has but no longer checks (its `include` or `exclude`
     // changed) is not deleted: its tables are not compared.
     let unchecked: HashSet<String> = revision
+        .values
         .files
         .iter()
-        .filter(|file| head.file(&file.path).is_none() && head_snapshot.exists(&file.path))
+        .filter(|file| head.values.file(&file.path).is_none() && head_snapshot.exists(&file.path))
         .map(|file| file.path.clone())
         .collect();
     if !unchecked.is_empty() {
@@ -230,22 +231,21 @@ fn head_pass(head: &mut Revision, statuses: &RuleStatuses) -> (Vec<Finding>, Vec
     (findings, suppressions)
 }
 
-/// DL006: the values files that Argo CD deploys (`ARGOCD_APP_NAMESPACE`, set in the
-/// configuration by `dynalint argocd generate`) to another namespace than their path's.
-fn namespace_mismatches(head: &Revision, config: &Config) -> Vec<Finding> {
-    if config.deployed_namespace.is_none() {
-        return Vec::new();
-    }
-    head.files
-        .iter()
-        .filter_map(|file| {
-            let deployed = config.namespace(&file.path)?;
-            let named = config.path_namespace(&file.path)?;
-            (named != deployed).then(|| {
-                namespace_mismatch::finding(Site::new(file.id, Span::at(0)), &deployed, &named)
-            })
-        })
-        .collect()
+/// A table whose schema problems are still errors after the revision's settings and
+/// suppressions is left out of the table rules (no cascade of findings on a table that
+/// cannot be read); the others go on.
+fn set_aside_unreadable_tables(
+    revision: &mut Revision,
+    config: &Config,
+    statuses: &RuleStatuses,
+    sources: &Sources,
+) {
+    let suppressions = std::mem::take(&mut revision.suppressions);
+    let settings = postprocess::Settings { config, statuses };
+    revision.set_aside_unreadable_tables(|finding| {
+        postprocess::stands_as_error(finding, &suppressions, settings, sources)
+    });
+    revision.suppressions = suppressions;
 }
 
 /// With `DYNALINT_TIMINGS` set, how long each stage took, on stderr (for profiling).
@@ -292,7 +292,8 @@ impl Default for Timings {
 /// The head rules, over every release of the revision.
 fn head_findings(revision: &Revision, statuses: &RuleStatuses) -> Vec<Finding> {
     let project = Project {
-        releases: &revision.releases,
+        releases: &revision.values.releases,
+        files: &revision.values.files,
         roles: &revision.roles,
     };
     // The rules are independent: they share the machine's cores, and their findings
@@ -351,7 +352,7 @@ fn fingerprints(
         },
         sources,
         &Scope::everything(),
-        revision,
+        &revision.values,
         &postprocess::Preexisting::default(),
     );
     let mut found: HashMap<String, Severity> = HashMap::new();

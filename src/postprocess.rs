@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Config;
 use crate::finding::{Finding, stable_hash};
+use crate::model::Values;
 use crate::report::{RelatedLocation, Report, Reported, Summary};
-use crate::revision::Revision;
-use crate::rule_meta::{RuleStatus, RuleStatuses, Severity};
+use crate::rule_meta::{RuleStatuses, Severity};
 use crate::rules;
 use crate::source::{Scope, Sources};
 use crate::span::Span;
-use crate::suppress::{self, Suppression};
+use crate::suppress::{self, Suppression, SuppressionReview};
 
 /// What the base revision already had, to tell what a change introduces (`--new-only`).
 #[derive(Debug, Default)]
@@ -30,8 +30,8 @@ impl Preexisting {
     /// `fingerprints` of the base's findings, against the `head` as changed since `base`.
     pub(crate) fn new(
         fingerprints: HashMap<String, Severity>,
-        base: &Revision,
-        head: &Revision,
+        base: &Values,
+        head: &Values,
         sources: &Sources,
     ) -> Preexisting {
         let mut changed_unreadable: HashMap<crate::source::FileId, Vec<Span>> = HashMap::new();
@@ -114,6 +114,18 @@ pub struct Settings<'a> {
     pub statuses: &'a RuleStatuses,
 }
 
+/// Whether a finding is still an error once the rule settings and the suppressions
+/// apply: a table with such a schema problem is left out of the table rules.
+pub(crate) fn stands_as_error(
+    finding: &Finding,
+    suppressions: &[Suppression],
+    Settings { config, statuses }: Settings<'_>,
+    sources: &Sources,
+) -> bool {
+    statuses.severity(finding.rule, finding.severity) == Some(Severity::Error)
+        && !suppress::covers(finding, suppressions, &config.ignores, sources)
+}
+
 /// Everything after the rules: settings, suppressions, scope, order, fingerprints; and
 /// findings the base already had (see [`Preexisting`]) are set aside.
 pub(crate) fn finish(
@@ -122,19 +134,15 @@ pub(crate) fn finish(
     Settings { config, statuses }: Settings<'_>,
     sources: &Sources,
     scope: &Scope,
-    revision: &Revision,
+    values: &Values,
     preexisting: &Preexisting,
 ) -> Report {
     let configured = |findings: Vec<Finding>| -> Vec<Finding> {
         findings
             .into_iter()
-            .filter_map(|mut finding| match statuses.of(finding.rule) {
-                RuleStatus::Off => None,
-                RuleStatus::Severity(severity) => {
-                    finding.severity = severity;
-                    Some(finding)
-                }
-                RuleStatus::Default => Some(finding),
+            .filter_map(|mut finding| {
+                finding.severity = statuses.severity(finding.rule, finding.severity)?;
+                Some(finding)
             })
             .collect()
     };
@@ -143,7 +151,19 @@ pub(crate) fn finish(
         .into_iter()
         .filter(|finding| seen.insert((finding.rule.code, finding.site, finding.message.clone())))
         .collect();
-    let outcome = suppress::apply(findings, suppressions, config, statuses, sources);
+    let outcome = suppress::apply(findings, suppressions, &config.ignores, sources);
+    let review = SuppressionReview {
+        suppressions: &outcome.suppressions,
+        statuses,
+        require_reason: config.require_reason,
+        sources,
+    };
+    let mut about_suppressions = Vec::new();
+    for (rule, check) in rules::suppression_checks() {
+        if statuses.enabled(rule) {
+            check(&review, &mut about_suppressions);
+        }
+    }
     let in_scope = |finding: &Finding| scope.contains(&sources.get(finding.site.file).path);
     let unused_ignores = outcome
         .unused_ignores
@@ -158,7 +178,7 @@ pub(crate) fn finish(
         .filter(|finding| in_scope(finding))
         .count();
     let mut kept: Vec<Finding> = outcome.kept;
-    kept.extend(configured(outcome.problems));
+    kept.extend(configured(about_suppressions));
     kept.retain(|finding| in_scope(finding));
 
     let mut reported: Vec<Reported> = kept
@@ -227,12 +247,12 @@ pub(crate) fn finish(
         .into_iter()
         .partition(|item| !preexisting.has(item));
 
-    let files: Vec<_> = revision
+    let files: Vec<_> = values
         .files
         .iter()
         .filter(|file| scope.contains(&file.path))
         .collect();
-    let tables = revision
+    let tables = values
         .releases
         .iter()
         .filter(|release| scope.contains(&release.path))

@@ -13,8 +13,9 @@ use crate::finding::Finding;
 use crate::model::{self, Release, Values, ValuesFile};
 use crate::parallel;
 use crate::roles::KnownRoles;
-use crate::rules::structure::{
-    ValuesContext, duplicate_key, schema_violation, yaml_syntax, yaml_type_trap,
+use crate::rules::{
+    self,
+    structure::{FileContext, FileFindings, ReadProblem, ValuesContext},
 };
 use crate::schema::{self, ChartSchema};
 use crate::snapshot::{Content, Listing, PathFilter, Snapshot};
@@ -29,10 +30,10 @@ pub struct Revision {
     /// Its releases and values files: what the diff and the change rules see.
     pub values: Values,
     pub roles: KnownRoles,
-    /// DL001–DL004.
+    /// The structure rules' findings (DL001–DL004) on its files.
     pub findings: Vec<Finding>,
     /// Each file's findings in [`Revision::findings`], in the order of `values.files`.
-    file_findings: Vec<std::ops::Range<usize>>,
+    file_findings: Vec<FileSlice>,
     pub suppressions: Vec<Suppression>,
     /// How many values files the revision has, read or not.
     pub listed: usize,
@@ -43,24 +44,50 @@ pub struct Revision {
     workloads: std::collections::HashMap<String, (git2::Oid, WorkloadChart)>,
 }
 
-/// A loaded revision is its values, plus what loading them found.
-impl std::ops::Deref for Revision {
-    type Target = Values;
-
-    fn deref(&self) -> &Values {
-        &self.values
-    }
+/// One values file's part of [`Revision::findings`].
+#[derive(Clone)]
+struct FileSlice {
+    findings: std::ops::Range<usize>,
+    /// (position in `tables:`, index in `findings`) of the findings that make a table
+    /// unreadable (see [`FileFindings`]).
+    unreadable_tables: Vec<(usize, usize)>,
 }
 
 impl Revision {
-    /// The range of `file`'s findings in [`Revision::findings`].
-    fn findings_of(&self, file: &ValuesFile) -> std::ops::Range<usize> {
+    /// `file`'s part of [`Revision::findings`].
+    fn findings_of(&self, file: &ValuesFile) -> &FileSlice {
         let index = self
             .values
             .files
             .binary_search_by(|other| other.path.as_str().cmp(&file.path))
             .expect("a file of this revision");
-        self.file_findings[index].clone()
+        &self.file_findings[index]
+    }
+
+    /// Leaves out of the table rules each table with a finding that makes it unreadable
+    /// and `stands` (is still an error once the settings and suppressions apply); the
+    /// other tables go on to every rule.
+    pub fn set_aside_unreadable_tables(&mut self, stands: impl Fn(&Finding) -> bool) {
+        let Revision {
+            values,
+            findings,
+            file_findings,
+            ..
+        } = self;
+        for (file, slice) in values.files.iter().zip(file_findings.iter()) {
+            let Some(release) = file.release else {
+                continue;
+            };
+            let positions: BTreeSet<usize> = slice
+                .unreadable_tables
+                .iter()
+                .filter(|(_, index)| stands(&findings[slice.findings.start + index]))
+                .map(|(position, _)| *position)
+                .collect();
+            if !positions.is_empty() {
+                Arc::make_mut(&mut values.releases[release]).set_aside(&positions);
+            }
+        }
     }
 }
 
@@ -200,6 +227,7 @@ pub(crate) fn load(
         .map(|(path, content)| {
             let content = (*content)?;
             reuse?
+                .values
                 .file(path)
                 .filter(|file| file.content == Some(content))
         })
@@ -291,7 +319,7 @@ pub(crate) fn load(
         workloads: Default::default(),
     };
     // Sources in the order of their ids; files in the order of their paths.
-    type Read = (FileId, Option<git2::Oid>, Option<Release>, Vec<Finding>);
+    type Read = (FileId, Option<git2::Oid>, Option<Release>, FileFindings);
     let mut read: Vec<Option<Read>> = (0..values_paths.len()).map(|_| None).collect();
     for (index, outcome) in to_parse.into_iter().zip(parsed) {
         let id = sources.add(outcome.source);
@@ -299,7 +327,7 @@ pub(crate) fn load(
         revision.suppressions.extend(outcome.suppressions);
         read[index] = Some((id, outcome.content, outcome.release, outcome.findings));
     }
-    for ((path, same), read) in values_paths.iter().zip(same).zip(read) {
+    for (index, ((path, same), read)) in values_paths.iter().zip(same).zip(read).enumerate() {
         let (id, content, release, findings) = match same {
             None => {
                 // A file outside the focus that cannot matter to it is not read at all.
@@ -312,14 +340,25 @@ pub(crate) fn load(
                 let other = reuse.expect("reuse is set when a file is the same");
                 let release = other_file
                     .release
-                    .map(|index| Arc::clone(&other.releases[index]));
-                let findings = other.findings[other.findings_of(other_file)].to_vec();
+                    .map(|index| Arc::clone(&other.values.releases[index]));
+                let slice = other.findings_of(other_file);
+                let findings = FileFindings {
+                    findings: other.findings[slice.findings.clone()].to_vec(),
+                    unreadable_tables: slice.unreadable_tables.clone(),
+                };
                 (other_file.id, other_file.content, release, findings)
             }
         };
         let start = revision.findings.len();
-        revision.findings.extend(findings);
-        revision.file_findings.push(start..revision.findings.len());
+        revision.findings.extend(findings.findings);
+        revision.file_findings.push(FileSlice {
+            findings: start..revision.findings.len(),
+            unreadable_tables: findings.unreadable_tables,
+        });
+        let namespace = &namespaces[index];
+        let path_namespace = config
+            .path_namespace(path)
+            .filter(|named| named != namespace);
         let values = &mut revision.values;
         values.files.push(ValuesFile {
             id,
@@ -329,6 +368,8 @@ pub(crate) fn load(
                 values.releases.push(release);
                 values.releases.len() - 1
             }),
+            namespace: namespace.clone(),
+            path_namespace,
         });
     }
     let mut roles = Vec::new();
@@ -347,9 +388,12 @@ pub(crate) fn load(
             // A workload whose chart cannot be read may create a role nobody sees: say so.
             WorkloadChart::Unreadable { text, span, reason } => {
                 let id = sources.add(SourceFile::new(path.as_str(), side, text));
-                revision
-                    .findings
-                    .push(yaml_syntax::workload_unreadable(id, span, &reason));
+                let found = structure_findings(&FileContext {
+                    file: id,
+                    problem: Some(&ReadProblem::Workload { span, reason }),
+                    values: None,
+                });
+                revision.findings.extend(found.findings);
             }
         }
     }
@@ -519,8 +563,17 @@ struct ParsedFile {
     source: SourceFile,
     content: Option<git2::Oid>,
     release: Option<Release>,
-    findings: Vec<Finding>,
+    findings: FileFindings,
     suppressions: Vec<Suppression>,
+}
+
+/// The structure rules of the registry, over what reading one file found.
+fn structure_findings(context: &FileContext<'_>) -> FileFindings {
+    let mut out = FileFindings::default();
+    for (_, check) in rules::file_checks() {
+        check(context, &mut out);
+    }
+    out
 }
 
 impl FileReader<'_> {
@@ -536,31 +589,33 @@ impl FileReader<'_> {
             source: SourceFile::new(path, self.side, String::new()),
             content: None,
             release: None,
-            findings: Vec::new(),
+            findings: FileFindings::default(),
             suppressions: Vec::new(),
         };
+        let unreadable = |problem: ReadProblem| {
+            structure_findings(&FileContext {
+                file: id,
+                problem: Some(&problem),
+                values: None,
+            })
+        };
+        let limit = self.config.limits.max_file_size;
         let bytes = match content {
             Ok(Content::Bytes(bytes)) => bytes,
             Ok(Content::TooLarge(size)) => {
-                outcome.findings.push(yaml_syntax::too_large(
-                    id,
-                    size,
-                    self.config.limits.max_file_size,
-                ));
+                outcome.findings = unreadable(ReadProblem::TooLarge { size, limit });
                 return outcome;
             }
             Ok(Content::LinkOutside(target)) => {
-                outcome
-                    .findings
-                    .push(yaml_syntax::link_outside(id, &target));
+                outcome.findings = unreadable(ReadProblem::LinkOutside { target });
                 return outcome;
             }
             Ok(Content::BrokenLink(target)) => {
-                outcome.findings.push(yaml_syntax::broken_link(id, &target));
+                outcome.findings = unreadable(ReadProblem::BrokenLink { target });
                 return outcome;
             }
             Err(error) => {
-                outcome.findings.push(yaml_syntax::unreadable(id, &error));
+                outcome.findings = unreadable(ReadProblem::Unreadable(error));
                 return outcome;
             }
         };
@@ -573,9 +628,9 @@ impl FileReader<'_> {
             Err(error) => {
                 outcome.source =
                     SourceFile::new(path, self.side, String::from_utf8_lossy(bytes).into_owned());
-                outcome
-                    .findings
-                    .push(yaml_syntax::not_utf8(id, error.valid_up_to() as u32));
+                outcome.findings = unreadable(ReadProblem::NotUtf8 {
+                    offset: error.valid_up_to() as u32,
+                });
                 return outcome;
             }
         };
@@ -584,19 +639,17 @@ impl FileReader<'_> {
         let document = match yaml::load(&outcome.source.text, &self.config.limits.yaml) {
             Ok(document) => document,
             Err(error) => {
-                outcome.findings.push(yaml_syntax::parse_error(id, &error));
+                outcome.findings = unreadable(ReadProblem::Syntax(error));
                 if has_suppressions {
-                    outcome.suppressions = suppress::parse(id, &outcome.source, &[]);
+                    outcome.suppressions = suppress::parse(id, &outcome.source, &[], rules::find);
                 }
                 return outcome;
             }
         };
         if has_suppressions {
             // Comment-like text inside block scalars is content, not a suppression.
-            outcome.suppressions = suppress::parse(id, &outcome.source, &document.literal_text);
-        }
-        if let Some(span) = document.extra_document {
-            outcome.findings.push(yaml_syntax::extra_document(id, span));
+            outcome.suppressions =
+                suppress::parse(id, &outcome.source, &document.literal_text, rules::find);
         }
 
         let mut values = document.root.to_json();
@@ -608,17 +661,12 @@ impl FileReader<'_> {
             coalesce(&mut values, defaults);
         }
         let violations = self.schema.validate(&values);
-        let invalid: BTreeSet<usize> = violations
-            .iter()
-            .filter_map(|violation| ValuesContext::table_position(&violation.pointer))
-            .collect();
         let release = model::build_release(&model::ReleaseInput {
             file: id,
             path,
             namespace,
             root: &document.root,
             defaults: self.defaults,
-            invalid: &invalid,
             naming: &self.config.naming,
         });
         let context = ValuesContext {
@@ -628,59 +676,16 @@ impl FileReader<'_> {
             defaults: self.defaults,
             release: &release,
             schema: &self.schema.origin,
+            violations: &violations,
+            duplicates: &document.duplicates,
+            extra_document: document.extra_document,
+            empty: document.empty,
         };
-        let mut trapped = BTreeSet::new();
-        // Tables whose every schema finding is suppressed are read as valid: the team
-        // accepted the deviation, and the table's other rules still apply.
-        let check_covered = !invalid.is_empty()
-            && (!outcome.suppressions.is_empty() || !self.config.ignores.is_empty());
-        let mut uncovered = BTreeSet::new();
-        for violation in &violations {
-            let finding = match yaml_type_trap::from_violation(&context, violation) {
-                Some(finding) => {
-                    trapped.insert(violation.pointer.clone());
-                    finding
-                }
-                None => schema_violation::finding(&context, violation),
-            };
-            if let Some(position) = ValuesContext::table_position(&violation.pointer)
-                && !(check_covered
-                    && suppress::covers(
-                        &finding,
-                        &outcome.suppressions,
-                        self.config,
-                        &outcome.source,
-                    ))
-            {
-                uncovered.insert(position);
-            }
-            outcome.findings.push(finding);
-        }
-        outcome
-            .findings
-            .extend(yaml_type_trap::octal_numbers(&context, &trapped));
-        for duplicate in &document.duplicates {
-            outcome
-                .findings
-                .push(duplicate_key::finding(&context, duplicate));
-        }
-        // Empty values still get tables when the chart's defaults have some.
-        if document.empty && release.tables.is_empty() && release.invalid_tables.is_empty() {
-            outcome.findings.push(yaml_syntax::empty(id));
-        }
-        let release = if uncovered == invalid {
-            release
-        } else {
-            model::build_release(&model::ReleaseInput {
-                file: id,
-                path,
-                namespace,
-                root: &document.root,
-                defaults: self.defaults,
-                invalid: &uncovered,
-                naming: &self.config.naming,
-            })
-        };
+        outcome.findings = structure_findings(&FileContext {
+            file: id,
+            problem: None,
+            values: Some(&context),
+        });
         // Values that are not a mapping have no tables to speak of, not zero tables.
         if document.empty || document.root.as_map().is_some() {
             outcome.release = Some(release);

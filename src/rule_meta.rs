@@ -97,6 +97,16 @@ impl RuleStatuses {
         self.of(rule) != RuleStatus::Off
     }
 
+    /// The severity a finding of `rule` found at `found` is reported at; `None` when the
+    /// rule is off.
+    pub fn severity(&self, rule: &RuleMeta, found: Severity) -> Option<Severity> {
+        match self.of(rule) {
+            RuleStatus::Off => None,
+            RuleStatus::Default => Some(found),
+            RuleStatus::Severity(severity) => Some(severity),
+        }
+    }
+
     /// The level a rule reports at, as SARIF declares it; `None` when it is off.
     pub fn level(&self, rule: &RuleMeta) -> Option<Severity> {
         match self.of(rule) {

@@ -1,42 +1,51 @@
 //! Suppressions: `# dynalint: ignore[DL112, attribute-unused] -- reason` comments, and
 //! `path:line` entries of `ignore` in dynalint.toml.
 
-use crate::config::{Config, Ignore};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, RuleStatuses};
-use crate::rules;
-use crate::rules::structure::unused_suppression as dl005;
-use crate::source::{FileId, Site, SourceFile};
+use crate::source::{FileId, SourceFile, Sources};
 use crate::span::Span;
 
 /// One rule named by a suppression comment.
 #[derive(Debug)]
-struct Key {
-    text: String,
-    span: Span,
-    rule: Option<&'static RuleMeta>,
-    used: bool,
+pub struct Key {
+    /// As written: a code or a name.
+    pub text: String,
+    pub span: Span,
+    /// The rule it names; `None`: no rule has this code or name.
+    pub rule: Option<&'static RuleMeta>,
+    /// Whether it matched a finding (set by [`apply`]).
+    pub used: bool,
 }
 
 /// One `# dynalint: ...` comment.
 #[derive(Debug)]
 pub struct Suppression {
-    file: FileId,
+    pub file: FileId,
     /// The line whose findings it suppresses.
-    target_line: usize,
+    pub target_line: usize,
     /// The `dynalint: ...` text.
-    span: Span,
-    keys: Vec<Key>,
-    reason: Option<String>,
-    malformed: bool,
+    pub span: Span,
+    pub keys: Vec<Key>,
+    pub reason: Option<String>,
+    /// Not `ignore[KEY, ...]` with an optional ` -- reason`: it suppresses nothing.
+    pub malformed: bool,
 }
+
+/// The rule a suppression key names (by code or name), from the registry.
+pub type RuleLookup = fn(&str) -> Option<&'static RuleMeta>;
 
 const MARKER: &str = "dynalint:";
 
 /// Every suppression comment of a file.
 /// `literal` holds the spans of block scalars and multi-line quoted scalars, in which
-/// text that looks like a comment is content.
-pub fn parse(file: FileId, source: &SourceFile, literal: &[Span]) -> Vec<Suppression> {
+/// text that looks like a comment is content; `lookup` finds the rule a key names.
+pub fn parse(
+    file: FileId,
+    source: &SourceFile,
+    literal: &[Span],
+    lookup: RuleLookup,
+) -> Vec<Suppression> {
     let mut found = Vec::new();
     // Comment-only lines waiting for the line they apply to.
     let mut waiting: Vec<Suppression> = Vec::new();
@@ -65,7 +74,8 @@ pub fn parse(file: FileId, source: &SourceFile, literal: &[Span]) -> Vec<Suppres
             continue;
         };
         let directive_offset = (text.len() - body.len()) as u32 + line_start;
-        let mut suppression = parse_directive(file, directive, directive_offset, body.len());
+        let mut suppression =
+            parse_directive(file, directive, directive_offset, body.len(), lookup);
         suppression.target_line = line;
         if code_before {
             found.push(suppression);
@@ -113,7 +123,13 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-fn parse_directive(file: FileId, directive: &str, offset: u32, length: usize) -> Suppression {
+fn parse_directive(
+    file: FileId,
+    directive: &str,
+    offset: u32,
+    length: usize,
+    lookup: RuleLookup,
+) -> Suppression {
     let span = Span::new(offset, offset + length as u32);
     let mut suppression = Suppression {
         file,
@@ -145,7 +161,7 @@ fn parse_directive(file: FileId, directive: &str, offset: u32, length: usize) ->
         suppression.keys.push(Key {
             text: trimmed.to_string(),
             span: Span::new(start, start + trimmed.len() as u32),
-            rule: rules::find(trimmed),
+            rule: lookup(trimmed),
             used: false,
         });
     }
@@ -162,14 +178,43 @@ fn parse_directive(file: FileId, directive: &str, offset: u32, length: usize) ->
     suppression
 }
 
-/// Findings after suppressions: kept, suppressed, and DL005 findings about the
-/// suppressions themselves.
+/// A `path:line[:RULE,...]` entry of `ignore` in dynalint.toml.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ignore {
+    pub path: String,
+    pub line: usize,
+    /// Empty: every rule.
+    pub rules: Vec<&'static str>,
+}
+
+impl std::fmt::Display for Ignore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}:{}", self.path, self.line)?;
+        if !self.rules.is_empty() {
+            write!(formatter, ":{}", self.rules.join(","))?;
+        }
+        Ok(())
+    }
+}
+
+/// Findings after suppressions: kept and suppressed, and the suppressions with what they
+/// matched, for the rules about suppressions themselves (DL005).
 pub struct Outcome {
     /// Positions in the `ignore` list of the entries that matched no finding.
     pub unused_ignores: Vec<usize>,
     pub kept: Vec<Finding>,
     pub suppressed: Vec<Finding>,
-    pub problems: Vec<Finding>,
+    pub suppressions: Vec<Suppression>,
+}
+
+/// What the rules about suppressions see: every suppression comment, each key marked
+/// with whether it matched a finding.
+pub struct SuppressionReview<'a> {
+    pub suppressions: &'a [Suppression],
+    pub statuses: &'a RuleStatuses,
+    /// `[suppressions] require-reason` in dynalint.toml.
+    pub require_reason: bool,
+    pub sources: &'a Sources,
 }
 
 /// Where a finding is, as suppressions see it: its file and line.
@@ -205,17 +250,16 @@ fn key_covers(suppression: &Suppression, key: &Key, place: &Place<'_>, finding: 
             .is_some_and(|rule| std::ptr::eq(rule, finding.rule))
 }
 
-/// Whether a suppression comment of `source` or an `ignore` entry covers `finding`,
-/// without marking anything used (that happens in [`apply`]).
+/// Whether a suppression comment or an `ignore` entry covers `finding`, without
+/// marking anything used (that happens in [`apply`]).
 pub fn covers(
     finding: &Finding,
     suppressions: &[Suppression],
-    config: &Config,
-    source: &SourceFile,
+    ignores: &[Ignore],
+    sources: &Sources,
 ) -> bool {
-    let place = Place::of(finding, source);
-    config
-        .ignores
+    let place = Place::of(finding, sources.get(finding.site.file));
+    ignores
         .iter()
         .any(|ignore| ignore_covers(ignore, &place, finding))
         || suppressions.iter().any(|suppression| {
@@ -230,11 +274,9 @@ pub fn covers(
 pub fn apply(
     findings: Vec<Finding>,
     mut suppressions: Vec<Suppression>,
-    config: &Config,
-    statuses: &RuleStatuses,
-    sources: &crate::source::Sources,
+    ignores: &[Ignore],
+    sources: &Sources,
 ) -> Outcome {
-    let ignores = &config.ignores;
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
     let mut ignore_used = vec![false; ignores.len()];
@@ -264,59 +306,13 @@ pub fn apply(
             kept.push(finding);
         }
     }
-    let mut problems = Vec::new();
-    for suppression in &suppressions {
-        // By what it says and the line it guards, not where: fingerprints survive edits.
-        let source = sources.get(suppression.file);
-        let guarded = source.line_text(suppression.target_line).trim();
-        let locus = |what: &str| format!("suppression/{what}/{guarded}");
-        if suppression.malformed {
-            problems.push(
-                dl005::malformed(Site::new(suppression.file, suppression.span))
-                    .locus(locus(source.slice(suppression.span))),
-            );
-            continue;
-        }
-        for key in &suppression.keys {
-            let site = Site::new(suppression.file, key.span);
-            // A rule turned off in config reports nothing, so nothing to match: not stale.
-            let off = key.rule.is_some_and(|rule| !statuses.enabled(rule));
-            match key.rule {
-                Some(_) if off => {}
-                None => {
-                    let candidates = rules::all().flat_map(|rule| [rule.code, rule.name]);
-                    problems.push(
-                        dl005::unknown_rule(
-                            site,
-                            &key.text,
-                            crate::suggest::closest(&key.text, candidates),
-                        )
-                        .locus(locus(&key.text)),
-                    );
-                }
-                Some(_) if !key.used => {
-                    problems.push(
-                        dl005::unused(site, &key.text, suppression.target_line)
-                            .locus(locus(&key.text)),
-                    );
-                }
-                Some(_) => {}
-            }
-        }
-        if config.require_reason && suppression.reason.is_none() {
-            problems.push(
-                dl005::missing_reason(Site::new(suppression.file, suppression.span))
-                    .locus(locus("reason")),
-            );
-        }
-    }
     Outcome {
         unused_ignores: (0..ignores.len())
             .filter(|index| !ignore_used[*index])
             .collect(),
         kept,
         suppressed,
-        problems,
+        suppressions,
     }
 }
 
@@ -327,7 +323,7 @@ mod tests {
 
     fn parsed(text: &str) -> Vec<(usize, Vec<String>, Option<String>, bool)> {
         let source = SourceFile::new("v.yaml", Side::Head, text.to_string());
-        parse(FileId(0), &source, &[])
+        parse(FileId(0), &source, &[], crate::rules::find)
             .into_iter()
             .map(|suppression| {
                 (

@@ -1,8 +1,6 @@
 //! Lowering one values file's tree (as Helm reads it, with the chart's defaults under
 //! it) to its [`Release`]: never failing, a field that cannot be read is absent.
 
-use std::collections::BTreeSet;
-
 use super::*;
 use crate::source::FileId;
 use crate::span::{Span, Spanned};
@@ -17,8 +15,6 @@ pub struct ReleaseInput<'a> {
     pub namespace: &'a str,
     pub root: &'a Node,
     pub defaults: Option<(FileId, &'a Node)>,
-    /// Positions of tables with schema errors.
-    pub invalid: &'a BTreeSet<usize>,
     pub naming: &'a Naming,
 }
 
@@ -96,16 +92,13 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
             naming: input.naming,
         };
         match reader.read(false) {
-            Some(table) if !input.invalid.contains(&position) => release.tables.push(table),
-            table => release.invalid_tables.push(InvalidTable {
+            Some(table) => release.tables.push(table),
+            None => release.invalid_tables.push(InvalidTable {
                 file: tables_file,
                 position,
                 span: item.span,
-                id: table
-                    .as_ref()
-                    .map(|table| table.id.clone())
-                    .or_else(|| reader.id()),
-                table: table.or_else(|| reader.read(true)),
+                id: reader.id(),
+                table: reader.read(true),
             }),
         }
     }

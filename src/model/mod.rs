@@ -90,6 +90,24 @@ impl Release {
     pub fn deletes_removed_tables(&self) -> bool {
         self.deletion.value == DeletionPolicy::Delete
     }
+
+    /// Moves the tables at `positions` (in `tables:`) to the invalid tables: out of the
+    /// table rules, still paired across revisions.
+    pub fn set_aside(&mut self, positions: &BTreeSet<usize>) {
+        let (aside, kept): (Vec<Table>, Vec<Table>) = std::mem::take(&mut self.tables)
+            .into_iter()
+            .partition(|table| positions.contains(&table.position));
+        self.tables = kept;
+        self.invalid_tables
+            .extend(aside.into_iter().map(|table| InvalidTable {
+                file: table.file,
+                position: table.position,
+                span: table.span,
+                id: Some(table.id.clone()),
+                table: Some(table),
+            }));
+        self.invalid_tables.sort_by_key(|table| table.position);
+    }
 }
 
 /// The AWS identity of a table: its name and region.
@@ -171,6 +189,10 @@ pub struct ValuesFile {
     /// Its release's index in [`Values::releases`]; none when the file could not be read
     /// as a release (a DL001 finding, or values that are not a mapping).
     pub release: Option<usize>,
+    /// The namespace the release is installed in (its tables' AWS names follow it).
+    pub namespace: String,
+    /// The namespace its path names, when Argo CD deploys it to another one.
+    pub path_namespace: Option<String>,
 }
 
 /// The values of one revision, read: its releases and its values files. The diff pairs
@@ -460,15 +482,16 @@ mod tests {
         let root = load(text, &Limits::default()).unwrap().root;
         let defaults = defaults.map(|text| load(text, &Limits::default()).unwrap().root);
         let config = Config::default();
-        build_release(&ReleaseInput {
+        let mut release = build_release(&ReleaseInput {
             file: FileId(0),
             path: "apps-koa/apps/koa-dev/dynamo-tables/values.yaml",
             namespace: "koa-dev",
             root: &root,
             defaults: defaults.as_ref().map(|node| (FileId(1), node)),
-            invalid: &invalid.iter().copied().collect(),
             naming: &config.naming,
-        })
+        });
+        release.set_aside(&invalid.iter().copied().collect());
+        release
     }
 
     const ORDERS: &str = "\

@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use crate::diff::ChangeSet;
 use crate::finding::Finding;
-use crate::model::{Release, Table};
+use crate::model::{Release, Table, ValuesFile};
 use crate::roles::KnownRoles;
 use crate::rule_meta::RuleMeta;
 use crate::span::Span;
+use crate::suppress::SuppressionReview;
+use structure::{FileContext, FileFindings};
 
 pub mod access;
 pub mod change;
@@ -22,10 +24,11 @@ pub mod table;
 #[cfg(test)]
 pub mod testing;
 
-/// The head revision as rules see it: every release of the repository, and the IAM
-/// roles known to exist.
+/// The head revision as rules see it: every release and values file of the
+/// repository, and the IAM roles known to exist.
 pub struct Project<'a> {
     pub releases: &'a [Arc<Release>],
+    pub files: &'a [ValuesFile],
     pub roles: &'a KnownRoles,
 }
 
@@ -54,13 +57,17 @@ pub fn on_table(
         .locus(format!("tables/{}/{locus}", table.name.value))
 }
 
+pub type FileCheck = fn(&FileContext<'_>, &mut FileFindings);
+pub type SuppressionCheck = fn(&SuppressionReview<'_>, &mut Vec<Finding>);
 pub type HeadCheck = fn(&Project<'_>, &mut Vec<Finding>);
 pub type ChangeCheck = fn(&ChangeSet<'_>, &mut Vec<Finding>);
 
 pub enum Check {
-    /// Reported by the pipeline stage that detects it: reading and parsing (DL001,
-    /// DL003), schema validation (DL002, DL004), suppressions (DL005).
-    Pipeline,
+    /// Runs over what reading one file found (its raw problems, and its tree when it
+    /// parsed), while the loader has it at hand.
+    File(FileCheck),
+    /// Runs over the suppressions once every other finding is matched against them.
+    Suppressions(SuppressionCheck),
     /// Runs over the head revision's model.
     Head(HeadCheck),
     /// Runs over the tables of the base and head revisions, paired (`--base`).
@@ -118,6 +125,20 @@ pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
 /// A rule by code (`DL101`, any case) or name (`key-attribute-undeclared`).
 pub fn find(key: &str) -> Option<&'static RuleMeta> {
     all().find(|rule| rule.code.eq_ignore_ascii_case(key) || rule.name == key)
+}
+
+pub fn file_checks() -> impl Iterator<Item = (&'static RuleMeta, FileCheck)> {
+    REGISTRY.iter().filter_map(|rule| match rule.check {
+        Check::File(check) => Some((&rule.meta, check)),
+        _ => None,
+    })
+}
+
+pub fn suppression_checks() -> impl Iterator<Item = (&'static RuleMeta, SuppressionCheck)> {
+    REGISTRY.iter().filter_map(|rule| match rule.check {
+        Check::Suppressions(check) => Some((&rule.meta, check)),
+        _ => None,
+    })
 }
 
 pub fn head_checks() -> impl Iterator<Item = (&'static RuleMeta, HeadCheck)> {

@@ -2,7 +2,7 @@
 
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::structure::ValuesContext;
+use crate::rules::structure::{FileContext, FileFindings, ValuesContext};
 use crate::rules::{Check, Rule};
 use crate::source::Site;
 use crate::span::Span;
@@ -45,10 +45,18 @@ after it override what it merges. The finding points at the key Helm keeps (for 
 at the key it overwrites); the related locations are the ignored ones.
 "#,
     },
-    check: Check::Pipeline,
+    check: Check::File(check),
 };
 
-pub fn finding(context: &ValuesContext<'_>, duplicate: &DuplicateKey) -> Finding {
+fn check(context: &FileContext<'_>, out: &mut FileFindings) {
+    if let Some(values) = context.values {
+        for duplicate in values.duplicates {
+            out.push(finding(values, duplicate));
+        }
+    }
+}
+
+fn finding(context: &ValuesContext<'_>, duplicate: &DuplicateKey) -> Finding {
     let what = context.describe(&duplicate.pointer);
     let line = |span: &Span| context.source.position(span.start).line;
     let site = Site::new(context.file, duplicate.span);

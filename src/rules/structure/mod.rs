@@ -1,9 +1,12 @@
-//! DL0xx: problems of the file itself, reported by the stage that finds them.
+//! DL0xx: problems of the file itself. The loader hands each file's raw problems to
+//! these rules as data ([`FileContext`]); the rules turn them into findings.
 
+use crate::finding::Finding;
 use crate::model::{Release, TableId};
+use crate::schema::Violation;
 use crate::source::{FileId, Site, SourceFile};
 use crate::span::Span;
-use crate::yaml::{Located, Node};
+use crate::yaml::{DuplicateKey, Located, Node, YamlError};
 
 pub mod duplicate_key;
 pub mod namespace_mismatch;
@@ -12,9 +15,64 @@ pub mod unused_suppression;
 pub mod yaml_syntax;
 pub mod yaml_type_trap;
 
+/// Why a file could not be read as YAML at all.
+pub enum ReadProblem {
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    LinkOutside {
+        target: String,
+    },
+    BrokenLink {
+        target: String,
+    },
+    Unreadable(std::io::Error),
+    /// `offset`: where the first invalid byte starts, in the text decoded with U+FFFD.
+    NotUtf8 {
+        offset: u32,
+    },
+    Syntax(YamlError),
+    /// A workload's `Chart.yaml` that cannot be read: the role it may create is unknown.
+    Workload {
+        span: Span,
+        reason: String,
+    },
+}
+
+/// One file as the structure rules see it: why it could not be read, or its tree.
+pub struct FileContext<'a> {
+    pub file: FileId,
+    pub problem: Option<&'a ReadProblem>,
+    /// A values file that parsed.
+    pub values: Option<&'a ValuesContext<'a>>,
+}
+
+/// The structure rules' findings on one file. A finding that makes a table unreadable
+/// for the other rules (a schema problem) records the table's position: the pipeline
+/// leaves the table out of the table rules while such a finding stands as an error.
+#[derive(Default)]
+pub struct FileFindings {
+    pub findings: Vec<Finding>,
+    /// (position in `tables`, index in `findings`).
+    pub unreadable_tables: Vec<(usize, usize)>,
+}
+
+impl FileFindings {
+    pub fn push(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// A finding that makes the table at `position` unreadable.
+    pub fn push_unreadable_table(&mut self, position: usize, finding: Finding) {
+        self.unreadable_tables.push((position, self.findings.len()));
+        self.findings.push(finding);
+    }
+}
+
 /// A parsed values file with what findings about it need: where a JSON pointer is
 /// written (in the file, or in the chart's defaults), which table it belongs to, and
-/// how to name it in a message.
+/// how to name it in a message; and the raw problems found while reading it.
 pub struct ValuesContext<'a> {
     pub file: FileId,
     pub source: &'a SourceFile,
@@ -23,6 +81,13 @@ pub struct ValuesContext<'a> {
     pub release: &'a Release,
     /// The schema the values were checked against, for help texts.
     pub schema: &'a crate::schema::Origin,
+    /// What the schema rejects in the values, as Helm reads them (defaults merged in).
+    pub violations: &'a [Violation],
+    pub duplicates: &'a [DuplicateKey],
+    /// Where a second YAML document starts (Helm ignores it).
+    pub extra_document: Option<Span>,
+    /// The file has no YAML document, or only an empty one.
+    pub empty: bool,
 }
 
 impl<'a> ValuesContext<'a> {

@@ -3,8 +3,9 @@
 
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Project, Rule};
 use crate::source::Site;
+use crate::span::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -39,11 +40,25 @@ Point the Application's `destination.namespace` at the namespace of the path, or
 values file to the folder of the namespace it is deployed to.
 "#,
     },
-    check: Check::Pipeline,
+    check: Check::Head(check),
 };
 
+/// The values files that Argo CD deploys (`ARGOCD_APP_NAMESPACE`, set in the
+/// configuration by `dynalint argocd generate`) to another namespace than their path's.
+fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
+    for file in project.files {
+        if let Some(named) = &file.path_namespace {
+            findings.push(finding(
+                Site::new(file.id, Span::at(0)),
+                &file.namespace,
+                named,
+            ));
+        }
+    }
+}
+
 /// The finding at the start of the values file.
-pub fn finding(site: Site, deployed: &str, path_namespace: &str) -> Finding {
+fn finding(site: Site, deployed: &str, path_namespace: &str) -> Finding {
     Finding::new(
         &RULE.meta,
         site,

@@ -2,7 +2,7 @@
 
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::structure::ValuesContext;
+use crate::rules::structure::{FileContext, FileFindings, ValuesContext, yaml_type_trap};
 use crate::rules::{Check, Rule};
 use crate::schema::{Origin, Violation, ViolationKind};
 use crate::source::{FileId, Site};
@@ -48,10 +48,27 @@ Correct the field name or value as the message says. A missing required field is
 reported at the first line of the table or index that lacks it.
 "#,
     },
-    check: Check::Pipeline,
+    check: Check::File(check),
 };
 
-pub fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
+fn check(context: &FileContext<'_>, out: &mut FileFindings) {
+    let Some(values) = context.values else {
+        return;
+    };
+    for violation in values.violations {
+        // A YAML 1.1 trap is reported as what it is (DL004), not as a wrong value.
+        if yaml_type_trap::is_trap(values, violation) {
+            continue;
+        }
+        let finding = finding(values, violation);
+        match ValuesContext::table_position(&violation.pointer) {
+            Some(position) => out.push_unreadable_table(position, finding),
+            None => out.push(finding),
+        }
+    }
+}
+
+fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
     let located = context.locate(&violation.pointer);
     let what = context.describe(&violation.pointer);
     let (site, message, help) = match &violation.kind {
@@ -283,7 +300,91 @@ fn required_help(property: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{check, lint};
+    use crate::rules::testing::{check, lint, lint_change, lint_tree, values_path};
+    use crate::snapshot::MemoryTree;
+
+    /// A table with an unknown field and point-in-time recovery off (DL112).
+    const TYPO_AND_NO_PITR: &str = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    owner: team-x
+    attributes: [{name: Id, type: 'S'}]
+    pointInTimeRecovery: false
+";
+
+    #[test]
+    fn a_table_with_a_schema_error_is_left_out_of_the_table_rules() {
+        let findings = lint(&[("koa-dev.yaml", TYPO_AND_NO_PITR)]);
+        check(
+            &findings,
+            "DL002",
+            &[
+                "koa-dev.yaml:4:5 error DL002 unknown field `owner` in table `koa-dev-Orders` (the chart does not read this field: remove it, or check its spelling)",
+            ],
+        );
+        check(&findings, "DL112", &[]);
+    }
+
+    #[test]
+    fn a_schema_problem_that_is_not_an_error_leaves_the_table_to_every_rule() {
+        let suppressed = TYPO_AND_NO_PITR.replace(
+            "owner: team-x",
+            "owner: team-x  # dynalint: ignore[DL002] -- read by our own tooling",
+        );
+        let settings = [
+            (
+                "[rules]\nschema-violation = \"warning\"\n",
+                TYPO_AND_NO_PITR,
+            ),
+            ("[rules]\nDL002 = \"note\"\n", TYPO_AND_NO_PITR),
+            ("[rules]\nschema-violation = \"off\"\n", TYPO_AND_NO_PITR),
+            (
+                "ignore = [\"apps-test/apps/koa-dev/dynamo-tables/values.yaml:4\"]\n",
+                TYPO_AND_NO_PITR,
+            ),
+            ("", suppressed.as_str()),
+        ];
+        for (toml, text) in settings {
+            let tree = MemoryTree::new()
+                .with(&values_path("koa-dev"), text)
+                .with("dynalint.toml", toml);
+            let findings = lint_tree(tree);
+            assert!(
+                findings.iter().any(|line| line.starts_with(
+                    "koa-dev.yaml:6:26 warning DL112 point-in-time recovery is off for table `koa-dev-Orders`"
+                )),
+                "with `{toml}`, DL112 is still reported:\n{}",
+                findings.join("\n")
+            );
+        }
+    }
+
+    #[test]
+    fn a_suppressed_schema_problem_does_not_hide_a_change() {
+        let base = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}, {name: Date, type: 'S'}]
+";
+        let head = "\
+tables:
+  - name: Orders
+    hashKey: Date
+    owner: team-x  # dynalint: ignore[DL002] -- read by our own tooling
+    attributes: [{name: Id, type: 'S'}, {name: Date, type: 'S'}]
+";
+        let findings = lint_change(&[("koa-dev.yaml", base)], &[("koa-dev.yaml", head)]);
+        check(&findings, "DL002", &[]);
+        assert!(
+            findings
+                .iter()
+                .any(|line| line.starts_with("koa-dev.yaml:3:14 error DL303 ")),
+            "the key change is reported:\n{}",
+            findings.join("\n")
+        );
+    }
 
     #[test]
     fn ok() {

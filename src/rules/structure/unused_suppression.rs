@@ -3,8 +3,9 @@
 
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::{Check, Rule};
+use crate::rules::{self, Check, Rule};
 use crate::source::Site;
+use crate::suppress::SuppressionReview;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -38,10 +39,55 @@ tables:
 Remove the suppression, or fix the rule code; give every suppression a reason after `--`.
 "#,
     },
-    check: Check::Pipeline,
+    check: Check::Suppressions(check),
 };
 
-pub fn unused(site: Site, key: &str, line: usize) -> Finding {
+fn check(review: &SuppressionReview<'_>, findings: &mut Vec<Finding>) {
+    for suppression in review.suppressions {
+        // By what it says and the line it guards, not where: fingerprints survive edits.
+        let source = review.sources.get(suppression.file);
+        let guarded = source.line_text(suppression.target_line).trim();
+        let locus = |what: &str| format!("suppression/{what}/{guarded}");
+        if suppression.malformed {
+            findings.push(
+                malformed(Site::new(suppression.file, suppression.span))
+                    .locus(locus(source.slice(suppression.span))),
+            );
+            continue;
+        }
+        for key in &suppression.keys {
+            let site = Site::new(suppression.file, key.span);
+            match key.rule {
+                None => {
+                    let candidates = rules::all().flat_map(|rule| [rule.code, rule.name]);
+                    findings.push(
+                        unknown_rule(
+                            site,
+                            &key.text,
+                            crate::suggest::closest(&key.text, candidates),
+                        )
+                        .locus(locus(&key.text)),
+                    );
+                }
+                // A rule turned off in config reports nothing, so nothing to match: not stale.
+                Some(rule) if !key.used && review.statuses.enabled(rule) => {
+                    findings.push(
+                        unused(site, &key.text, suppression.target_line).locus(locus(&key.text)),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if review.require_reason && suppression.reason.is_none() {
+            findings.push(
+                missing_reason(Site::new(suppression.file, suppression.span))
+                    .locus(locus("reason")),
+            );
+        }
+    }
+}
+
+fn unused(site: Site, key: &str, line: usize) -> Finding {
     Finding::new(
         &RULE.meta,
         site,
@@ -50,7 +96,7 @@ pub fn unused(site: Site, key: &str, line: usize) -> Finding {
     .help("remove it: a stale suppression would hide the next real problem on this line")
 }
 
-pub fn unknown_rule(site: Site, key: &str, suggestion: Option<&str>) -> Finding {
+fn unknown_rule(site: Site, key: &str, suggestion: Option<&str>) -> Finding {
     let help = match suggestion {
         Some(suggestion) => format!("did you mean `{suggestion}`?"),
         None => "name a rule by code (DL112) or name (pitr-disabled); `dynalint rules` lists them"
@@ -64,7 +110,7 @@ pub fn unknown_rule(site: Site, key: &str, suggestion: Option<&str>) -> Finding 
     .help(help)
 }
 
-pub fn malformed(site: Site) -> Finding {
+fn malformed(site: Site) -> Finding {
     Finding::new(
         &RULE.meta,
         site,
@@ -73,7 +119,7 @@ pub fn malformed(site: Site) -> Finding {
     .help("write `# dynalint: ignore[CODE, name] -- reason`")
 }
 
-pub fn missing_reason(site: Site) -> Finding {
+fn missing_reason(site: Site) -> Finding {
     Finding::new(&RULE.meta, site, "suppression without a reason")
         .help("add ` -- ` and why the finding does not apply; dynalint.toml requires reasons")
 }

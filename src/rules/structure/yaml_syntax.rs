@@ -2,6 +2,7 @@
 
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
+use crate::rules::structure::{FileContext, FileFindings, ReadProblem};
 use crate::rules::{Check, Rule};
 use crate::source::{FileId, Site};
 use crate::span::Span;
@@ -42,14 +43,39 @@ UTF-8; merge a second document's `tables:` into the first one. Limits are set in
 `dynalint.toml` under `[limits]` (`max-file-size`, `max-depth`, `max-nodes`).
 "#,
     },
-    check: Check::Pipeline,
+    check: Check::File(check),
 };
+
+fn check(context: &FileContext<'_>, out: &mut FileFindings) {
+    let file = context.file;
+    if let Some(problem) = context.problem {
+        out.push(match problem {
+            ReadProblem::TooLarge { size, limit } => too_large(file, *size, *limit),
+            ReadProblem::LinkOutside { target } => link_outside(file, target),
+            ReadProblem::BrokenLink { target } => broken_link(file, target),
+            ReadProblem::Unreadable(error) => unreadable(file, error),
+            ReadProblem::NotUtf8 { offset } => not_utf8(file, *offset),
+            ReadProblem::Syntax(error) => parse_error(file, error),
+            ReadProblem::Workload { span, reason } => workload_unreadable(file, *span, reason),
+        });
+    }
+    if let Some(values) = context.values {
+        if let Some(span) = values.extra_document {
+            out.push(extra_document(file, span));
+        }
+        // Empty values still get tables when the chart's defaults have some.
+        let release = values.release;
+        if values.empty && release.tables.is_empty() && release.invalid_tables.is_empty() {
+            out.push(empty(file));
+        }
+    }
+}
 
 fn file_start(file: FileId) -> Site {
     Site::new(file, Span::at(0))
 }
 
-pub fn parse_error(file: FileId, error: &YamlError) -> Finding {
+fn parse_error(file: FileId, error: &YamlError) -> Finding {
     let help = match error.kind {
         ErrorKind::Limit => {
             "simplify the file, or raise the limit under `[limits]` in dynalint.toml if it is legitimate"
@@ -80,7 +106,7 @@ pub fn parse_error(file: FileId, error: &YamlError) -> Finding {
 
 /// `offset` is where the first invalid byte starts, in the text decoded with U+FFFD
 /// replacement characters (three bytes each).
-pub fn not_utf8(file: FileId, offset: u32) -> Finding {
+fn not_utf8(file: FileId, offset: u32) -> Finding {
     Finding::new(
         &RULE.meta,
         Site::new(
@@ -92,7 +118,7 @@ pub fn not_utf8(file: FileId, offset: u32) -> Finding {
     .help("save the file as UTF-8; Helm reads values as UTF-8")
 }
 
-pub fn too_large(file: FileId, size: u64, limit: u64) -> Finding {
+fn too_large(file: FileId, size: u64, limit: u64) -> Finding {
     Finding::new(
         &RULE.meta,
         file_start(file),
@@ -104,7 +130,7 @@ pub fn too_large(file: FileId, size: u64, limit: u64) -> Finding {
     .help("split the file, or raise `max-file-size` under `[limits]` in dynalint.toml")
 }
 
-pub fn link_outside(file: FileId, target: &str) -> Finding {
+fn link_outside(file: FileId, target: &str) -> Finding {
     Finding::new(
         &RULE.meta,
         file_start(file),
@@ -113,7 +139,7 @@ pub fn link_outside(file: FileId, target: &str) -> Finding {
     .help("commit the values file itself; a link out of the repository is not part of the change under review")
 }
 
-pub fn broken_link(file: FileId, target: &str) -> Finding {
+fn broken_link(file: FileId, target: &str) -> Finding {
     Finding::new(
         &RULE.meta,
         file_start(file),
@@ -122,7 +148,7 @@ pub fn broken_link(file: FileId, target: &str) -> Finding {
     .help("point the link at an existing values file, or replace it with the file")
 }
 
-pub fn unreadable(file: FileId, error: &std::io::Error) -> Finding {
+fn unreadable(file: FileId, error: &std::io::Error) -> Finding {
     Finding::new(
         &RULE.meta,
         file_start(file),
@@ -131,7 +157,7 @@ pub fn unreadable(file: FileId, error: &std::io::Error) -> Finding {
     .help("check the file's permissions")
 }
 
-pub fn extra_document(file: FileId, span: Span) -> Finding {
+fn extra_document(file: FileId, span: Span) -> Finding {
     Finding::new(
         &RULE.meta,
         Site::new(file, span),
@@ -141,7 +167,7 @@ pub fn extra_document(file: FileId, span: Span) -> Finding {
 }
 
 /// A workload's `Chart.yaml` that cannot be read: the role it may create is unknown.
-pub fn workload_unreadable(file: FileId, span: Span, reason: &str) -> Finding {
+fn workload_unreadable(file: FileId, span: Span, reason: &str) -> Finding {
     Finding::new(
         &RULE.meta,
         Site::new(file, span),
@@ -152,7 +178,7 @@ pub fn workload_unreadable(file: FileId, span: Span, reason: &str) -> Finding {
     .locus("workload")
 }
 
-pub fn empty(file: FileId) -> Finding {
+fn empty(file: FileId) -> Finding {
     Finding::new(
         &RULE.meta,
         file_start(file),

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::structure::ValuesContext;
+use crate::rules::structure::{FileContext, FileFindings, ValuesContext};
 use crate::rules::{Check, Rule};
 use crate::schema::{Violation, ViolationKind};
 use crate::source::Site;
@@ -50,11 +50,35 @@ tables:
 Quote text values (`type: 'N'`, `name: '0123'`); write numbers without leading zeros.
 "#,
     },
-    check: Check::Pipeline,
+    check: Check::File(check),
 };
 
+fn check(context: &FileContext<'_>, out: &mut FileFindings) {
+    let Some(values) = context.values else {
+        return;
+    };
+    let mut trapped = BTreeSet::new();
+    for violation in values.violations {
+        if let Some(finding) = from_violation(values, violation) {
+            trapped.insert(violation.pointer.as_str());
+            match ValuesContext::table_position(&violation.pointer) {
+                Some(position) => out.push_unreadable_table(position, finding),
+                None => out.push(finding),
+            }
+        }
+    }
+    for finding in octal_numbers(values, &trapped) {
+        out.push(finding);
+    }
+}
+
+/// Whether a schema violation is a trap of YAML 1.1 (this rule's, not DL002's).
+pub fn is_trap(context: &ValuesContext<'_>, violation: &Violation) -> bool {
+    from_violation(context, violation).is_some()
+}
+
 /// Turn a schema violation on an unquoted scalar into the trap it really is.
-pub fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Option<Finding> {
+fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Option<Finding> {
     let (file, located) = context.locate(&violation.pointer)?;
     let node = located.node;
     // A copy made by an alias is reported where it is defined.
@@ -105,7 +129,7 @@ pub fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Opt
 
 /// Numbers with a leading zero, which Helm reads as octal, wherever they are; except at
 /// pointers already reported.
-pub fn octal_numbers(context: &ValuesContext<'_>, reported: &BTreeSet<String>) -> Vec<Finding> {
+fn octal_numbers(context: &ValuesContext<'_>, reported: &BTreeSet<&str>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (pointer, node) in context
         .root
