@@ -9,6 +9,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::model::{Access, Index, Release, Table, TableId, Values};
+use crate::source::Site;
 
 /// A table where one revision declares it.
 #[derive(Clone, Copy, Debug)]
@@ -80,6 +81,9 @@ pub struct ChangeSet<'a> {
     pub removed: Vec<Declared<'a>>,
     /// Only in the head revision.
     pub added: Vec<Declared<'a>>,
+    /// Where the head has the values files the base checked and the head's
+    /// configuration no longer does (their tables are not compared).
+    pub unchecked: Vec<Site>,
 }
 
 fn declared(revision: &Values) -> impl Iterator<Item = Declared<'_>> {
@@ -150,6 +154,7 @@ pub fn pair<'a>(base: &'a Values, head: &'a Values) -> ChangeSet<'a> {
         replaced: Vec::new(),
         removed: Vec::new(),
         added: Vec::new(),
+        unchecked: Vec::new(),
     };
     let alike = base.reads_alike(head);
     let content = |revision: &Values, path: &str| revision.file(path).and_then(|file| file.content);

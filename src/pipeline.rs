@@ -13,8 +13,9 @@ use crate::report::Report;
 use crate::revision::{self, LoadError, Revision};
 use crate::rule_meta::{RuleStatuses, Severity};
 use crate::rules::{self, Project};
-use crate::snapshot::Snapshot;
-use crate::source::{Scope, Side, Sources};
+use crate::snapshot::{Content, Snapshot};
+use crate::source::{Scope, Side, Site, SourceFile, Sources, strip_bom};
+use crate::span::Span;
 use crate::suppress::Suppression;
 
 /// What to check.
@@ -97,16 +98,13 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     }
     // The base side is read with the configuration it had; files the head has unchanged
     // are reused.
-    let mut base = match &input.base {
-        Some(base) => Some(load_base(
-            base,
-            config,
-            input.head,
-            &head,
-            &mut sources,
-            &mut warnings,
-        )?),
-        None => None,
+    let (mut base, unchecked) = match &input.base {
+        Some(base) => {
+            let (revision, unchecked) =
+                load_base(base, config, input.head, &head, &mut sources, &mut warnings)?;
+            (Some(revision), unchecked)
+        }
+        None => (None, Vec::new()),
     };
     timings.stage("base revision read");
 
@@ -122,7 +120,8 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         (Some(base), Some(base_input)) => {
             let base_suppressions = std::mem::take(&mut base.suppressions);
             let base = &*base;
-            let changes = diff::pair(&base.values, &head.values);
+            let mut changes = diff::pair(&base.values, &head.values);
+            changes.unchecked = unchecked;
             findings.extend(change_findings(&changes, &statuses));
             let preexisting = if input.new_only {
                 Preexisting::new(
@@ -172,7 +171,8 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     })
 }
 
-/// The base revision, read from its snapshot with its own configuration.
+/// The base revision, read from its snapshot with its own configuration, and where the
+/// head has the values files the base checked and the head no longer does.
 fn load_base(
     base: &Base<'_>,
     head_config: &Config,
@@ -180,13 +180,23 @@ fn load_base(
     head: &Revision,
     sources: &mut Sources,
     warnings: &mut Vec<String>,
-) -> Result<Revision, Error> {
+) -> Result<(Revision, Vec<Site>), Error> {
     let config = base.config.unwrap_or(head_config);
+    // The files the head checks and the base's configuration did not: read in the base
+    // too, so that they pair with their base content.
+    let also: Vec<String> = head
+        .values
+        .files
+        .iter()
+        .filter(|file| !config.values.matches(&file.path))
+        .map(|file| file.path.clone())
+        .collect();
     let mut options = revision::Options {
         hash_contents: false,
         reuse: Some(head),
         chart: None,
         focus: None,
+        also: &also,
     };
     let loaded = match revision::load(base.snapshot, Side::Base, config, sources, options) {
         // A change that repairs the chart must be checkable: the base is then read with
@@ -206,20 +216,36 @@ fn load_base(
         error,
     })?;
     // A values file the head still has but no longer checks (its `include` or `exclude`
-    // changed) is not deleted: its tables are not compared.
-    let unchecked: HashSet<String> = revision
+    // changed) is not deleted: its tables are not compared, and that is said (DL007).
+    let unchecked: Vec<String> = revision
         .values
         .files
         .iter()
         .filter(|file| head.values.file(&file.path).is_none() && head_snapshot.exists(&file.path))
         .map(|file| file.path.clone())
         .collect();
-    if !unchecked.is_empty() {
-        revision
-            .values
-            .retain_releases(|release| !unchecked.contains(&release.path));
+    if unchecked.is_empty() {
+        return Ok((revision, Vec::new()));
     }
-    Ok(revision)
+    let set: HashSet<&str> = unchecked.iter().map(String::as_str).collect();
+    revision
+        .values
+        .retain_releases(|release| !set.contains(release.path.as_str()));
+    let sites = unchecked
+        .iter()
+        .map(|path| {
+            // The head's file, as written, for the finding's snippet.
+            let text = match head_snapshot.read(path, head_config.limits.max_file_size) {
+                Ok(Content::Bytes(bytes)) => {
+                    String::from_utf8_lossy(strip_bom(&bytes)).into_owned()
+                }
+                _ => String::new(),
+            };
+            let id = sources.add(SourceFile::new(path.as_str(), Side::Head, text));
+            Site::new(id, Span::at(0))
+        })
+        .collect();
+    Ok((revision, sites))
 }
 
 /// A loaded head revision's own findings (its files' structure findings and the head

@@ -3,7 +3,7 @@
 //! it to the model. Files are independent and processed in parallel; one bad file yields
 //! findings and never hides the others.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -107,6 +107,10 @@ pub struct Options<'a> {
     /// are read, and of the others only those that can change what is said about them
     /// (see [`context_needed`]).
     pub focus: Option<&'a Scope>,
+    /// Values files read even where the configuration does not select them: the base
+    /// reads the files the head checks, so that a file the base's configuration excluded
+    /// is paired with its base content, not taken for a new release.
+    pub also: &'a [String],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,12 +133,15 @@ pub enum LoadError {
     TooManyFiles { count: usize, limit: usize },
 }
 
-/// The paths a revision's discovery wants: values files, workloads and the chart.
-pub fn path_filter(config: &Config) -> PathFilter {
+/// The paths a revision's discovery wants: values files (and `also`), workloads and
+/// the chart.
+fn path_filter(config: &Config, also: &[String]) -> PathFilter {
+    let also: Vec<String> = also.iter().map(|path| globset::escape(path)).collect();
     let wanted = config
         .include
         .iter()
         .chain(&config.roles.workload_patterns)
+        .chain(&also)
         .map(String::as_str)
         .chain([config.chart_schema.as_str(), config.chart_defaults.as_str()]);
     PathFilter::new(wanted)
@@ -151,11 +158,16 @@ pub(crate) fn load(
         files: paths,
         links_out,
     } = snapshot
-        .list(&path_filter(config))
+        .list(&path_filter(config, options.also))
         .map_err(LoadError::List)?;
+    let also: HashSet<&str> = options.also.iter().map(String::as_str).collect();
+    // A file read for the other revision only is read when its namespace is known.
     let values_paths: Vec<&String> = paths
         .iter()
-        .filter(|path| config.values.matches(path))
+        .filter(|path| {
+            config.values.matches(path)
+                || (also.contains(path.as_str()) && config.namespace(path).is_some())
+        })
         .collect();
     if values_paths.len() > config.limits.max_files {
         return Err(LoadError::TooManyFiles {

@@ -86,6 +86,7 @@ pub static REGISTRY: &[&Rule] = &[
     &structure::yaml_type_trap::RULE,
     &structure::unused_suppression::RULE,
     &structure::namespace_mismatch::RULE,
+    &structure::values_file_unchecked::RULE,
     &table::key_attribute_undeclared::RULE,
     &table::attribute_unused::RULE,
     &table::attribute_conflict::RULE,

@@ -993,11 +993,14 @@ fn a_file_the_head_no_longer_checks_leaves_the_others_their_own_release() {
     repo.values("shop-dev", &format!("managementPolicies: Observe\n{ONE}"));
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
-    // shop's own base release is compared: Control -> Observe, nothing about koa.
+    // shop's own base release is compared: Control -> Observe; koa's is not, and that
+    // is said where the file is.
+    let koa = "apps-koa/apps/koa-dev/dynamo-tables/values.yaml:1:1 DL007".to_string();
+    assert!(run.locations().contains(&koa), "{:?}", run.locations());
     assert!(
         run.locations()
             .iter()
-            .all(|location| location.starts_with(VALUES)),
+            .all(|location| location.starts_with(VALUES) || *location == koa),
         "{:?}",
         run.locations()
     );
@@ -1005,5 +1008,61 @@ fn a_file_the_head_no_longer_checks_leaves_the_others_their_own_release() {
         !changes(&run).iter().any(|change| change.contains("koa")),
         "{:?}",
         changes(&run)
+    );
+}
+
+#[test]
+fn a_values_file_the_head_stops_checking_is_said_not_passed() {
+    let koa = "apps-koa/apps/koa-dev/dynamo-tables/values.yaml";
+    for toml in [
+        "exclude = [\"apps-koa/apps/koa-dev/**\"]\n",
+        "include = [\"apps-shop/apps/*/dynamo-tables/values.yaml\"]\n",
+    ] {
+        let repo = shop(ONE);
+        repo.workload("koa-dev", "api");
+        repo.values("koa-dev", &TWO_TABLES.replace("shop-dev", "koa-dev"));
+        repo.commit("two releases");
+        // The same pull request stops checking koa-dev and deletes a table from it.
+        repo.write("dynalint.toml", toml);
+        repo.values("koa-dev", &ONE.replace("shop-dev", "koa-dev"));
+        let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+        assert_eq!(run.code, 0, "a warning by default: {}", run.stderr);
+        assert_eq!(run.locations(), [format!("{koa}:1:1 DL007")], "{toml}");
+        let finding = &run.json()["findings"][0];
+        assert_eq!(finding["severity"], "warning");
+        assert!(
+            finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("Argo CD still deploys it"),
+            "{finding}"
+        );
+        assert!(changes(&run).is_empty(), "{:?}", changes(&run));
+        // Failing on warnings, the pull request does not pass.
+        let strict = repo.check(&["--base", "HEAD", "--fail-on", "warning"]);
+        assert_eq!(strict.code, 1, "{}", strict.stdout);
+    }
+}
+
+#[test]
+fn a_values_file_the_base_excluded_pairs_with_its_base_content() {
+    let repo = shop(ONE);
+    repo.workload("koa-dev", "api");
+    repo.values("koa-dev", &TWO_TABLES.replace("shop-dev", "koa-dev"));
+    repo.write("dynalint.toml", "exclude = [\"apps-koa/**\"]\n");
+    repo.commit("koa not checked yet");
+    // The pull request checks koa again, and deletes one of its tables.
+    repo.write("dynalint.toml", "");
+    repo.values("koa-dev", &ONE.replace("shop-dev", "koa-dev"));
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        changes(&run),
+        ["delete koa-dev-Invoices (removed from the values)"],
+        "Orders is the base's table, not a new one"
+    );
+    assert_eq!(
+        run.locations(),
+        ["apps-koa/apps/koa-dev/dynamo-tables/values.yaml:1:1 DL301"]
     );
 }

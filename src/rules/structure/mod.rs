@@ -12,6 +12,7 @@ pub mod duplicate_key;
 pub mod namespace_mismatch;
 pub mod schema_violation;
 pub mod unused_suppression;
+pub mod values_file_unchecked;
 pub mod yaml_syntax;
 pub mod yaml_type_trap;
 
