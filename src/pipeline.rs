@@ -114,6 +114,9 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         let config = base_input.config.unwrap_or(config);
         set_aside_unreadable_tables(base, config, &config.rule_statuses(), &sources);
     }
+    if let Some(base) = &base {
+        mark_inherited_suppressions(&mut head, base, &sources);
+    }
     let (mut findings, suppressions) = head_pass(&mut head, &statuses);
     timings.stage("head rules");
     let (plan, preexisting) = match (base.as_mut(), &input.base) {
@@ -150,6 +153,7 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         postprocess::Settings {
             config,
             statuses: &statuses,
+            compared: base.is_some(),
         },
         &sources,
         input.scope,
@@ -267,11 +271,49 @@ fn set_aside_unreadable_tables(
     sources: &Sources,
 ) {
     let suppressions = std::mem::take(&mut revision.suppressions);
-    let settings = postprocess::Settings { config, statuses };
     revision.set_aside_unreadable_tables(|finding| {
-        postprocess::stands_as_error(finding, &suppressions, settings, sources)
+        postprocess::stands_as_error(finding, &suppressions, config, statuses, sources)
     });
     revision.suppressions = suppressions;
+}
+
+/// Marks the head's suppressions of change rules that the base has already (the same
+/// file unchanged, or the same key on a line that reads the same): they were for the
+/// change that added them, and must not cover a later one (a `tables:` suppression of
+/// DL301 left in the file would hide every later deletion).
+fn mark_inherited_suppressions(head: &mut Revision, base: &Revision, sources: &Sources) {
+    let guarded = |suppression: &Suppression| {
+        sources
+            .get(suppression.file)
+            .line_text(suppression.target_line)
+            .trim()
+            .to_string()
+    };
+    let mut in_base: HashSet<(&str, String, &'static str)> = HashSet::new();
+    for suppression in &base.suppressions {
+        let path = sources.get(suppression.file).path.as_str();
+        for key in &suppression.keys {
+            if let Some(rule) = key.rule {
+                in_base.insert((path, guarded(suppression), rule.code));
+            }
+        }
+    }
+    for suppression in &mut head.suppressions {
+        let path = sources.get(suppression.file).path.as_str();
+        let head_file = head.values.file(path);
+        let unchanged = match (head_file, base.values.file(path)) {
+            (Some(head_file), Some(base_file)) => {
+                head_file.content.is_some() && head_file.content == base_file.content
+            }
+            _ => false,
+        };
+        let line = guarded(suppression);
+        for key in &mut suppression.keys {
+            let Some(rule) = key.rule else { continue };
+            key.inherited = rules::is_change_rule(rule)
+                && (unchanged || in_base.contains(&(path, line.clone(), rule.code)));
+        }
+    }
 }
 
 /// With `DYNALINT_TIMINGS` set, how long each stage took, on stderr (for profiling).
@@ -375,6 +417,7 @@ fn fingerprints(
         postprocess::Settings {
             config,
             statuses: &statuses,
+            compared: false,
         },
         sources,
         &Scope::everything(),

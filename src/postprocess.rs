@@ -107,11 +107,13 @@ impl Preexisting {
 }
 
 /// What the post-process reads of the run's settings: the configuration (its `ignore`
-/// entries and `require-reason`) and each rule's status, decided once.
+/// entries and `require-reason`) and each rule's status, decided once; and whether the
+/// change rules ran.
 #[derive(Clone, Copy)]
 pub struct Settings<'a> {
     pub config: &'a Config,
     pub statuses: &'a RuleStatuses,
+    pub compared: bool,
 }
 
 /// Whether a finding is still an error once the rule settings and the suppressions
@@ -119,7 +121,8 @@ pub struct Settings<'a> {
 pub(crate) fn stands_as_error(
     finding: &Finding,
     suppressions: &[Suppression],
-    Settings { config, statuses }: Settings<'_>,
+    config: &Config,
+    statuses: &RuleStatuses,
     sources: &Sources,
 ) -> bool {
     statuses.severity(finding.rule, finding.severity) == Some(Severity::Error)
@@ -131,7 +134,11 @@ pub(crate) fn stands_as_error(
 pub(crate) fn finish(
     findings: Vec<Finding>,
     suppressions: Vec<Suppression>,
-    Settings { config, statuses }: Settings<'_>,
+    Settings {
+        config,
+        statuses,
+        compared,
+    }: Settings<'_>,
     sources: &Sources,
     scope: &Scope,
     values: &Values,
@@ -156,6 +163,7 @@ pub(crate) fn finish(
         suppressions: &outcome.suppressions,
         statuses,
         require_reason: config.require_reason,
+        compared,
         sources,
     };
     let mut about_suppressions = Vec::new();

@@ -16,6 +16,11 @@ pub struct Key {
     pub rule: Option<&'static RuleMeta>,
     /// Whether it matched a finding (set by [`apply`]).
     pub used: bool,
+    /// A change rule's key that the base revision has already: it was for the change
+    /// that added it, and covers nothing now (set by the pipeline).
+    pub inherited: bool,
+    /// An inherited key that would have matched a finding (set by [`apply`]).
+    pub would_match: bool,
 }
 
 /// One `# dynalint: ...` comment.
@@ -163,6 +168,8 @@ fn parse_directive(
             span: Span::new(start, start + trimmed.len() as u32),
             rule: lookup(trimmed),
             used: false,
+            inherited: false,
+            would_match: false,
         });
     }
     let after = list[close + 1..].trim();
@@ -214,6 +221,9 @@ pub struct SuppressionReview<'a> {
     pub statuses: &'a RuleStatuses,
     /// `[suppressions] require-reason` in dynalint.toml.
     pub require_reason: bool,
+    /// Whether the change rules ran (there is a base): only then can a change rule's
+    /// suppression match anything.
+    pub compared: bool,
     pub sources: &'a Sources,
 }
 
@@ -266,7 +276,7 @@ pub fn covers(
             suppression
                 .keys
                 .iter()
-                .any(|key| key_covers(suppression, key, &place, finding))
+                .any(|key| !key.inherited && key_covers(suppression, key, &place, finding))
         })
 }
 
@@ -294,8 +304,13 @@ pub fn apply(
             for suppression in &mut suppressions {
                 for index in 0..suppression.keys.len() {
                     if key_covers(suppression, &suppression.keys[index], &place, &finding) {
-                        suppression.keys[index].used = true;
-                        matched = true;
+                        let key = &mut suppression.keys[index];
+                        if key.inherited {
+                            key.would_match = true;
+                        } else {
+                            key.used = true;
+                            matched = true;
+                        }
                     }
                 }
             }

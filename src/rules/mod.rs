@@ -156,6 +156,11 @@ pub fn change_checks() -> impl Iterator<Item = (&'static RuleMeta, ChangeCheck)>
     })
 }
 
+/// Whether a rule compares two revisions (runs only with a base).
+pub fn is_change_rule(rule: &RuleMeta) -> bool {
+    change_checks().any(|(change, _)| std::ptr::eq(change, rule))
+}
+
 /// The anchor of a rule's section in `docs/rules.md`.
 pub fn docs_anchor(rule: &RuleMeta) -> String {
     format!("{}-{}", rule.code.to_lowercase(), rule.name)

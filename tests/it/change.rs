@@ -1066,3 +1066,102 @@ fn a_values_file_the_base_excluded_pairs_with_its_base_content() {
         ["apps-koa/apps/koa-dev/dynamo-tables/values.yaml:1:1 DL301"]
     );
 }
+
+const THREE: &str = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+  - name: Invoices
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+  - name: Carts
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+
+#[test]
+fn a_deletion_suppressed_in_its_own_pull_request_passes() {
+    let repo = shop(THREE);
+    repo.commit("three tables");
+    let retired = THREE.replace(
+        "tables:\n",
+        "tables:  # dynalint: ignore[DL301] -- Carts is retired, its data exported\n",
+    );
+    let cut = retired.find("  - name: Carts").unwrap();
+    repo.values("shop-dev", &retired[..cut]);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+    assert_eq!(run.json()["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn a_suppression_left_from_an_earlier_pull_request_does_not_hide_a_new_deletion() {
+    let repo = shop(THREE);
+    repo.commit("three tables");
+    let retired = THREE.replace(
+        "tables:\n",
+        "tables:  # dynalint: ignore[DL301] -- Carts is retired, its data exported\n",
+    );
+    let cut = retired.find("  - name: Carts").unwrap();
+    repo.values("shop-dev", &retired[..cut]);
+    repo.commit("retire Carts");
+    // Months later, another pull request deletes Invoices; the old comment is still there.
+    let invoices = retired.find("  - name: Invoices").unwrap();
+    repo.values("shop-dev", &retired[..invoices]);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.locations(),
+        [
+            format!("{VALUES}:1:1 DL301"),
+            format!("{VALUES}:1:29 DL005")
+        ]
+    );
+    let stale = &run.json()["findings"][1];
+    assert!(
+        stale["message"]
+            .as_str()
+            .unwrap()
+            .contains("is from an earlier change (the base has it)"),
+        "{stale}"
+    );
+    // The same file with nothing else changed: the old comment covers nothing and is
+    // not reported either.
+    repo.values("shop-dev", &retired[..cut]);
+    let quiet = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stdout);
+    assert!(quiet.locations().is_empty(), "{:?}", quiet.locations());
+    // Rewritten in the new pull request (its own reason), it covers the new deletion.
+    let renewed = retired[..invoices].replace(
+        "Carts is retired, its data exported",
+        "Invoices moved to the billing account",
+    );
+    repo.values("shop-dev", &renewed);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+}
+
+#[test]
+fn without_a_base_a_change_rule_suppression_is_not_called_unused() {
+    let repo = shop(THREE);
+    let retired = THREE.replace(
+        "tables:\n",
+        "tables:  # dynalint: ignore[DL301, DL112] -- Carts is retired\n",
+    );
+    repo.values("shop-dev", &retired);
+    // pre-commit and a plain `check` run no change rule: DL301 cannot match, DL112 can.
+    let run = repo.check(&["--format", "json"]);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:36 DL005")]);
+    assert!(
+        run.json()["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`DL112`")
+    );
+}

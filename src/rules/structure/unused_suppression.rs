@@ -69,8 +69,19 @@ fn check(review: &SuppressionReview<'_>, findings: &mut Vec<Finding>) {
                         .locus(locus(&key.text)),
                     );
                 }
-                // A rule turned off in config reports nothing, so nothing to match: not stale.
-                Some(rule) if !key.used && review.statuses.enabled(rule) => {
+                Some(_) if key.would_match => findings.push(
+                    from_earlier_change(site, &key.text, suppression.target_line)
+                        .locus(locus(&key.text)),
+                ),
+                // A rule turned off in config reports nothing, so nothing to match: not
+                // stale. Nor is a change rule's key when no change was compared, or one
+                // left from the change it was for (it covers nothing now).
+                Some(rule)
+                    if !key.used
+                        && !key.inherited
+                        && review.statuses.enabled(rule)
+                        && (review.compared || !rules::is_change_rule(rule)) =>
+                {
                     findings.push(
                         unused(site, &key.text, suppression.target_line).locus(locus(&key.text)),
                     );
@@ -94,6 +105,17 @@ fn unused(site: Site, key: &str, line: usize) -> Finding {
         format!("suppression of `{key}` matches no finding on line {line}"),
     )
     .help("remove it: a stale suppression would hide the next real problem on this line")
+}
+
+fn from_earlier_change(site: Site, key: &str, line: usize) -> Finding {
+    Finding::new(
+        &RULE.meta,
+        site,
+        format!(
+            "suppression of `{key}` on line {line} is from an earlier change (the base has it): it does not cover this change, which is reported"
+        ),
+    )
+    .help("a change rule's suppression covers only the pull request that adds it: if this change is intended too, write a new suppression (with its own reason) in this pull request; else remove the old one")
 }
 
 fn unknown_rule(site: Site, key: &str, suggestion: Option<&str>) -> Finding {
