@@ -88,7 +88,6 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let outputs = outputs(&args.formats)?;
-    let (scope, named) = scope(&args.paths, &cwd, &root)?;
 
     // In GitHub Actions on a pull request, the pull request's base is the default base.
     let base = match &args.base {
@@ -96,6 +95,8 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         None => github::event::pull_request(&github::event::Environment::from_process())?
             .map(|pull_request| pull_request.base_sha),
     };
+    // With a base, a PATH may be a file the change deletes.
+    let (scope, named) = scope(&args.paths, &cwd, &root, base.is_some())?;
     let new_only = match (args.new_only, &base) {
         (Some(NewOnly::Always), None) => {
             bail!("--new-only compares with a base revision: give --base REV")
@@ -200,7 +201,10 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
     // A PATH that reports nothing says so: a typo must not read as a clean result.
     for (path, is_file) in &named {
-        if *is_file && head.values.file(path).is_none() {
+        let in_base = base
+            .as_ref()
+            .is_some_and(|base| base.values.file(path).is_some());
+        if *is_file && head.values.file(path).is_none() && !in_base {
             eprintln!(
                 "dynalint: note: {path} is not a values file dynalint checks (include: {}); nothing reported for it",
                 config.include.join(", ")
@@ -505,11 +509,14 @@ fn outputs(formats: &[Output]) -> anyhow::Result<Vec<Output>> {
 }
 
 /// The reporting scope from PATH arguments, and each of them repository-relative, with
-/// whether it is a file.
+/// whether it is a file. With `may_be_deleted` (there is a base), a PATH that is not on
+/// disk is taken as a file of the base that the change deletes (a CI step fed from
+/// `git diff --name-only` names those too).
 fn scope(
     paths: &[PathBuf],
     cwd: &Path,
     root: &Path,
+    may_be_deleted: bool,
 ) -> anyhow::Result<(Scope, Vec<(String, bool)>)> {
     if paths.is_empty() {
         return Ok((Scope::everything(), Vec::new()));
@@ -521,11 +528,45 @@ fn scope(
     let mut named = Vec::new();
     for path in paths {
         // Relative to the current directory, else (with --repo) to the repository.
-        let absolute = [cwd, root]
+        let found = [cwd, root]
             .iter()
             .map(|base| normalize(&base.join(path)))
-            .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
-            .ok_or_else(|| anyhow!("{}: no such file or directory", path.display()))?;
+            .find(|candidate| std::fs::symlink_metadata(candidate).is_ok());
+        let absolute = match found {
+            Some(absolute) => absolute,
+            None if may_be_deleted => {
+                // Relative to the current directory when it is in the repository, else
+                // to the repository, as for a PATH that exists.
+                let canonical_cwd = cwd.canonicalize().unwrap_or(cwd.to_path_buf());
+                let relative = [
+                    (&canonical_cwd, &canonical_root),
+                    (&canonical_root, &canonical_root),
+                ]
+                .iter()
+                .find_map(|(base, root)| {
+                    normalize(&base.join(path))
+                        .strip_prefix(root)
+                        .ok()
+                        .map(Path::to_path_buf)
+                })
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{} is outside the repository {}",
+                        path.display(),
+                        root.display()
+                    )
+                })?;
+                let relative = relative
+                    .components()
+                    .map(|component| component.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                named.push((relative.clone(), true));
+                scoped.push(relative);
+                continue;
+            }
+            None => bail!("{}: no such file or directory", path.display()),
+        };
         // Resolve the folder, not the file itself: a symbolic link stays the link.
         let resolved = match (absolute.parent(), absolute.file_name()) {
             (Some(parent), Some(name)) => parent

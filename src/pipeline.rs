@@ -91,10 +91,11 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     )
     .map_err(Error::Head)?;
     timings.stage("head revision read");
-    if head.listed == 0 {
-        return Err(Error::NothingToLint {
-            include: config.include.clone(),
-        });
+    let nothing_to_lint = || Error::NothingToLint {
+        include: config.include.clone(),
+    };
+    if head.listed == 0 && input.base.is_none() {
+        return Err(nothing_to_lint());
     }
     // The base side is read with the configuration it had; files the head has unchanged
     // are reused.
@@ -107,6 +108,11 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         None => (None, Vec::new()),
     };
     timings.stage("base revision read");
+    // A change that deletes every values file is the most destructive there is: compared
+    // with its base, not taken for a wrong directory.
+    if head.listed == 0 && base.as_ref().is_none_or(|base| base.listed == 0) {
+        return Err(nothing_to_lint());
+    }
 
     let statuses = config.rule_statuses();
     set_aside_unreadable_tables(&mut head, config, &statuses, &sources);

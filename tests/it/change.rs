@@ -1165,3 +1165,62 @@ fn without_a_base_a_change_rule_suppression_is_not_called_unused() {
             .contains("`DL112`")
     );
 }
+
+#[test]
+fn deleting_every_values_file_is_compared_not_taken_for_a_wrong_directory() {
+    let repo = shop(TWO_TABLES);
+    repo.commit("two tables");
+    repo.remove(VALUES);
+    let run = repo.check(&[
+        "--base",
+        "HEAD",
+        "--format",
+        "json",
+        "--format",
+        &format!("sarif={}", repo.path().join("report.sarif").display()),
+        "--format",
+        &format!("markdown={}", repo.path().join("comment.md").display()),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.locations(),
+        [
+            format!("{VALUES}:2:11 DL301"),
+            format!("{VALUES}:6:11 DL301")
+        ]
+    );
+    assert_eq!(
+        changes(&run),
+        [
+            "delete shop-dev-Invoices (its values file is deleted)",
+            "delete shop-dev-Orders (its values file is deleted)"
+        ]
+    );
+    for written in ["report.sarif", "comment.md"] {
+        assert!(repo.path().join(written).is_file(), "{written} is written");
+    }
+    // A CI step fed from `git diff --name-only` names the deleted file.
+    let named = repo.check(&["--base", "HEAD", "--format", "json", VALUES]);
+    assert_eq!(named.code, 1, "{}", named.stderr);
+    assert_eq!(named.locations().len(), 2);
+    assert!(
+        !named.stderr.contains("not a values file"),
+        "{}",
+        named.stderr
+    );
+    // Without a base there is nothing to compare: still the wrong-directory error.
+    let plain = repo.check(&[]);
+    assert_eq!(plain.code, 2);
+    assert!(
+        plain.stderr.contains("no values file under"),
+        "{}",
+        plain.stderr
+    );
+    let missing = repo.check(&[VALUES]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("no such file or directory"),
+        "{}",
+        missing.stderr
+    );
+}
