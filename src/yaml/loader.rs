@@ -63,6 +63,8 @@ enum Pending {
     Key {
         key: String,
         span: Span,
+        /// Read as a boolean or number into another text (see [`Entry::key_converted`]).
+        converted: bool,
     },
     /// A `<<` key, at this span.
     Merge(Span),
@@ -598,12 +600,17 @@ impl<'a> Loader<'a> {
         match &mut parent.container {
             Container::Seq(items) => items.push(node),
             Container::Map(map) => match map.pending.take() {
-                None => map.pending = Some(mapping_key(node)?),
+                None => map.pending = Some(mapping_key(node, self.text)?),
                 Some(Pending::Merge(at)) => merge(map, node, at)?,
-                Some(Pending::Key { key, span }) => map.set(
+                Some(Pending::Key {
+                    key,
+                    span,
+                    converted,
+                }) => map.set(
                     Entry {
                         key,
                         key_span: span,
+                        key_converted: converted,
                         value: node,
                     },
                     None,
@@ -713,7 +720,7 @@ pub fn is_alias_copy(node: &Node, text: &str) -> bool {
 }
 
 /// The key of a mapping entry, as sigs.k8s.io/yaml turns it into a JSON object key.
-fn mapping_key(node: Node) -> Result<Pending, YamlError> {
+fn mapping_key(node: Node, text: &str) -> Result<Pending, YamlError> {
     let error = |message: &str| YamlError {
         kind: ErrorKind::Syntax,
         span: node.span,
@@ -742,9 +749,15 @@ fn mapping_key(node: Node) -> Result<Pending, YamlError> {
             ));
         }
     };
+    // A plain key read as a boolean or a number is a JSON key other than the text
+    // written (`no` is `false`, `0123` is `83`), unless it reads back the same (`42`).
+    let converted = node.plain
+        && !matches!(node.value, Value::String(_))
+        && text.get(node.span.range()).map(str::trim) != Some(key.as_str());
     Ok(Pending::Key {
         key,
         span: node.span,
+        converted,
     })
 }
 

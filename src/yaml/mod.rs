@@ -76,6 +76,9 @@ pub enum Value {
 pub struct Entry {
     pub key: String,
     pub key_span: Span,
+    /// The key was written as a plain scalar that Helm reads as a boolean or a number,
+    /// so the JSON key is not the text written (`no:` is the key `false`).
+    pub key_converted: bool,
     pub value: Node,
 }
 

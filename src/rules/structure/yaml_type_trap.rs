@@ -26,7 +26,11 @@ linters and most YAML tools use YAML 1.2, where they are plain text and decimal 
 so the file looks right everywhere except in the cluster. dynalint reports:
 
 - an unquoted value where the chart expects text but Helm reads a boolean or a number:
-  `type: N` (the boolean `false`), `name: 0123` (the number 83), `hashKey: yes`;
+  `type: N` (the boolean `false`), `name: 0123` (the number 83), `hashKey: yes`. dynalint
+  knows which of the chart's fields are text (names, keys, attribute types, roles, tag
+  values...), so a permissive chart schema in the repository does not hide the trap;
+- an unquoted mapping key that Helm turns into other text: `tags: {no: x}` is the AWS tag
+  key `false`, `0123:` the key `83`, `1e3:` the key `1000`;
 - a number with a leading zero anywhere: `readCapacity: 010` is 8 to Helm, not 10.
 
 ## Why it matters
@@ -47,7 +51,9 @@ tables:
 ```
 
 ## How to fix
-Quote text values (`type: 'N'`, `name: '0123'`); write numbers without leading zeros.
+Quote text values and keys (`type: 'N'`, `name: '0123'`, `'no': x`); write numbers
+without leading zeros. A table with a trapped text field is left out of the other table
+rules until it is fixed, as with a schema error.
 "#,
     },
     check: Check::File(check),
@@ -57,17 +63,34 @@ fn check(context: &FileContext<'_>, out: &mut FileFindings) {
     let Some(values) = context.values else {
         return;
     };
-    let mut trapped = BTreeSet::new();
+    let mut trapped: BTreeSet<String> = BTreeSet::new();
+    let push = |out: &mut FileFindings, pointer: &str, finding: Finding| {
+        match ValuesContext::table_position(pointer) {
+            Some(position) => out.push_unreadable_table(position, finding),
+            None => out.push(finding),
+        }
+    };
     for violation in values.violations {
         if let Some(finding) = from_violation(values, violation) {
-            trapped.insert(violation.pointer.as_str());
-            match ValuesContext::table_position(&violation.pointer) {
-                Some(position) => out.push_unreadable_table(position, finding),
-                None => out.push(finding),
-            }
+            trapped.insert(violation.pointer.clone());
+            push(out, &violation.pointer, finding);
         }
     }
+    // The chart's text fields, whatever the repository's schema lets through.
+    for (pointer, node, options) in text_fields(values.root) {
+        if trapped.contains(&pointer) {
+            continue;
+        }
+        if let Some(finding) = trap(values, &pointer, node, options) {
+            push(out, &pointer, finding);
+            trapped.insert(pointer);
+        }
+    }
+    let trapped: BTreeSet<&str> = trapped.iter().map(String::as_str).collect();
     for finding in octal_numbers(values, &trapped) {
+        out.push(finding);
+    }
+    for finding in converted_keys(values) {
         out.push(finding);
     }
 }
@@ -75,56 +98,181 @@ fn check(context: &FileContext<'_>, out: &mut FileFindings) {
 /// Whether a schema violation is a trap of YAML 1.1 (this rule's, not DL002's).
 pub fn is_trap(context: &ValuesContext<'_>, violation: &Violation) -> bool {
     from_violation(context, violation).is_some()
+        || context
+            .root
+            .lookup(&violation.pointer)
+            .is_some_and(|located| {
+                text_options(&violation.pointer)
+                    .and_then(|options| trap(context, &violation.pointer, located.node, options))
+                    .is_some()
+            })
+}
+
+/// The allowed values of a field the chart reads as text (empty: any text), by its
+/// JSON pointer; `None` for the other fields.
+fn text_options(pointer: &str) -> Option<&'static [&'static str]> {
+    const ANY: &[&str] = &[];
+    const PROJECTIONS: &[&str] = &["ALL", "KEYS_ONLY", "INCLUDE"];
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    let index = |segment: &str| segment.parse::<usize>().is_ok();
+    let options = match segments.as_slice() {
+        ["region"] => ANY,
+        ["managementPolicies"] => &["Control", "Observe"],
+        ["deletionPolicy"] => &["Delete", "Orphan"],
+        ["tables", table, rest @ ..] if index(table) => match rest {
+            ["name" | "hashKey" | "rangeKey" | "region"] => ANY,
+            ["billingMode"] => &["PAY_PER_REQUEST", "PROVISIONED"],
+            ["streamViewType"] => &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+            ["serviceAccountReadRoles" | "serviceAccountWriteRoles", item] if index(item) => ANY,
+            ["attributes", item, "name"] if index(item) => ANY,
+            ["attributes", item, "type"] if index(item) => &["S", "N", "B"],
+            ["localSecondaryIndex" | "globalSecondaryIndex", item, field] if index(item) => {
+                match *field {
+                    "name" | "hashKey" | "rangeKey" => ANY,
+                    "projectionType" => PROJECTIONS,
+                    _ => return None,
+                }
+            }
+            [
+                "localSecondaryIndex" | "globalSecondaryIndex",
+                item,
+                "nonKeyAttributes",
+                key,
+            ] if index(item) && index(key) => ANY,
+            ["ttl", "attributeName"] => ANY,
+            ["tags", _] => ANY,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(options)
+}
+
+/// The plain scalars of the values file that Helm reads as a boolean or a number, in
+/// fields the chart reads as text.
+fn text_fields(root: &Node) -> Vec<(String, &Node, &'static [&'static str])> {
+    let read_as_other = |node: &Node| {
+        node.plain
+            && matches!(
+                node.value,
+                Value::Bool(_) | Value::Int(_) | Value::UInt(_) | Value::Float(_)
+            )
+    };
+    root.find(&read_as_other)
+        .into_iter()
+        .filter_map(|(pointer, node)| {
+            let options = text_options(&pointer)?;
+            Some((pointer, node, options))
+        })
+        .collect()
 }
 
 /// Turn a schema violation on an unquoted scalar into the trap it really is.
 fn from_violation(context: &ValuesContext<'_>, violation: &Violation) -> Option<Finding> {
     let (file, located) = context.locate(&violation.pointer)?;
+    if file != context.file {
+        return None;
+    }
     let node = located.node;
+    let written = context.source.slice(node.span).trim();
+    let options: Vec<&str> = match &violation.kind {
+        ViolationKind::Type { expected } if expected.iter().any(|name| name == "string") => {
+            Vec::new()
+        }
+        // Only when quoting would give an allowed value, or one differing only in case.
+        ViolationKind::Enum { options, .. }
+            if options
+                .iter()
+                .any(|option| option.eq_ignore_ascii_case(written)) =>
+        {
+            options.iter().map(String::as_str).collect()
+        }
+        _ => return None,
+    };
+    trap(context, &violation.pointer, node, &options)
+}
+
+/// The finding for a plain scalar at `pointer` of the values file that Helm reads as a
+/// boolean or a number where the chart expects text (one of `options`, if any).
+fn trap(
+    context: &ValuesContext<'_>,
+    pointer: &str,
+    node: &Node,
+    options: &[&str],
+) -> Option<Finding> {
     // A copy made by an alias is reported where it is defined.
-    if file != context.file
-        || !node.plain
+    if !node.plain
         || matches!(node.value, Value::String(_) | Value::Null)
         || is_alias_copy(node, &context.source.text)
     {
         return None;
     }
     let written = context.source.slice(node.span).trim();
-    let applies = match &violation.kind {
-        ViolationKind::Type { expected } => expected.iter().any(|name| name == "string"),
-        // Only when quoting would give an allowed value, or one differing only in case.
-        ViolationKind::Enum { options, .. } => options
-            .iter()
-            .any(|option| option.eq_ignore_ascii_case(written)),
-        _ => false,
-    };
-    if !applies {
-        return None;
-    }
-    let what = context.describe(&violation.pointer);
+    let what = context.describe(pointer);
     let message = format!(
         "{what}: Helm reads unquoted `{written}` as {}, not the text \"{written}\"",
         reading(node)
     );
     // Quote the allowed value it stands for (`type: n` -> 'N'), else the text as written.
-    let quoted = match &violation.kind {
-        ViolationKind::Enum { options, .. } => options
-            .iter()
-            .find(|option| option.eq_ignore_ascii_case(written))
-            .map_or(written, String::as_str),
-        _ => written,
-    };
-    let help = match node.yaml11 {
+    let allowed = options
+        .iter()
+        .find(|option| option.eq_ignore_ascii_case(written));
+    let quoted = allowed.copied().unwrap_or(written);
+    let mut help = match node.yaml11 {
         Some(Yaml11::Bool) => format!(
             "quote it: `'{quoted}'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans"
         ),
         _ => format!("quote it: `'{quoted}'`"),
     };
+    if allowed.is_none() && !options.is_empty() {
+        help.push_str(&format!(", and write one of {}", options.join(", ")));
+    }
     Some(finish(
         context,
-        Finding::new(&RULE.meta, Site::new(file, node.span), message).help(help),
-        &violation.pointer,
+        Finding::new(&RULE.meta, Site::new(context.file, node.span), message).help(help),
+        pointer,
     ))
+}
+
+/// Unquoted mapping keys that Helm reads as a boolean or a number, so that the key it
+/// uses is not the text written (`no:` is the key `false`, `0123:` the key `83`).
+fn converted_keys(context: &ValuesContext<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let maps = context.root.find(&|node| {
+        node.as_map()
+            .is_some_and(|entries| entries.iter().any(|entry| entry.key_converted))
+    });
+    for (pointer, node) in maps {
+        if is_alias_copy(node, &context.source.text) {
+            continue;
+        }
+        for entry in node.as_map().into_iter().flatten() {
+            if !entry.key_converted || context.source.text.get(entry.key_span.range()).is_none() {
+                continue;
+            }
+            let written = context.source.slice(entry.key_span).trim();
+            let key_pointer = format!("{pointer}/{}", crate::yaml::escape_pointer(&entry.key));
+            let container = if pointer.is_empty() {
+                "at the top level of the values".to_string()
+            } else {
+                format!("in {}", context.describe(&pointer))
+            };
+            findings.push(finish(
+                context,
+                Finding::new(
+                    &RULE.meta,
+                    Site::new(context.file, entry.key_span),
+                    format!(
+                        "the key `{written}` {container}: Helm reads it unquoted as `{}`, so the key is \"{}\", not \"{written}\"",
+                        entry.key, entry.key
+                    ),
+                )
+                .help(format!("quote the key: `'{written}':`")),
+                &key_pointer,
+            ));
+        }
+    }
+    findings
 }
 
 /// Numbers with a leading zero, which Helm reads as octal, wherever they are; except at
@@ -192,7 +340,8 @@ fn reading(node: &Node) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{check, lint};
+    use crate::rules::testing::{check, lint, lint_tree, values_path};
+    use crate::snapshot::MemoryTree;
 
     #[test]
     fn ok() {
@@ -240,6 +389,87 @@ tables:
         );
         // No second report of the same values as schema violations.
         check(&findings, "DL002", &[]);
+    }
+
+    #[test]
+    fn a_permissive_chart_schema_does_not_hide_the_trap() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes:
+      - name: Id
+        type: N
+  - name: Carts
+    hashKey: no
+    attributes: [{name: 'no', type: 'S'}]
+    pointInTimeRecovery: false
+";
+        let tree = MemoryTree::new().with(&values_path("koa-dev"), text).with(
+            "helm/helm-idp-dynamodb/values.schema.json",
+            "{\"type\": \"object\"}",
+        );
+        let findings = lint_tree(tree);
+        check(
+            &findings,
+            "DL004",
+            &[
+                "koa-dev.yaml:6:15 error DL004 `attributes[0].type` of table `koa-dev-Orders`: Helm reads unquoted `N` as the boolean false, not the text \"N\" (quote it: `'N'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
+                "koa-dev.yaml:8:14 error DL004 `hashKey` of table `koa-dev-Carts`: Helm reads unquoted `no` as the boolean false, not the text \"no\" (quote it: `'no'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans)",
+            ],
+        );
+        // The tables are left out of the table rules while the traps stand (no DL112
+        // on Carts, no DL101 on Orders' attribute of no type).
+        check(&findings, "DL112", &[]);
+        check(&findings, "DL101", &[]);
+    }
+
+    #[test]
+    fn a_value_that_is_no_allowed_value_even_quoted_is_still_the_trap() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes:
+      - name: Id
+        type: y
+";
+        let findings = lint(&[("koa-dev.yaml", text)]);
+        check(
+            &findings,
+            "DL004",
+            &[
+                "koa-dev.yaml:6:15 error DL004 `attributes[0].type` of table `koa-dev-Orders`: Helm reads unquoted `y` as the boolean true, not the text \"y\" (quote it: `'y'`; Helm's YAML 1.1 reads y, n, yes, no, on and off as booleans, and write one of S, N, B)",
+            ],
+        );
+        check(&findings, "DL002", &[]);
+    }
+
+    #[test]
+    fn mapping_keys_that_helm_reads_as_other_text() {
+        let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    tags:
+      no: x
+      yes: ya
+      0123: a
+      1e3: b
+      42: c
+      'off': d
+";
+        check(
+            &lint(&[("koa-dev.yaml", text)]),
+            "DL004",
+            &[
+                "koa-dev.yaml:6:7 error DL004 the key `no` in `tags` of table `koa-dev-Orders`: Helm reads it unquoted as `false`, so the key is \"false\", not \"no\" (quote the key: `'no':`)",
+                "koa-dev.yaml:7:7 error DL004 the key `yes` in `tags` of table `koa-dev-Orders`: Helm reads it unquoted as `true`, so the key is \"true\", not \"yes\" (quote the key: `'yes':`)",
+                "koa-dev.yaml:8:7 error DL004 the key `0123` in `tags` of table `koa-dev-Orders`: Helm reads it unquoted as `83`, so the key is \"83\", not \"0123\" (quote the key: `'0123':`)",
+                "koa-dev.yaml:9:7 error DL004 the key `1e3` in `tags` of table `koa-dev-Orders`: Helm reads it unquoted as `1000`, so the key is \"1000\", not \"1e3\" (quote the key: `'1e3':`)",
+            ],
+        );
     }
 
     #[test]
