@@ -60,7 +60,11 @@ pub fn parse(
         let comment = comment_start(text);
         let code_before = comment.is_some_and(|start| !text[..start].trim().is_empty());
         let comment_only = comment.is_some_and(|start| text[..start].trim().is_empty());
-        if !comment_only && !text.trim().is_empty() {
+        if text.trim().is_empty() {
+            // A blank line ends a comment's reach: it guards its own line, where nothing
+            // is, and is reported as unused rather than silencing a line further down.
+            found.append(&mut waiting);
+        } else if !comment_only {
             for mut suppression in waiting.drain(..) {
                 suppression.target_line = line;
                 found.push(suppression);
@@ -357,7 +361,7 @@ mod tests {
 
     #[test]
     fn trailing_and_preceding_comments() {
-        let text = "a: 1 # dynalint: ignore[DL101, attribute-unused] -- why\n# dynalint: ignore[DL112]\n# another comment\n\nb: 2\nc: '# dynalint: ignore[DL001]'\n";
+        let text = "a: 1 # dynalint: ignore[DL101, attribute-unused] -- why\n# dynalint: ignore[DL112]\n# another comment\nb: 2\nc: '# dynalint: ignore[DL001]'\n";
         assert_eq!(
             parsed(text),
             [
@@ -367,7 +371,19 @@ mod tests {
                     Some("why".into()),
                     false
                 ),
-                (5, vec!["DL112".into()], None, false),
+                (4, vec!["DL112".into()], None, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blank_line_ends_the_reach_of_a_comment() {
+        let text = "# dynalint: ignore[DL112] -- archive\n\npointInTimeRecovery: false\n# dynalint: ignore[DL101]\n# why\nb: 2\n";
+        assert_eq!(
+            parsed(text),
+            [
+                (1, vec!["DL112".into()], Some("archive".into()), false),
+                (6, vec!["DL101".into()], None, false),
             ]
         );
     }
