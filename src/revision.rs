@@ -669,8 +669,19 @@ impl FileReader<'_> {
         if values.is_null() {
             values = Json::Object(Default::default());
         }
-        if let Some(defaults) = self.defaults_json {
-            coalesce(&mut values, defaults);
+        match self.defaults_json {
+            Some(defaults) => coalesce(&mut values, defaults),
+            // The documented defaults stand in for the chart's: a null deletes them, as
+            // it would delete the chart's.
+            None => {
+                if let Json::Object(entries) = &mut values {
+                    for key in model::DOCUMENTED_DEFAULTS {
+                        if entries.get(*key).is_some_and(Json::is_null) {
+                            entries.remove(*key);
+                        }
+                    }
+                }
+            }
         }
         let violations = self.schema.validate(&values);
         let release = model::build_release(&model::ReleaseInput {

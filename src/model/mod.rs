@@ -17,6 +17,10 @@ pub use lower::{ReleaseInput, build_release};
 
 pub const DEFAULT_REGION: &str = "eu-west-1";
 
+/// The top-level keys with a documented default (`Control`, `Delete`, [`DEFAULT_REGION`]),
+/// read when the repository has no chart `values.yaml`.
+pub const DOCUMENTED_DEFAULTS: &[&str] = &["managementPolicies", "deletionPolicy", "region"];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ManagementPolicy {
     Control,

@@ -387,6 +387,34 @@ tables:
     }
 
     #[test]
+    fn a_null_deletes_the_default_with_or_without_the_charts_values() {
+        let text = "\
+deletionPolicy: ~
+managementPolicies: null
+region:
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+";
+        check(&lint(&[("koa-dev.yaml", text)]), "DL002", &[]);
+        let tree = MemoryTree::new().with(&values_path("koa-dev"), text).with(
+            "helm/helm-idp-dynamodb/values.yaml",
+            "deletionPolicy: Delete\nmanagementPolicies: Control\nregion: eu-west-1\n",
+        );
+        check(&lint_tree(tree), "DL002", &[]);
+        // A key without a default keeps its null, which the schema rejects.
+        let nulled = "tables:\n  - name: Orders\n    hashKey: Id\n    billingMode: ~\n    attributes: [{name: Id, type: 'S'}]\n";
+        assert_eq!(
+            lint(&[("koa-dev.yaml", nulled)])
+                .iter()
+                .filter(|line| line.contains(" DL002 "))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
     fn ok() {
         check(
             &lint(&[("koa-dev.yaml", crate::rules::testing::ORDERS)]),
