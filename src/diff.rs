@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::model::{Access, Index, Release, Table, TableId, Values};
+use crate::model::{Access, Index, Release, Table, TableId, Values, same_release};
 use crate::source::Site;
 
 /// A table where one revision declares it.
@@ -31,7 +31,7 @@ pub struct Pair<'a> {
 impl Pair<'_> {
     /// Declared in another values file (another Helm release) than before.
     pub fn moved(&self) -> bool {
-        self.base.release.path != self.head.release.path
+        !same_release(&self.base.release.path, &self.head.release.path)
     }
 }
 
@@ -194,12 +194,12 @@ pub fn pair<'a>(base: &'a Values, head: &'a Values) -> ChangeSet<'a> {
     // The same logical table under another AWS identity: prefix, region or namespace.
     let same_name = |old: &Declared<'_>, candidate: &Declared<'_>| {
         old.table.name.value == candidate.table.name.value
-            && (old.release.path == candidate.release.path
+            && (same_release(&old.release.path, &candidate.release.path)
                 || old.release.namespace != candidate.release.namespace)
     };
     // A rename in place: same file, same keys.
     let renamed = |old: &Declared<'_>, candidate: &Declared<'_>| {
-        old.release.path == candidate.release.path
+        same_release(&old.release.path, &candidate.release.path)
             && key_schema(old.table) == key_schema(candidate.table)
     };
     let mut unmatched = Vec::new();
@@ -388,7 +388,7 @@ impl<'a> ChangeSet<'a> {
             plan.push(entry(Action::Replace, &replacement.head, reasons));
         }
         for removed in &self.removed {
-            let file_deleted = self.head.file(&removed.release.path).is_none();
+            let file_deleted = self.head.release_file(&removed.release.path).is_none();
             let mut reasons = vec![if file_deleted {
                 "its values file is deleted".to_string()
             } else {

@@ -247,8 +247,42 @@ impl Values {
     }
 
     pub fn release_at(&self, path: &str) -> Option<&Release> {
-        self.file(path)?.release.map(|index| &*self.releases[index])
+        self.release_file(path)?
+            .release
+            .map(|index| &*self.releases[index])
     }
+
+    /// The values file of the release that `path` holds in another revision: the file
+    /// itself, or its `values.yaml`/`values.yml` twin in the same folder (renaming one to
+    /// the other keeps the release).
+    pub fn release_file(&self, path: &str) -> Option<&ValuesFile> {
+        self.file(path).or_else(|| {
+            let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let twin = match name {
+                "values.yaml" => "values.yml",
+                "values.yml" => "values.yaml",
+                _ => return None,
+            };
+            let twin = if folder.is_empty() {
+                twin.to_string()
+            } else {
+                format!("{folder}/{twin}")
+            };
+            self.file(&twin)
+        })
+    }
+}
+
+/// Whether two values files' paths are one Helm release: the same file, or `values.yaml`
+/// and `values.yml` of one folder.
+pub fn same_release(left: &str, right: &str) -> bool {
+    let release = |path: &'_ str| -> String {
+        match path.rsplit_once('/') {
+            Some((folder, "values.yaml" | "values.yml")) => format!("{folder}/values.y*ml"),
+            _ => path.to_string(),
+        }
+    };
+    left == right || release(left) == release(right)
 }
 
 #[derive(Clone, Debug)]

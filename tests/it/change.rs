@@ -1224,3 +1224,25 @@ fn deleting_every_values_file_is_compared_not_taken_for_a_wrong_directory() {
         missing.stderr
     );
 }
+
+#[test]
+fn renaming_values_yaml_to_values_yml_keeps_the_release() {
+    let repo = shop(TWO_TABLES);
+    repo.commit("two tables");
+    let yml = VALUES.replace("values.yaml", "values.yml");
+    repo.remove(VALUES);
+    repo.write(&yml, TWO_TABLES);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+    assert!(changes(&run).is_empty(), "{:?}", changes(&run));
+    // Renamed and a table removed: a removal from this release, not a move.
+    repo.write(&yml, ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.locations(), [format!("{yml}:1:1 DL301")]);
+    assert_eq!(
+        changes(&run),
+        ["delete shop-dev-Invoices (removed from the values)"]
+    );
+}

@@ -103,7 +103,7 @@ pub fn removal_severity(declared: &Declared<'_>) -> Severity {
 /// has none, as when the tables come from the chart's defaults), or the table in the base
 /// revision when the file itself is deleted.
 pub fn removal_site(changes: &ChangeSet<'_>, old: &Declared<'_>) -> Site {
-    match changes.head.file(&old.release.path) {
+    match changes.head.release_file(&old.release.path) {
         Some(file) => changes
             .head_release(&old.release.path)
             .and_then(|release| release.tables_key)

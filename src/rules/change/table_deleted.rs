@@ -53,7 +53,7 @@ a backup; if the removal is intended, say so with a suppression and a reason.
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for old in &changes.removed {
         let name = &old.table.id.name;
-        let file_deleted = changes.head.file(&old.release.path).is_none();
+        let file_deleted = changes.head.release_file(&old.release.path).is_none();
         let what = if file_deleted {
             format!("its values file is deleted, and with it table `{name}`")
         } else {

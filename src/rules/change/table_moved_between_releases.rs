@@ -88,7 +88,8 @@ mod tests {
     use crate::rules::testing::{check, lint_change};
 
     const ORDERS: &str = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
-    const YML: &str = "apps-test/apps/koa-dev/dynamo-tables/values.yml";
+    /// Another release of the namespace, in another team's folder.
+    const OTHER: &str = "apps-other/apps/koa-dev/dynamo-tables/values.yaml";
 
     #[test]
     fn ok() {
@@ -109,11 +110,11 @@ mod tests {
         check(
             &lint_change(
                 &[("koa-dev.yaml", ORDERS)],
-                &[("koa-dev.yaml", "tables: []\n"), (YML, ORDERS)],
+                &[("koa-dev.yaml", "tables: []\n"), (OTHER, ORDERS)],
             ),
             "DL310",
             &[
-                "apps-test/apps/koa-dev/dynamo-tables/values.yml:2:11 error DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is deleted with its data, while the new one creates it (set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table)",
+                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:2:11 error DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is deleted with its data, while the new one creates it (set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table)",
             ],
         );
         let orphaned = format!("deletionPolicy: Orphan\n{ORDERS}");
@@ -122,12 +123,12 @@ mod tests {
                 &[("koa-dev.yaml", &orphaned)],
                 &[
                     ("koa-dev.yaml", "deletionPolicy: Orphan\ntables: []\n"),
-                    (YML, &orphaned),
+                    (OTHER, &orphaned),
                 ],
             ),
             "DL310",
             &[
-                "apps-test/apps/koa-dev/dynamo-tables/values.yml:3:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:3:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
             ],
         );
         // Into a release that deletes, or that manages what was only observed: a warning.
@@ -137,12 +138,12 @@ mod tests {
                 &[("koa-dev.yaml", &observed)],
                 &[
                     ("koa-dev.yaml", "deletionPolicy: Orphan\ntables: []\n"),
-                    (YML, ORDERS),
+                    (OTHER, ORDERS),
                 ],
             ),
             "DL310",
             &[
-                "apps-test/apps/koa-dev/dynamo-tables/values.yml:2:11 warning DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-test/apps/koa-dev/dynamo-tables/values.yml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it; the new release manages it (managementPolicies: Control) where the old one only observed it, and applies these values to it; the new release has deletionPolicy: Delete, so a later removal deletes it in AWS (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:2:11 warning DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it; the new release manages it (managementPolicies: Control) where the old one only observed it, and applies these values to it; the new release has deletionPolicy: Delete, so a later removal deletes it in AWS (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
             ],
         );
     }
