@@ -97,13 +97,13 @@ fn declared(revision: &Values) -> impl Iterator<Item = Declared<'_>> {
 
 /// Tables with schema errors that could still be read: they may exist in AWS (from an
 /// earlier revision), so their removal counts; their settings are not compared.
-fn declared_invalid(revision: &Values) -> impl Iterator<Item = Declared<'_>> {
+fn declared_invalid(revision: &Values) -> impl Iterator<Item = (Declared<'_>, bool)> {
     revision.releases.iter().flat_map(|release| {
         release.invalid_tables.iter().filter_map(move |invalid| {
             invalid
                 .table
                 .as_ref()
-                .map(|table| Declared { release, table })
+                .map(|table| (Declared { release, table }, invalid.complete))
         })
     })
 }
@@ -166,7 +166,18 @@ pub fn pair<'a>(base: &'a Values, head: &'a Values) -> ChangeSet<'a> {
             && before == content(head, &new.release.path)
     };
     let mut gone = Vec::new();
-    for old in declared_invalid(base) {
+    for (old, complete) in declared_invalid(base) {
+        // A base table read in full and set aside for its schema errors, that the head
+        // reads without them (the same change suppressed, downgraded or fixed them), is
+        // compared: a key swap in that change must not pass.
+        if complete && let Some(new) = head_ids.get(&old.table.id) {
+            changes.kept.push(Pair {
+                base: old,
+                head: *new,
+                unchanged: false,
+            });
+            continue;
+        }
         let present = head_ids.contains_key(&old.table.id)
             || head_unknown.contains(&old.table.id)
             || head_opaque_files.contains(old.release.path.as_str());

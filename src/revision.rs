@@ -3,7 +3,7 @@
 //! it to the model. Files are independent and processed in parallel; one bad file yields
 //! findings and never hides the others.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -339,6 +339,20 @@ pub(crate) fn load(
         revision.suppressions.extend(outcome.suppressions);
         read[index] = Some((id, outcome.content, outcome.release, outcome.findings));
     }
+    // A file shared with the other revision has its suppressions too: they decide which
+    // of its tables are read, in this revision as in the other.
+    let mut shared_suppressions: HashMap<FileId, Vec<Suppression>> = HashMap::new();
+    if let Some(other) = reuse {
+        let shared: HashSet<FileId> = same.iter().flatten().map(|file| file.id).collect();
+        for suppression in &other.suppressions {
+            if shared.contains(&suppression.file) {
+                shared_suppressions
+                    .entry(suppression.file)
+                    .or_default()
+                    .push(suppression.clone());
+            }
+        }
+    }
     for (index, ((path, same), read)) in values_paths.iter().zip(same).zip(read).enumerate() {
         let (id, content, release, findings) = match same {
             None => {
@@ -353,6 +367,9 @@ pub(crate) fn load(
                 let release = other_file
                     .release
                     .map(|index| Arc::clone(&other.values.releases[index]));
+                if let Some(suppressions) = shared_suppressions.remove(&other_file.id) {
+                    revision.suppressions.extend(suppressions);
+                }
                 let slice = other.findings_of(other_file);
                 let findings = FileFindings {
                     findings: other.findings[slice.findings.clone()].to_vec(),

@@ -7,7 +7,7 @@ use crate::source::{FileId, SourceFile, Sources};
 use crate::span::Span;
 
 /// One rule named by a suppression comment.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Key {
     /// As written: a code or a name.
     pub text: String,
@@ -24,7 +24,7 @@ pub struct Key {
 }
 
 /// One `# dynalint: ...` comment.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Suppression {
     pub file: FileId,
     /// The line whose findings it suppresses.

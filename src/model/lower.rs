@@ -99,6 +99,7 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
                 span: item.span,
                 id: reader.id(),
                 table: reader.read(true),
+                complete: false,
             }),
         }
     }

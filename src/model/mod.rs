@@ -109,6 +109,7 @@ impl Release {
                 span: table.span,
                 id: Some(table.id.clone()),
                 table: Some(table),
+                complete: true,
             }));
         self.invalid_tables.sort_by_key(|table| table.position);
     }
@@ -295,6 +296,10 @@ pub struct InvalidTable {
     /// hashKey may be empty): enough to notice that it is removed, not to compare its
     /// settings.
     pub table: Option<Table>,
+    /// `table` was read in full: the table is set aside only because its schema
+    /// problems stand as errors, and its settings can be compared with a head that reads
+    /// it without them.
+    pub complete: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -177,16 +177,20 @@ fn a_table_moved_to_another_release() {
     repo.commit("two tables");
     repo.values("shop-dev", ONE);
     let moved = ONE.replace("name: Orders", "name: Invoices");
-    repo.write("apps-shop/apps/shop-dev/dynamo-tables/values.yml", &moved);
+    // Another team's release of the same namespace.
+    repo.write(
+        "apps-billing/apps/shop-dev/dynamo-tables/values.yaml",
+        &moved,
+    );
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
     assert_eq!(
         run.locations(),
-        ["apps-shop/apps/shop-dev/dynamo-tables/values.yml:2:11 DL310"]
+        ["apps-billing/apps/shop-dev/dynamo-tables/values.yaml:2:11 DL310"]
     );
     assert_eq!(
         changes(&run),
         [
-            "replace shop-dev-Invoices (moves from `apps-shop/apps/shop-dev/dynamo-tables/values.yaml` to `apps-shop/apps/shop-dev/dynamo-tables/values.yml`)"
+            "replace shop-dev-Invoices (moves from `apps-shop/apps/shop-dev/dynamo-tables/values.yaml` to `apps-billing/apps/shop-dev/dynamo-tables/values.yaml`)"
         ]
     );
 }
@@ -700,8 +704,8 @@ fn each_risky_change_is_caught_at_its_line_and_nothing_else() {
         let path = Repo::values_path(namespace);
         expected.extend(findings.iter().map(|finding| format!("{path}:{finding}")));
     }
-    // DL310: table B of c-dl310 moves to a second values file of the same namespace.
-    let moved = "apps-c/apps/c-dl310/dynamo-tables/values.yml";
+    // DL310: table B of c-dl310 moves to another team's release of the same namespace.
+    let moved = "apps-d/apps/c-dl310/dynamo-tables/values.yaml";
     repo.write(
         moved,
         format!("tables:\n{}", table("B", "")).replace("{ns}", "c-dl310"),
@@ -1245,4 +1249,59 @@ fn renaming_values_yaml_to_values_yml_keeps_the_release() {
         changes(&run),
         ["delete shop-dev-Invoices (removed from the values)"]
     );
+}
+
+const OWNED: &str = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    owner: team-x
+    attributes: [{name: Id, type: 'S'}, {name: Email, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+
+#[test]
+fn a_pull_request_that_accepts_a_schema_finding_has_its_key_change_compared() {
+    let swapped = OWNED.replace("hashKey: Id", "hashKey: Email");
+    let suppressed = swapped.replace(
+        "owner: team-x",
+        "owner: team-x  # dynalint: ignore[DL002] -- read by our own tooling",
+    );
+    for (toml, head) in [
+        ("", suppressed.as_str()),
+        (
+            "[rules]\nschema-violation = \"warning\"\n",
+            swapped.as_str(),
+        ),
+    ] {
+        let repo = shop(OWNED);
+        repo.commit("a table with a field the chart does not read");
+        repo.write("dynalint.toml", toml);
+        repo.values("shop-dev", head);
+        let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+        assert_eq!(run.code, 1, "{toml}: {}", run.stdout);
+        assert!(
+            run.locations().contains(&format!("{VALUES}:3:14 DL303")),
+            "{toml}: {:?}",
+            run.locations()
+        );
+    }
+}
+
+#[test]
+fn new_only_keeps_an_unchanged_files_suppressions_in_the_base() {
+    let text = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    owner: team-x  # dynalint: ignore[DL002] -- read by our own tooling
+    attributes: [{name: Id, type: 'S'}, {name: Unused, type: 'S'}]
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+    let repo = shop(text);
+    repo.commit("a table with an unused attribute");
+    let run = repo.check(&["--base", "HEAD", "--new-only", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+    assert_eq!(run.json()["summary"]["preexisting"], 1, "{}", run.stdout);
 }
