@@ -172,7 +172,17 @@ pub(crate) fn finish(
             check(&review, &mut about_suppressions);
         }
     }
-    let in_scope = |finding: &Finding| scope.contains(&sources.get(finding.site.file).path);
+    // A finding located outside the values files (in the chart's defaults that a change
+    // edited) is about the values files of its related locations.
+    let in_scope = |finding: &Finding| {
+        let path = &sources.get(finding.site.file).path;
+        scope.contains(path)
+            || (values.file(path).is_none()
+                && finding
+                    .related
+                    .iter()
+                    .any(|related| scope.contains(&sources.get(related.site.file).path)))
+    };
     let unused_ignores = outcome
         .unused_ignores
         .iter()

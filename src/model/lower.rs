@@ -54,9 +54,14 @@ pub fn build_release(input: &ReleaseInput<'_>) -> Release {
                 site: Some(Site::new(file, entry.value.span)),
             })
         })
-        .unwrap_or(Setting {
+        .unwrap_or_else(|| Setting {
             value: DEFAULT_REGION.to_string(),
-            site: None,
+            // `region: null` in the file is where the default comes back.
+            site: input
+                .root
+                .entry("region")
+                .filter(|entry| entry.value.value == Value::Null)
+                .map(|entry| Site::new(input.file, entry.key_span)),
         });
 
     let mut release = Release {

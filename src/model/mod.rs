@@ -326,6 +326,56 @@ pub struct Index {
 }
 
 impl Index {
+    /// Where this index differs from `before` in what defines it (its keys, projection
+    /// or projected attributes): the first such value, else the line that removed it
+    /// (the index's name, where the removed field was).
+    pub fn changed_span(&self, before: &Index) -> Span {
+        fn text<T: std::fmt::Debug>(value: &Option<Spanned<T>>) -> Option<String> {
+            value.as_ref().map(|value| format!("{:?}", value.value))
+        }
+        let fields = [
+            (
+                text(&self.hash_key),
+                text(&before.hash_key),
+                self.hash_key.as_ref().map(|key| key.span),
+            ),
+            (
+                text(&self.range_key),
+                text(&before.range_key),
+                self.range_key.as_ref().map(|key| key.span),
+            ),
+            (
+                text(&self.projection),
+                text(&before.projection),
+                self.projection.as_ref().map(|value| value.span),
+            ),
+        ];
+        for (now, then, span) in fields {
+            if now != then {
+                return span.unwrap_or(self.name.span);
+            }
+        }
+        let names = |index: &Index| -> BTreeSet<String> {
+            index
+                .non_key
+                .iter()
+                .map(|name| name.value.clone())
+                .collect()
+        };
+        let (now, then) = (names(self), names(before));
+        if now != then {
+            // The first attribute added, else the list that lost one.
+            return self
+                .non_key
+                .iter()
+                .find(|name| !then.contains(&name.value))
+                .map(|name| name.span)
+                .or(self.non_key_key)
+                .unwrap_or(self.name.span);
+        }
+        self.name.span
+    }
+
     /// What defines the index in AWS, comparable across tables and revisions: name,
     /// keys, projection and projected attributes.
     pub fn signature(&self) -> String {

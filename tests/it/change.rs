@@ -565,19 +565,24 @@ fn a_changed_chart_is_read_on_each_side() {
         "deletionPolicy: Delete\ntables: []\n",
     );
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
-    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL309")]);
+    // On the line the change touched, in the chart's defaults; the release as related.
+    assert_eq!(
+        run.locations(),
+        ["helm/helm-idp-dynamodb/values.yaml:1:17 DL309"]
+    );
     assert!(
         run.json()["findings"][0]["message"]
             .as_str()
             .unwrap()
             .starts_with("deletionPolicy changes from Orphan to Delete")
     );
-    // The line that changed is in the chart's defaults: related.
+    assert_eq!(run.json()["findings"][0]["related"][0]["path"], VALUES);
+    // Narrowed to the values file, the finding about it is still reported.
+    let narrowed = repo.check(&["--base", "HEAD", "--format", "json", VALUES]);
     assert_eq!(
-        run.json()["findings"][0]["related"][0]["path"],
-        "helm/helm-idp-dynamodb/values.yaml"
+        narrowed.locations(),
+        ["helm/helm-idp-dynamodb/values.yaml:1:17 DL309"]
     );
-    assert_eq!(run.json()["findings"][0]["related"][0]["line"], 1);
 }
 
 /// A table of namespace `{ns}`, granted to its workload; `{extra}` goes before the grant.
@@ -637,7 +642,7 @@ fn each_risky_change_is_caught_at_its_line_and_nothing_else() {
                     "{name: ByS, hashKey: S, projectionType: ALL}"
                 )
             ),
-            vec!["6:16 DL305"],
+            vec!["6:49 DL305"],
         ),
         (
             "c-dl306",

@@ -73,7 +73,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     at_head(
                         &RULE.meta,
                         pair,
-                        index.name.span,
+                        index.changed_span(previous),
                         &format!("globalSecondaryIndex/{index_name}"),
                         format!("global secondary index `{index_name}` of table `{name}` changes its keys or projection: DynamoDB deletes and rebuilds it, and queries on it fail until it is built again"),
                     )
@@ -151,7 +151,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &rebuilt)]),
             "DL305",
             &[
-                "koa-dev.yaml:9:16 warning DL305 global secondary index `ByStatus` of table `koa-dev-Orders` changes its keys or projection: DynamoDB deletes and rebuilds it, and queries on it fail until it is built again (add the new index under a new name, move the queries to it, and remove the old one in a later change)",
+                "koa-dev.yaml:9:59 warning DL305 global secondary index `ByStatus` of table `koa-dev-Orders` changes its keys or projection: DynamoDB deletes and rebuilds it, and queries on it fail until it is built again (add the new index under a new name, move the queries to it, and remove the old one in a later change)",
             ],
         );
         let two_more = ORDERS.replace(

@@ -81,11 +81,15 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     continue;
                 }
             };
+            // At the value the change touched.
+            let span = before
+                .get(index_name)
+                .map_or(index.name.span, |previous| index.changed_span(previous));
             findings.push(
                 at_head(
                     &RULE.meta,
                     pair,
-                    index.name.span,
+                    span,
                     &format!("localSecondaryIndex/{index_name}"),
                     message,
                 )
@@ -165,7 +169,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &changed)]),
             "DL304",
             &[
-                "koa-dev.yaml:11:16 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:11:60 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
             ],
         );
         check(

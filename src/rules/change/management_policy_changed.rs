@@ -47,14 +47,28 @@ so that no removal rides along.
     check: Check::Change(check),
 };
 
-/// A finding about a release setting: at the setting in the values file, else at the
-/// file's start — pointing to the chart's defaults when they set it.
-fn at_setting<T>(release: &Release, setting: &Setting<T>, message: String) -> Finding {
+/// A finding about a release setting, on the line the change touched: the setting in
+/// the values file; the chart's defaults when the change edited them there (the values
+/// file as related); else the values file's start (its line was removed), pointing to
+/// the defaults that now apply.
+fn at_setting<T>(
+    old: &Release,
+    release: &Release,
+    before: &Setting<T>,
+    setting: &Setting<T>,
+    message: String,
+) -> Finding {
+    let file_start = Site::new(release.file, Span::at(0));
+    let from_defaults = |setting: &Setting<T>, release: &Release| {
+        setting.site.is_some_and(|site| site.file != release.file)
+    };
     match setting.site {
         Some(site) if site.file == release.file => Finding::new(&RULE.meta, site, message),
-        Some(defaults) => Finding::new(&RULE.meta, Site::new(release.file, Span::at(0)), message)
+        Some(defaults) if from_defaults(before, old) => Finding::new(&RULE.meta, defaults, message)
+            .related(file_start, "the release the chart's defaults apply to"),
+        Some(defaults) => Finding::new(&RULE.meta, file_start, message)
             .related(defaults, "set by the chart's defaults"),
-        None => Finding::new(&RULE.meta, Site::new(release.file, Span::at(0)), message),
+        None => Finding::new(&RULE.meta, file_start, message),
     }
 }
 
@@ -82,7 +96,9 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         {
             findings.push(
                 at_setting(
+                    old,
                     new,
+                    &old.management,
                     &new.management,
                     format!("managementPolicies changes from Observe to Control: Crossplane takes over {tables} and applies these values to them"),
                 )
@@ -95,7 +111,9 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         {
             findings.push(
                 at_setting(
+                    old,
                     new,
+                    &old.deletion,
                     &new.deletion,
                     format!("deletionPolicy changes from Orphan to Delete: removing one of these {tables} from the values now deletes it in AWS"),
                 )

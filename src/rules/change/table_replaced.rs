@@ -160,6 +160,18 @@ tables:
                 "koa-dev.yaml:1:9 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders` (region changes from eu-west-1 to eu-central-1): the old table is deleted with its data, and `koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
             ],
         );
+        // `region: null` brings the default region back: at that line.
+        let nulled = format!("region: null\n{ORDERS}");
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", &moved_region)],
+                &[("koa-dev.yaml", &nulled)],
+            ),
+            "DL302",
+            &[
+                "koa-dev.yaml:1:1 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders` (region changes from eu-central-1 to eu-west-1): the old table is deleted with its data, and `koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+            ],
+        );
         let orphaned = |text: &str| format!("deletionPolicy: Orphan\n{text}");
         check(
             &lint_change(
