@@ -38,10 +38,27 @@ impl Pair<'_> {
 /// Why a base table and a head table are one table replaced by another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplaceReason {
-    Renamed { from: String, to: String },
-    Prefix { from: bool, to: bool },
-    Region { from: String, to: String },
-    Namespace { from: String, to: String },
+    Renamed {
+        from: String,
+        to: String,
+    },
+    Prefix {
+        from: bool,
+        to: bool,
+    },
+    Region {
+        from: String,
+        to: String,
+    },
+    Namespace {
+        from: String,
+        to: String,
+    },
+    /// None of the above: the AWS name's template (`[naming]`) changed.
+    Naming {
+        from: String,
+        to: String,
+    },
 }
 
 impl std::fmt::Display for ReplaceReason {
@@ -59,6 +76,10 @@ impl std::fmt::Display for ReplaceReason {
             ReplaceReason::Namespace { from, to } => {
                 write!(formatter, "moves from namespace `{from}` to `{to}`")
             }
+            ReplaceReason::Naming { from, to } => write!(
+                formatter,
+                "its AWS name changes from `{from}` to `{to}` with the naming template (`[naming]` in dynalint.toml)"
+            ),
         }
     }
 }
@@ -331,6 +352,12 @@ fn replace_reasons(old: &Declared<'_>, new: &Declared<'_>) -> Vec<ReplaceReason>
         reasons.push(ReplaceReason::Namespace {
             from: old.release.namespace.clone(),
             to: new.release.namespace.clone(),
+        });
+    }
+    if reasons.is_empty() {
+        reasons.push(ReplaceReason::Naming {
+            from: old.table.id.name.clone(),
+            to: new.table.id.name.clone(),
         });
     }
     reasons
@@ -625,8 +652,8 @@ pub fn differences(pair: &Pair<'_>) -> Vec<String> {
     change(
         &mut reasons,
         "billingMode",
-        format!("{:?}", old.billing()),
-        format!("{:?}", new.billing()),
+        old.billing().as_str().to_string(),
+        new.billing().as_str().to_string(),
     );
     change(
         &mut reasons,

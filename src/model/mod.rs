@@ -39,6 +39,16 @@ pub enum BillingMode {
     Provisioned,
 }
 
+impl BillingMode {
+    /// As the chart writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingMode::PayPerRequest => "PAY_PER_REQUEST",
+            BillingMode::Provisioned => "PROVISIONED",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Projection {
     All,

@@ -1310,3 +1310,35 @@ tables:
     assert!(run.locations().is_empty(), "{:?}", run.locations());
     assert_eq!(run.json()["summary"]["preexisting"], 1, "{}", run.stdout);
 }
+
+#[test]
+fn plan_reasons_use_the_charts_words_and_always_give_a_reason() {
+    let repo = shop(ONE);
+    repo.commit("one table");
+    let provisioned = ONE.replace(
+        "    hashKey: Id\n",
+        "    hashKey: Id\n    billingMode: PROVISIONED\n    readCapacity: 5\n    writeCapacity: 5\n",
+    );
+    repo.values("shop-dev", &provisioned);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    let plan = changes(&run);
+    assert_eq!(plan.len(), 1, "{plan:?}");
+    assert!(
+        plan[0].contains("billingMode: PAY_PER_REQUEST -> PROVISIONED"),
+        "{plan:?}"
+    );
+    // A `[naming]` change renames every table: the reason says so.
+    repo.values("shop-dev", ONE);
+    repo.write(
+        "dynalint.toml",
+        "[naming]\ntable = \"xx-{namespace}-{name}\"\n",
+    );
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    let plan = changes(&run);
+    assert_eq!(
+        plan,
+        [
+            "replace xx-shop-dev-Orders (its AWS name changes from `shop-dev-Orders` to `xx-shop-dev-Orders` with the naming template (`[naming]` in dynalint.toml); `shop-dev-Orders` is deleted with its data, `xx-shop-dev-Orders` is created empty)"
+        ]
+    );
+}

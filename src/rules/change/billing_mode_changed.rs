@@ -49,10 +49,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
             .billing_mode
             .as_ref()
             .map_or(new.name.span, |mode| mode.span);
-        let mode = |mode: crate::model::BillingMode| match mode {
-            crate::model::BillingMode::PayPerRequest => "PAY_PER_REQUEST",
-            crate::model::BillingMode::Provisioned => "PROVISIONED",
-        };
+        let mode = crate::model::BillingMode::as_str;
         findings.push(
             at_head(
                 &RULE.meta,

@@ -44,6 +44,14 @@ later change; add or remove one GSI per change.
 
 use super::by_name;
 
+/// `1 global secondary index`, `2 global secondary indexes`.
+fn gsis(count: usize) -> String {
+    match count {
+        1 => "1 global secondary index".to_string(),
+        count => format!("{count} global secondary indexes"),
+    }
+}
+
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for pair in applied(changes) {
         let (old, new) = (pair.base.table, pair.head.table);
@@ -104,8 +112,10 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     span,
                     "globalSecondaryIndex",
                     format!(
-                        "{} global secondary indexes of table `{name}` are added and {removed} removed in one change: DynamoDB changes one GSI per update, so the change is applied in steps and may stop halfway",
-                        added.len()
+                        "{} of table `{name}` {} added and {} removed in one change: DynamoDB changes one GSI per update, so the change is applied in steps and may stop halfway",
+                        gsis(added.len()),
+                        if added.len() == 1 { "is" } else { "are" },
+                        if removed == 0 { "none".to_string() } else { removed.to_string() },
                     ),
                 )
                 .help("add or remove one global secondary index per change"),
@@ -162,7 +172,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &two_more)]),
             "DL305",
             &[
-                "koa-dev.yaml:11:16 warning DL305 2 global secondary indexes of table `koa-dev-Orders` are added and 0 removed in one change: DynamoDB changes one GSI per update, so the change is applied in steps and may stop halfway (add or remove one global secondary index per change)",
+                "koa-dev.yaml:11:16 warning DL305 2 global secondary indexes of table `koa-dev-Orders` are added and none removed in one change: DynamoDB changes one GSI per update, so the change is applied in steps and may stop halfway (add or remove one global secondary index per change)",
             ],
         );
     }

@@ -86,11 +86,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         if existing == 0 {
             continue;
         }
-        let tables = if existing == 1 {
-            "1 existing table".to_string()
-        } else {
-            format!("{existing} existing tables")
-        };
+        let tables = format!("{existing} existing tables");
         if old.management.value == ManagementPolicy::Observe
             && new.management.value == ManagementPolicy::Control
         {
@@ -100,7 +96,11 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     new,
                     &old.management,
                     &new.management,
-                    format!("managementPolicies changes from Observe to Control: Crossplane takes over {tables} and applies these values to them"),
+                    if existing == 1 {
+                        "managementPolicies changes from Observe to Control: Crossplane takes over the existing table and applies these values to it".to_string()
+                    } else {
+                        format!("managementPolicies changes from Observe to Control: Crossplane takes over {tables} and applies these values to them")
+                    },
                 )
                 .help("make the values describe the real tables exactly before taking over (compare with `aws dynamodb describe-table`), and watch the first sync")
                 .locus("managementPolicies"),
@@ -115,7 +115,11 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     new,
                     &old.deletion,
                     &new.deletion,
-                    format!("deletionPolicy changes from Orphan to Delete: removing one of these {tables} from the values now deletes it in AWS"),
+                    if existing == 1 {
+                        "deletionPolicy changes from Orphan to Delete: removing the existing table from the values now deletes it in AWS".to_string()
+                    } else {
+                        format!("deletionPolicy changes from Orphan to Delete: removing one of its {tables} from the values now deletes it in AWS")
+                    },
                 )
                 .help("make this its own change, with no table removed along with it")
                 .locus("deletionPolicy"),
@@ -162,8 +166,8 @@ mod tests {
             &lint_change(&[("koa-dev.yaml", &before)], &[("koa-dev.yaml", &after)]),
             "DL309",
             &[
-                "koa-dev.yaml:1:21 warning DL309 managementPolicies changes from Observe to Control: Crossplane takes over 1 existing table and applies these values to them (make the values describe the real tables exactly before taking over (compare with `aws dynamodb describe-table`), and watch the first sync)",
-                "koa-dev.yaml:2:17 warning DL309 deletionPolicy changes from Orphan to Delete: removing one of these 1 existing table from the values now deletes it in AWS (make this its own change, with no table removed along with it)",
+                "koa-dev.yaml:1:21 warning DL309 managementPolicies changes from Observe to Control: Crossplane takes over the existing table and applies these values to it (make the values describe the real tables exactly before taking over (compare with `aws dynamodb describe-table`), and watch the first sync)",
+                "koa-dev.yaml:2:17 warning DL309 deletionPolicy changes from Orphan to Delete: removing the existing table from the values now deletes it in AWS (make this its own change, with no table removed along with it)",
             ],
         );
         // Removing the line sets the default, Delete: at the file's start then.
@@ -172,7 +176,7 @@ mod tests {
             &lint_change(&[("koa-dev.yaml", &defaulted)], &[("koa-dev.yaml", TABLE)]),
             "DL309",
             &[
-                "koa-dev.yaml:1:1 warning DL309 deletionPolicy changes from Orphan to Delete: removing one of these 1 existing table from the values now deletes it in AWS (make this its own change, with no table removed along with it)",
+                "koa-dev.yaml:1:1 warning DL309 deletionPolicy changes from Orphan to Delete: removing the existing table from the values now deletes it in AWS (make this its own change, with no table removed along with it)",
             ],
         );
     }
