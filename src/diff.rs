@@ -91,6 +91,16 @@ pub struct Replacement<'a> {
     pub reasons: Vec<ReplaceReason>,
 }
 
+impl Replacement<'_> {
+    /// Only the region changes, on the same resource: the provider refuses the update
+    /// (it would need a new table) instead of replacing the table.
+    pub fn refused(&self) -> bool {
+        self.reasons
+            .iter()
+            .all(|reason| matches!(reason, ReplaceReason::Region { .. }))
+    }
+}
+
 /// Two revisions' tables, paired.
 pub struct ChangeSet<'a> {
     pub base: &'a Values,
@@ -417,6 +427,13 @@ impl<'a> ChangeSet<'a> {
                 .iter()
                 .map(ToString::to_string)
                 .collect();
+            if replacement.refused() {
+                reasons.push(
+                    "refused by the provider: the Table stays Synced=False, its other changes wait until this is reverted".to_string(),
+                );
+                plan.push(entry(Action::Update, &replacement.head, reasons));
+                continue;
+            }
             reasons.push(format!(
                 "`{}` {}, `{}` is created empty",
                 replacement.base.table.id.name,

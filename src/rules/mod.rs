@@ -117,6 +117,9 @@ pub static REGISTRY: &[&Rule] = &[
     &change::management_policy_changed::RULE,
     &change::table_moved_between_releases::RULE,
     &change::stream_or_ttl_changed::RULE,
+    &change::backup_turned_off::RULE,
+    &change::gsi_removed::RULE,
+    &change::ttl_not_applied::RULE,
 ];
 
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {

@@ -20,9 +20,12 @@ On a table that exists in the base revision: its `hashKey` or `rangeKey` changes
 (`type: 'S'` to `'N'`).
 
 ## Why it matters
-DynamoDB cannot change the key schema of a table. The update fails and the table is stuck
-with its old keys while the values say otherwise — or, where tooling recreates the table,
-every item is lost. Data written with one key type cannot be read with another.
+DynamoDB cannot change the key schema of a table, and Terraform would replace it. The
+Crossplane provider (upjet) refuses any update that needs a replacement: the Table
+resource goes `Synced=False` and stays there, and every other change to that table — a
+new GSI, a capacity change — is blocked until the values are reverted. Nothing is
+deleted; the values now lie about AWS. A key attribute's type change is worse: the
+provider silently ignores it, AWS keeps the old type, and nothing says so.
 
 ## Example
 ```yaml
@@ -55,7 +58,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 new.hash_key.span,
                 "hashKey",
                 format!(
-                    "the partition key of table `{name}` changes from `{}` to `{}`: DynamoDB cannot change the key schema of an existing table",
+                    "the partition key of table `{name}` changes from `{}` to `{}`: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted",
                     old.hash_key.value, new.hash_key.value
                 ),
             );
@@ -65,7 +68,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 after.span,
                 "rangeKey",
                 format!(
-                    "the sort key of table `{name}` changes from `{}` to `{}`: DynamoDB cannot change the key schema of an existing table",
+                    "the sort key of table `{name}` changes from `{}` to `{}`: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted",
                     before.value, after.value
                 ),
             ),
@@ -73,7 +76,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 after.span,
                 "rangeKey",
                 format!(
-                    "a sort key `{}` is added to existing table `{name}`: DynamoDB cannot change the key schema of an existing table",
+                    "a sort key `{}` is added to existing table `{name}`: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted",
                     after.value
                 ),
             ),
@@ -81,7 +84,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 new.name.span,
                 "rangeKey",
                 format!(
-                    "the sort key `{}` of table `{name}` is removed: DynamoDB cannot change the key schema of an existing table",
+                    "the sort key `{}` of table `{name}` is removed: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted",
                     before.value
                 ),
             ),
@@ -117,7 +120,7 @@ fn key_type(
             after.span,
             &format!("attributes/{}/type", key.value),
             format!(
-                "the type of key attribute `{}` of table `{}` changes from `{}` to `{}`: DynamoDB cannot change the key schema of an existing table",
+                "the type of key attribute `{}` of table `{}` changes from `{}` to `{}`: the provider silently ignores it (no update is made), and AWS keeps the old type while the values say the new one",
                 key.value, pair.head.table.id.name, before.value, after.value
             ),
         );
@@ -161,7 +164,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &sort)]),
             "DL303",
             &[
-                "koa-dev.yaml:4:15 error DL303 the sort key of table `koa-dev-Orders` changes from `OrderDate` to `CreatedAt`: DynamoDB cannot change the key schema of an existing table (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
+                "koa-dev.yaml:4:15 error DL303 the sort key of table `koa-dev-Orders` changes from `OrderDate` to `CreatedAt`: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
             ],
         );
         let typed = ORDERS.replace(
@@ -172,7 +175,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &typed)]),
             "DL303",
             &[
-                "koa-dev.yaml:6:34 error DL303 the type of key attribute `CustomerId` of table `koa-dev-Orders` changes from `S` to `N`: DynamoDB cannot change the key schema of an existing table (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
+                "koa-dev.yaml:6:34 error DL303 the type of key attribute `CustomerId` of table `koa-dev-Orders` changes from `S` to `N`: the provider silently ignores it (no update is made), and AWS keeps the old type while the values say the new one (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
             ],
         );
         let no_sort = ORDERS
@@ -182,7 +185,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &no_sort)]),
             "DL303",
             &[
-                "koa-dev.yaml:2:11 error DL303 the sort key `OrderDate` of table `koa-dev-Orders` is removed: DynamoDB cannot change the key schema of an existing table (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
+                "koa-dev.yaml:2:11 error DL303 the sort key `OrderDate` of table `koa-dev-Orders` is removed: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
             ],
         );
     }

@@ -19,9 +19,11 @@ or changed (its sort key, the declared type of its sort key attribute, its proje
 projected attributes). A new table may declare any LSIs.
 
 ## Why it matters
-DynamoDB creates local secondary indexes with the table and never changes them after:
-the update is rejected, and the table keeps its old indexes while the values and the
-service expect others. The only way to change an LSI is a new table.
+DynamoDB creates local secondary indexes with the table and never changes them after;
+Terraform would replace the table. The Crossplane provider refuses an update that needs
+a replacement: the Table resource goes `Synced=False`, every other change to the table is
+blocked until the values are reverted, and the table keeps its old indexes while the
+service expects others. The only way to change an LSI is a new table.
 
 ## Example
 ```yaml
@@ -55,10 +57,10 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         for (index_name, index) in &after {
             let message = match before.get(index_name) {
                 None => format!(
-                    "local secondary index `{index_name}` is added to existing table `{name}`: AWS creates LSIs only with the table and rejects the update"
+                    "local secondary index `{index_name}` is added to existing table `{name}`: AWS creates LSIs only with the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted"
                 ),
                 Some(previous) if previous.signature() != index.signature() => format!(
-                    "local secondary index `{index_name}` of existing table `{name}` changes: AWS cannot change an LSI and rejects the update"
+                    "local secondary index `{index_name}` of existing table `{name}` changes: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted"
                 ),
                 Some(previous) => {
                     for (key, type_before, type_after) in
@@ -71,7 +73,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                                 type_after.span,
                                 &format!("localSecondaryIndex/{index_name}/{key}/type"),
                                 format!(
-                                    "the type of key attribute `{key}` of local secondary index `{index_name}` of existing table `{name}` changes from `{type_before}` to `{}`: AWS cannot change an LSI and rejects the update",
+                                    "the type of key attribute `{key}` of local secondary index `{index_name}` of existing table `{name}` changes from `{type_before}` to `{}`: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted",
                                     type_after.value
                                 ),
                             )
@@ -106,7 +108,7 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                     pair,
                     new.lsi_key.unwrap_or(new.name.span),
                     &format!("localSecondaryIndex/{index_name}"),
-                    format!("local secondary index `{index_name}` is removed from existing table `{name}`: AWS cannot remove an LSI and rejects the update"),
+                    format!("local secondary index `{index_name}` is removed from existing table `{name}`: AWS cannot remove an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted"),
                 )
                 .help(help),
             );
@@ -161,7 +163,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &added)]),
             "DL304",
             &[
-                "koa-dev.yaml:12:16 error DL304 local secondary index `ByTotal` is added to existing table `koa-dev-Orders`: AWS creates LSIs only with the table and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:12:16 error DL304 local secondary index `ByTotal` is added to existing table `koa-dev-Orders`: AWS creates LSIs only with the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
             ],
         );
         let changed = ORDERS.replace("projectionType: ALL", "projectionType: KEYS_ONLY");
@@ -169,14 +171,14 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &changed)]),
             "DL304",
             &[
-                "koa-dev.yaml:11:60 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:11:60 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
             ],
         );
         check(
             &lint_change(&[("koa-dev.yaml", &added)], &[("koa-dev.yaml", ORDERS)]),
             "DL304",
             &[
-                "koa-dev.yaml:10:5 error DL304 local secondary index `ByTotal` is removed from existing table `koa-dev-Orders`: AWS cannot remove an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:10:5 error DL304 local secondary index `ByTotal` is removed from existing table `koa-dev-Orders`: AWS cannot remove an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
             ],
         );
     }
@@ -188,7 +190,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &retyped)]),
             "DL304",
             &[
-                "koa-dev.yaml:8:30 error DL304 the type of key attribute `Status` of local secondary index `ByStatus` of existing table `koa-dev-Orders` changes from `S` to `N`: AWS cannot change an LSI and rejects the update (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:8:30 error DL304 the type of key attribute `Status` of local secondary index `ByStatus` of existing table `koa-dev-Orders` changes from `S` to `N`: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
             ],
         );
     }

@@ -15,8 +15,10 @@ use crate::span::{Span, Spanned};
 use std::collections::BTreeMap;
 
 pub mod access_revoked;
+pub mod backup_turned_off;
 pub mod billing_mode_changed;
 pub mod gsi_recreated;
+pub mod gsi_removed;
 pub mod key_schema_changed;
 pub mod lsi_changed;
 pub mod management_policy_changed;
@@ -25,6 +27,7 @@ pub mod stream_or_ttl_changed;
 pub mod table_deleted;
 pub mod table_moved_between_releases;
 pub mod table_replaced;
+pub mod ttl_not_applied;
 
 /// A finding at `span` of the head table, pointing back to the base declaration.
 pub fn at_head(

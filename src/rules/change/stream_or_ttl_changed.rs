@@ -1,4 +1,5 @@
-//! DL311 stream-or-ttl-changed: a table's stream or TTL changes.
+//! DL311 stream-or-ttl-changed: a table's stream is cycled or turned off, or TTL is
+//! enabled on a table with data.
 
 use crate::diff::ChangeSet;
 use crate::finding::Finding;
@@ -11,36 +12,44 @@ pub static RULE: Rule = Rule {
         code: "DL311",
         name: "stream-or-ttl-changed",
         severity: Severity::Warning,
-        summary: "`streamViewType` changed (a new stream ARN: consumers must move) or the TTL attribute changed (AWS allows one TTL change per hour)",
+        summary: "`streamViewType` changed or removed (the stream is cycled or turned off: a new stream ARN, consumers stop receiving), or TTL enabled on an existing table (DynamoDB deletes items already expired)",
         docs: r#"
 ## What it catches
-On an existing table that has a stream or a TTL:
+On a table that exists in the base revision:
 
-- `streamViewType` changed or removed;
-- the TTL attribute changed, or TTL switched off or on again.
+- `streamViewType` changed, or removed (the stream turns off);
+- time to live enabled, where the table had none or had it disabled.
 
-Adding a stream or a TTL to a table without one is not reported.
+Adding a stream to an existing table is not reported; neither is anything on a new table.
+A TTL change the provider or AWS will not carry out is DL314.
 
 ## Why it matters
 A stream cannot change its view type: DynamoDB closes it and opens a new stream with a new
 ARN, and the Lambda functions or Kinesis consumers reading the old one silently stop
-receiving changes. AWS accepts one TTL change per table per hour, so a quick fix-up of a
-TTL change is refused.
+receiving changes; removing `streamViewType` turns the stream off. Enabling TTL on a table
+with data makes DynamoDB delete, within days, every item whose TTL attribute already holds
+a time in the past — items nobody meant to expire yet.
 
 ## Example
 ```yaml
 tables:
   - name: Orders
     streamViewType: NEW_AND_OLD_IMAGES    # was NEW_IMAGE: a new stream ARN
+    ttl: {attributeName: ExpiresAt, enabled: true}   # new: expired items are deleted
 ```
 
 ## How to fix
-Move the stream's consumers to the new ARN together with the change; change TTL settings
-once, deliberately.
+Move the stream's consumers to the new ARN together with the change. Before enabling TTL,
+check that no item holds a past time in the TTL attribute that it should outlive.
 "#,
     },
     check: Check::Change(check),
 };
+
+/// Whether a table's TTL is on (written, and `enabled` not false).
+pub fn ttl_enabled(ttl: Option<&crate::model::Ttl>) -> bool {
+    ttl.is_some_and(|ttl| ttl.enabled.as_ref().is_none_or(|enabled| enabled.value))
+}
 
 fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for pair in applied(changes) {
@@ -49,65 +58,49 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         if let Some(before) = &old.stream {
             let after = new.stream.as_ref();
             if after.is_none_or(|after| after.value != before.value) {
-                let (span, what) = match after {
+                let (span, message) = match after {
                     Some(after) => (
                         after.span,
-                        format!("changes from {} to {}", before.value, after.value),
+                        format!(
+                            "the stream of table `{name}` changes from {} to {}: DynamoDB closes the stream and opens one with a new ARN, and its consumers stop receiving changes",
+                            before.value, after.value
+                        ),
                     ),
-                    None => (new.name.span, "is removed".to_string()),
+                    None => (
+                        new.name.span,
+                        format!(
+                            "`streamViewType` is removed from table `{name}`: DynamoDB turns its stream off, and its consumers stop receiving changes"
+                        ),
+                    ),
                 };
                 findings.push(
-                    at_head(
-                        &RULE.meta,
-                        pair,
-                        span,
-                        "streamViewType",
-                        format!("the stream of table `{name}` {what}: DynamoDB closes the stream and its consumers stop receiving changes (a new stream gets a new ARN)"),
-                    )
-                    .help("move the stream's consumers (Lambda triggers, Kinesis readers) to the new stream ARN together with this change"),
+                    at_head(&RULE.meta, pair, span, "streamViewType", message)
+                        .help("move the stream's consumers (Lambda triggers, Kinesis readers) with this change, or keep the stream as it is"),
                 );
             }
         }
-        if let Some(before) = &old.ttl {
-            let attribute = |ttl: &crate::model::Ttl| {
-                ttl.attribute
-                    .as_ref()
-                    .map(|attribute| attribute.value.clone())
-            };
-            let enabled =
-                |ttl: &crate::model::Ttl| ttl.enabled.as_ref().is_none_or(|enabled| enabled.value);
-            let changed = match &new.ttl {
-                Some(after) => {
-                    attribute(before) != attribute(after) || enabled(before) != enabled(after)
-                }
-                None => true,
-            };
-            if changed {
-                // At what changed: the attribute, else the `enabled` flag.
-                let span = new
-                    .ttl
-                    .as_ref()
-                    .map(|ttl| {
-                        let attribute_changed = attribute(before) != attribute(ttl);
-                        match (&ttl.attribute, &ttl.enabled) {
-                            (Some(name), _) if attribute_changed => name.span,
-                            (_, Some(flag)) if !attribute_changed => flag.span,
-                            (Some(name), None) => name.span,
-                            _ => ttl.key,
-                        }
-                    })
-                    .unwrap_or(new.name.span);
-                findings.push(
-                    at_head(
-                        &RULE.meta,
-                        pair,
-                        span,
-                        "ttl",
-                        format!("the time to live of table `{name}` changes: AWS accepts one TTL change per table per hour, so a quick correction is refused"),
-                    )
-                    .help("change the TTL settings once, deliberately"),
-                );
-            }
+        if !ttl_enabled(old.ttl.as_ref()) && ttl_enabled(new.ttl.as_ref()) {
+            let ttl = new.ttl.as_ref().expect("enabled");
+            let span = ttl
+                .enabled
+                .as_ref()
+                .map(|flag| flag.span)
+                .or(ttl.attribute.as_ref().map(|name| name.span))
+                .unwrap_or(ttl.key);
+            let attribute = ttl
+                .attribute
+                .as_ref()
+                .map_or("its TTL attribute", |name| name.value.as_str());
+            findings.push(
+                at_head(
+                    &RULE.meta,
+                    pair,
+                    span,
+                    "ttl",
+                    format!("time to live is enabled on existing table `{name}`: DynamoDB deletes every item whose `{attribute}` already holds a time in the past"),
+                )
+                .help("before enabling it, check that no item holds a past time in the TTL attribute that it should outlive"),
+            );
         }
     }
 }
@@ -120,45 +113,56 @@ mod tests {
 
     #[test]
     fn ok() {
-        let plain = ORDERS
-            .replace("    streamViewType: NEW_IMAGE\n", "")
-            .replace("    ttl: {attributeName: ExpiresAt, enabled: true}\n", "");
-        // Adding a stream and a TTL is fine.
+        // A stream added to an existing table, and anything on a new table, is fine.
+        let no_stream = ORDERS.replace("    streamViewType: NEW_IMAGE\n", "");
         check(
-            &lint_change(&[("koa-dev.yaml", &plain)], &[("koa-dev.yaml", ORDERS)]),
+            &lint_change(&[("koa-dev.yaml", &no_stream)], &[("koa-dev.yaml", ORDERS)]),
+            "DL311",
+            &[],
+        );
+        check(&lint_change(&[], &[("koa-dev.yaml", ORDERS)]), "DL311", &[]);
+        // TTL turned off is an update AWS makes.
+        let off = ORDERS.replace("enabled: true", "enabled: false");
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &off)]),
             "DL311",
             &[],
         );
     }
 
     #[test]
-    fn changed() {
-        let changed = ORDERS
-            .replace("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
-            .replace("ExpiresAt", "Expiry");
+    fn stream_changed_or_removed() {
+        let changed = ORDERS.replace("NEW_IMAGE", "NEW_AND_OLD_IMAGES");
         check(
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &changed)]),
             "DL311",
             &[
-                "koa-dev.yaml:5:21 warning DL311 the stream of table `koa-dev-Orders` changes from NEW_IMAGE to NEW_AND_OLD_IMAGES: DynamoDB closes the stream and its consumers stop receiving changes (a new stream gets a new ARN) (move the stream's consumers (Lambda triggers, Kinesis readers) to the new stream ARN together with this change)",
-                "koa-dev.yaml:6:26 warning DL311 the time to live of table `koa-dev-Orders` changes: AWS accepts one TTL change per table per hour, so a quick correction is refused (change the TTL settings once, deliberately)",
+                "koa-dev.yaml:5:21 warning DL311 the stream of table `koa-dev-Orders` changes from NEW_IMAGE to NEW_AND_OLD_IMAGES: DynamoDB closes the stream and opens one with a new ARN, and its consumers stop receiving changes (move the stream's consumers (Lambda triggers, Kinesis readers) with this change, or keep the stream as it is)",
+            ],
+        );
+        let removed = ORDERS.replace("    streamViewType: NEW_IMAGE\n", "");
+        check(
+            &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &removed)]),
+            "DL311",
+            &[
+                "koa-dev.yaml:2:11 warning DL311 `streamViewType` is removed from table `koa-dev-Orders`: DynamoDB turns its stream off, and its consumers stop receiving changes (move the stream's consumers (Lambda triggers, Kinesis readers) with this change, or keep the stream as it is)",
             ],
         );
     }
 
     #[test]
-    fn turning_ttl_off_is_reported_at_enabled() {
-        let block = ORDERS.replace(
-            "    ttl: {attributeName: ExpiresAt, enabled: true}\n",
-            "    ttl:\n      attributeName: ExpiresAt\n      enabled: true\n",
-        );
-        let off = block.replace("enabled: true", "enabled: false");
-        check(
-            &lint_change(&[("koa-dev.yaml", &block)], &[("koa-dev.yaml", &off)]),
-            "DL311",
-            &[
-                "koa-dev.yaml:8:16 warning DL311 the time to live of table `koa-dev-Orders` changes: AWS accepts one TTL change per table per hour, so a quick correction is refused (change the TTL settings once, deliberately)",
-            ],
-        );
+    fn ttl_enabled_on_an_existing_table() {
+        let without = ORDERS.replace("    ttl: {attributeName: ExpiresAt, enabled: true}\n", "");
+        let off = ORDERS.replace("enabled: true", "enabled: false");
+        let expected = [
+            "koa-dev.yaml:6:46 warning DL311 time to live is enabled on existing table `koa-dev-Orders`: DynamoDB deletes every item whose `ExpiresAt` already holds a time in the past (before enabling it, check that no item holds a past time in the TTL attribute that it should outlive)",
+        ];
+        for base in [&without, &off] {
+            check(
+                &lint_change(&[("koa-dev.yaml", base)], &[("koa-dev.yaml", ORDERS)]),
+                "DL311",
+                &expected,
+            );
+        }
     }
 }

@@ -25,8 +25,12 @@ Severity follows what happens to the old table: an error when the release delete
 a note under `deletionPolicy: Orphan`.
 
 ## Why it matters
-DynamoDB tables cannot be renamed or moved between regions. Crossplane deletes the old
-table (with its data) and creates a new, empty one; the service reading it finds nothing.
+DynamoDB tables cannot be renamed or moved between regions. A new name is a new Crossplane
+resource and the removal of the old one: Crossplane deletes the old table (with its data)
+and creates a new, empty one; the service reading it finds nothing. A region change on the
+same resource is refused instead: the provider will not replace the table, the Table
+resource stays `Synced=False`, and every other change to the table is blocked until the
+values are reverted.
 
 ## Example
 ```yaml
@@ -75,6 +79,23 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
             .iter()
             .map(ToString::to_string)
             .collect();
+        if replacement.refused() {
+            findings.push(
+                on_table(
+                    &RULE.meta,
+                    new.table,
+                    span,
+                    "region",
+                    format!(
+                        "the region of table `{}` changes from {} to {}: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved",
+                        old.table.id.name, old.table.id.region, new.table.id.region
+                    ),
+                )
+                .help("keep the region; to move the data, create a table in the new region (a new name), copy the data, then remove the old one")
+                .related(old.table.name_site(), "the table in the base revision"),
+            );
+            continue;
+        }
         let help = if removal_severity(old) == Severity::Note {
             "the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or migrate the data first"
         } else {
@@ -157,7 +178,7 @@ tables:
             ),
             "DL302",
             &[
-                "koa-dev.yaml:1:9 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders` (region changes from eu-west-1 to eu-central-1): the old table is deleted with its data, and `koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+                "koa-dev.yaml:1:9 error DL302 the region of table `koa-dev-Orders` changes from eu-west-1 to eu-central-1: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved (keep the region; to move the data, create a table in the new region (a new name), copy the data, then remove the old one)",
             ],
         );
         // `region: null` brings the default region back: at that line.
@@ -169,7 +190,7 @@ tables:
             ),
             "DL302",
             &[
-                "koa-dev.yaml:1:1 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders` (region changes from eu-central-1 to eu-west-1): the old table is deleted with its data, and `koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+                "koa-dev.yaml:1:1 error DL302 the region of table `koa-dev-Orders` changes from eu-central-1 to eu-west-1: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved (keep the region; to move the data, create a table in the new region (a new name), copy the data, then remove the old one)",
             ],
         );
         let orphaned = |text: &str| format!("deletionPolicy: Orphan\n{text}");
