@@ -17,9 +17,10 @@ pub static RULE: Rule = Rule {
 An existing table switching between `PAY_PER_REQUEST` (the default) and `PROVISIONED`.
 
 ## Why it matters
-AWS limits how often a table may switch capacity mode, and the switch takes a while.
-If the change must be rolled back soon after, AWS may refuse, and under provisioned
-capacity a table sized too small throttles its service.
+AWS allows a table to switch to `PAY_PER_REQUEST` at most 4 times in a rolling 24 hours
+(to `PROVISIONED` at any time), so going back and forth soon runs into a refusal. Switching
+to `PROVISIONED` needs capacities on the table and on every GSI, and a table sized too
+small throttles its service.
 
 ## Example
 ```yaml
@@ -57,10 +58,14 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                 span,
                 "billingMode",
                 format!(
-                    "table `{}` switches billing mode from {} to {}: AWS limits how often a table may switch, so a quick rollback may be refused",
+                    "table `{}` switches billing mode from {} to {}: {}",
                     new.id.name,
                     mode(before),
-                    mode(after)
+                    mode(after),
+                    match after {
+                        crate::model::BillingMode::PayPerRequest => "AWS allows a switch to PAY_PER_REQUEST at most 4 times in 24 hours, so switching back and forth is soon refused",
+                        crate::model::BillingMode::Provisioned => "AWS allows it at any time, but the table (and every GSI) then serves only the capacity written here, and throttles beyond it",
+                    }
                 ),
             )
             .help("switch deliberately, with capacities sized from the table's metrics, and not back and forth"),
@@ -100,7 +105,17 @@ mod tests {
             ),
             "DL306",
             &[
-                "koa-dev.yaml:3:18 warning DL306 table `koa-dev-Orders` switches billing mode from PAY_PER_REQUEST to PROVISIONED: AWS limits how often a table may switch, so a quick rollback may be refused (switch deliberately, with capacities sized from the table's metrics, and not back and forth)",
+                "koa-dev.yaml:3:18 warning DL306 table `koa-dev-Orders` switches billing mode from PAY_PER_REQUEST to PROVISIONED: AWS allows it at any time, but the table (and every GSI) then serves only the capacity written here, and throttles beyond it (switch deliberately, with capacities sized from the table's metrics, and not back and forth)",
+            ],
+        );
+        check(
+            &lint_change(
+                &[("koa-dev.yaml", &provisioned)],
+                &[("koa-dev.yaml", ORDERS)],
+            ),
+            "DL306",
+            &[
+                "koa-dev.yaml:2:11 warning DL306 table `koa-dev-Orders` switches billing mode from PROVISIONED to PAY_PER_REQUEST: AWS allows a switch to PAY_PER_REQUEST at most 4 times in 24 hours, so switching back and forth is soon refused (switch deliberately, with capacities sized from the table's metrics, and not back and forth)",
             ],
         );
     }
