@@ -106,6 +106,8 @@ struct RawLimits {
     max_depth: Option<usize>,
     max_nodes: Option<usize>,
     max_files: Option<usize>,
+    max_gsis: Option<usize>,
+    max_policies_per_role: Option<usize>,
 }
 
 /// `max-file-size`: a number of bytes, or a size such as `"4MiB"`.
@@ -160,6 +162,8 @@ pub struct Limits {
     pub max_file_size: u64,
     pub max_files: usize,
     pub yaml: yaml::Limits,
+    /// The account's adjustable quotas, for the rules.
+    pub quotas: rules::Quotas,
 }
 
 impl Default for Limits {
@@ -168,6 +172,7 @@ impl Default for Limits {
             max_file_size: 4 * 1024 * 1024,
             max_files: 50_000,
             yaml: yaml::Limits::default(),
+            quotas: rules::Quotas::default(),
         }
     }
 }
@@ -366,7 +371,18 @@ impl Config {
                 max_depth: raw_limits.max_depth.unwrap_or(defaults.yaml.max_depth),
                 max_nodes: raw_limits.max_nodes.unwrap_or(defaults.yaml.max_nodes),
             },
+            quotas: rules::Quotas {
+                max_gsis: raw_limits.max_gsis.unwrap_or(defaults.quotas.max_gsis),
+                max_policies_per_role: raw_limits
+                    .max_policies_per_role
+                    .unwrap_or(defaults.quotas.max_policies_per_role),
+            },
         };
+        if limits.quotas.max_policies_per_role == 0 {
+            return Err(invalid(
+                "limits.max-policies-per-role must be at least 1".to_string(),
+            ));
+        }
         if limits.yaml.max_depth < 8 {
             return Err(invalid(
                 "limits.max-depth must be at least 8: values files nest 6 levels deep".to_string(),

@@ -123,7 +123,7 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
     if let Some(base) = &base {
         mark_inherited_suppressions(&mut head, base, &sources);
     }
-    let (mut findings, suppressions) = head_pass(&mut head, &statuses);
+    let (mut findings, suppressions) = head_pass(&mut head, config, &statuses);
     timings.stage("head rules");
     let (plan, preexisting) = match (base.as_mut(), &input.base) {
         (Some(base), Some(base_input)) => {
@@ -260,10 +260,14 @@ fn load_base(
 
 /// A loaded head revision's own findings (its files' structure findings and the head
 /// rules), and its suppressions taken out for [`postprocess::finish`].
-fn head_pass(head: &mut Revision, statuses: &RuleStatuses) -> (Vec<Finding>, Vec<Suppression>) {
+fn head_pass(
+    head: &mut Revision,
+    config: &Config,
+    statuses: &RuleStatuses,
+) -> (Vec<Finding>, Vec<Suppression>) {
     let suppressions = std::mem::take(&mut head.suppressions);
     let mut findings = head.findings.clone();
-    findings.extend(head_findings(head, statuses));
+    findings.extend(head_findings(head, config, statuses));
     (findings, suppressions)
 }
 
@@ -364,10 +368,11 @@ impl Default for Timings {
 }
 
 /// The head rules, over every release of the revision.
-fn head_findings(revision: &Revision, statuses: &RuleStatuses) -> Vec<Finding> {
+fn head_findings(revision: &Revision, config: &Config, statuses: &RuleStatuses) -> Vec<Finding> {
     let project = Project {
         releases: &revision.values.releases,
         files: &revision.values.files,
+        quotas: &config.limits.quotas,
         roles: &revision.roles,
     };
     // The rules are independent: they share the machine's cores, and their findings
@@ -416,7 +421,7 @@ fn fingerprints(
 ) -> HashMap<String, Severity> {
     let mut findings = revision.findings.clone();
     let statuses = config.rule_statuses();
-    findings.extend(head_findings(revision, &statuses));
+    findings.extend(head_findings(revision, config, &statuses));
     let report = postprocess::finish(
         findings,
         suppressions,

@@ -25,11 +25,31 @@ pub mod table;
 pub mod testing;
 
 /// The head revision as rules see it: every release and values file of the
-/// repository, and the IAM roles known to exist.
+/// repository, the IAM roles known to exist, and the account's quotas.
 pub struct Project<'a> {
     pub releases: &'a [Arc<Release>],
     pub files: &'a [ValuesFile],
     pub roles: &'a KnownRoles,
+    pub quotas: &'a Quotas,
+}
+
+/// The AWS quotas an account can raise (`[limits]` in dynalint.toml).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quotas {
+    /// Global secondary indexes per table (`max-gsis`, AWS's default 20).
+    pub max_gsis: usize,
+    /// Managed policies attached to one IAM role (`max-policies-per-role`, AWS's
+    /// default 10, up to 20 on request).
+    pub max_policies_per_role: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Quotas {
+        Quotas {
+            max_gsis: 20,
+            max_policies_per_role: 10,
+        }
+    }
 }
 
 impl<'a> Project<'a> {
@@ -106,6 +126,7 @@ pub static REGISTRY: &[&Rule] = &[
     &access::invalid_role_name::RULE,
     &access::policy_size_limit::RULE,
     &access::no_access::RULE,
+    &access::role_policy_quota::RULE,
     &change::table_deleted::RULE,
     &change::table_replaced::RULE,
     &change::key_schema_changed::RULE,

@@ -8,6 +8,7 @@ pub mod cross_namespace_role;
 pub mod invalid_role_name;
 pub mod no_access;
 pub mod policy_size_limit;
+pub mod role_policy_quota;
 pub mod unknown_role;
 
 /// Every grant of a table: read roles first, then write roles.

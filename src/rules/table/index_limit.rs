@@ -6,18 +6,18 @@ use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::{Check, Project, Rule, on_table};
 
 pub const MAX_LSIS: usize = 5;
-pub const MAX_GSIS: usize = 20;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         code: "DL107",
         name: "index-limit",
         severity: Severity::Error,
-        summary: "more than 5 LSIs or 20 GSIs on one table",
+        summary: "more than 5 LSIs (fixed) or more GSIs than the account's quota (`[limits] max-gsis`, default 20) on one table",
         docs: r#"
 ## What it catches
-A table with more than 5 local secondary indexes or more than 20 global secondary
-indexes (DynamoDB's default quota).
+A table with more than 5 local secondary indexes (a fixed limit) or more global secondary
+indexes than the account's quota: 20 by default, an adjustable quota (set `max-gsis`
+under `[limits]` in dynalint.toml once AWS has raised it).
 
 ## Why it matters
 AWS rejects the table or the update that adds the index; the indexes over the limit never
@@ -39,8 +39,8 @@ tables:
 ```
 
 ## How to fix
-Remove indexes, or serve some access patterns with a global secondary index (20 allowed;
-the GSI quota can be raised through AWS support) or an overloaded index key.
+Remove indexes, or serve some access patterns with a global secondary index or an
+overloaded index key; ask AWS to raise the GSI quota, then set `max-gsis`.
 "#,
     },
     check: Check::Head(check),
@@ -49,7 +49,13 @@ the GSI quota can be raised through AWS support) or an overloaded index key.
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
     for (_, table) in project.tables() {
         over_limit(table, IndexKind::Local, &table.lsis, MAX_LSIS, findings);
-        over_limit(table, IndexKind::Global, &table.gsis, MAX_GSIS, findings);
+        over_limit(
+            table,
+            IndexKind::Global,
+            &table.gsis,
+            project.quotas.max_gsis,
+            findings,
+        );
     }
 }
 
@@ -74,25 +80,61 @@ fn over_limit(
             first_excess.name.span,
             kind.field(),
             format!(
-                "table `{}` has {} {noun} secondary indexes; DynamoDB allows at most {limit}",
+                "table `{}` has {} {noun} secondary indexes; {}",
                 table.id.name,
-                indexes.len()
+                indexes.len(),
+                match kind {
+                    IndexKind::Local => format!("DynamoDB allows at most {limit}"),
+                    IndexKind::Global => format!("the account's quota is {limit} (`[limits] max-gsis`)"),
+                }
             ),
         )
-        .help(format!(
-            "remove {} of them; from here on the indexes are over the limit",
-            indexes.len() - limit
-        )),
+        .help(match kind {
+            IndexKind::Local => format!(
+                "remove {} of them; from here on the indexes are over the limit",
+                indexes.len() - limit
+            ),
+            IndexKind::Global => format!(
+                "remove {} of them, or have AWS raise the GSI quota and set `max-gsis` under `[limits]`; from here on the indexes are over the quota",
+                indexes.len() - limit
+            ),
+        }),
     );
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{ORDERS, check, lint};
+    use crate::rules::testing::{ORDERS, check, lint, lint_tree, values_path};
+    use crate::snapshot::MemoryTree;
 
     #[test]
     fn ok() {
         check(&lint(&[("koa-dev.yaml", ORDERS)]), "DL107", &[]);
+    }
+
+    #[test]
+    fn the_gsi_quota_is_the_accounts() {
+        let mut text = String::from(
+            "tables:\n  - name: Events\n    hashKey: T\n    attributes:\n      - {name: T, type: 'S'}\n    globalSecondaryIndex:\n",
+        );
+        for index in 0..21 {
+            text.push_str(&format!(
+                "      - {{name: Index{index}, hashKey: T, projectionType: KEYS_ONLY}}\n"
+            ));
+        }
+        let tree = |toml: &str| {
+            MemoryTree::new()
+                .with(&values_path("koa-dev"), text.as_str())
+                .with("dynalint.toml", toml)
+        };
+        check(
+            &lint_tree(tree("")),
+            "DL107",
+            &[
+                "koa-dev.yaml:27:16 error DL107 table `koa-dev-Events` has 21 global secondary indexes; the account's quota is 20 (`[limits] max-gsis`) (remove 1 of them, or have AWS raise the GSI quota and set `max-gsis` under `[limits]`; from here on the indexes are over the quota)",
+            ],
+        );
+        check(&lint_tree(tree("[limits]\nmax-gsis = 25\n")), "DL107", &[]);
     }
 
     #[test]
