@@ -4,8 +4,10 @@
 //! without `.git`). It lints the application's values with the whole repository as
 //! context and the namespace Argo deploys to; on a failure it exits non-zero with the
 //! verdict on the first line of stderr (all Argo shows) and prints no manifest — an empty
-//! stream would make a `prune: true` sync delete everything. Otherwise it runs the render
-//! command and passes its output through untouched, failing when it fails.
+//! stream would make a `prune: true` sync delete everything. Otherwise it renders with
+//! `helm template` from the Application's parameters (data, never a shell command), and
+//! passes the output through untouched only when the render succeeded and holds the
+//! tables the values declare.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,9 +22,6 @@ use crate::rule_meta::Severity;
 use crate::snapshot::WorkingTree;
 use crate::source::Scope;
 
-pub const DEFAULT_RENDER: &str =
-    r#"helm template "$ARGOCD_APP_NAME" . --namespace "$ARGOCD_APP_NAMESPACE""#;
-
 /// What Argo CD tells the plugin through the environment.
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
@@ -30,10 +29,14 @@ pub struct Environment {
     pub app_namespace: Option<String>,
     /// The application's path in the repository.
     pub source_path: Option<String>,
-    /// The plugin parameter `render-command` (`PARAM_RENDER_COMMAND`).
-    pub render_parameter: Option<String>,
-    /// The Application's `plugin.env` `DYNALINT_RENDER_COMMAND`.
+    /// The Application's plugin parameters (`ARGOCD_APP_PARAMETERS`, JSON), untrusted.
+    pub parameters: Option<String>,
+    /// Single parameters as Argo CD also passes them (`PARAM_<NAME>`, `PARAM_<NAME>_<i>`).
+    pub param_vars: Vec<(String, String)>,
+    /// The Application's `plugin.env` `DYNALINT_RENDER_COMMAND`, which is refused.
     pub render_env: Option<String>,
+    /// `DYNALINT_RENDER_COMMAND` set on the sidecar container itself: trusted.
+    pub sidecar_render: Option<String>,
 }
 
 impl Environment {
@@ -47,8 +50,12 @@ impl Environment {
             app_name: var("ARGOCD_APP_NAME"),
             app_namespace: var("ARGOCD_APP_NAMESPACE"),
             source_path: var("ARGOCD_APP_SOURCE_PATH"),
-            render_parameter: var("PARAM_RENDER_COMMAND"),
+            parameters: var("ARGOCD_APP_PARAMETERS"),
+            param_vars: std::env::vars()
+                .filter(|(name, _)| name.starts_with("PARAM_"))
+                .collect(),
             render_env: var("ARGOCD_ENV_DYNALINT_RENDER_COMMAND"),
+            sidecar_render: var("DYNALINT_RENDER_COMMAND"),
         }
     }
 }
@@ -222,38 +229,279 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
     for item in &report.findings {
         eprintln!("{}", line(item));
     }
-    render(args, &environment, &app)
+    let declares_tables = run
+        .head
+        .values
+        .releases
+        .iter()
+        .filter(|release| scope.contains(&release.path))
+        .any(|release| !release.tables.is_empty() || !release.invalid_tables.is_empty());
+    render(args, &environment, &app, &root, declares_tables)
 }
 
-/// Runs the render command in the application directory; its standard output is ours,
-/// byte for byte. Its exit status is ours.
-fn render(args: &GenerateArgs, environment: &Environment, app: &Path) -> anyhow::Result<u8> {
-    let command = args
-        .render
-        .clone()
-        .or_else(|| environment.render_parameter.clone())
-        .or_else(|| environment.render_env.clone())
-        .unwrap_or_else(|| DEFAULT_RENDER.to_string());
-    let status = Command::new("sh")
-        .arg("-c")
-        .arg(&command)
-        .current_dir(app)
-        .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .status()
-        .map_err(|error| anyhow!("cannot run the render command `{command}`: {error}"))?;
-    match status.code() {
-        Some(0) => Ok(0),
-        Some(code) => {
-            eprintln!("dynalint: the render command failed (exit {code}): {command}");
-            Ok(u8::try_from(code).unwrap_or(1).max(1))
+/// The render the Application asks for, as data: `helm template RELEASE CHART
+/// --namespace NS [--values FILE]... [--set KEY=VALUE]...`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HelmRender {
+    pub release: String,
+    pub chart: String,
+    pub values: Vec<String>,
+    pub set: Vec<(String, String)>,
+}
+
+impl HelmRender {
+    /// From the Application's parameters, checked: every value is data for `helm`,
+    /// never an option (`--post-renderer` runs a program) and never a path out of the
+    /// repository.
+    pub fn from_parameters(
+        environment: &Environment,
+        app: &Path,
+        root: &Path,
+    ) -> anyhow::Result<HelmRender> {
+        let parameters = Parameters::read(environment)?;
+        if parameters.render_command || environment.render_env.is_some() {
+            anyhow::bail!(
+                "the Application sets a render command: the plugin runs no command taken from an Application (whoever may edit one would run commands in the sidecar); set `release-name`, `chart`, `values-files` and `set`, or fix a command in the sidecar's own configuration (`--render` in plugin.yaml, or DYNALINT_RENDER_COMMAND on the sidecar container)"
+            );
         }
-        None => {
-            eprintln!("dynalint: the render command was killed: {command}");
-            Ok(1)
+        // With Applications in any namespace Argo names them `<namespace>_<name>`,
+        // which Helm rejects as a release name: the name then.
+        let default_release = environment
+            .app_name
+            .as_deref()
+            .map(|name| name.rsplit('_').next().unwrap_or(name).to_string());
+        let release = parameters
+            .release
+            .or(default_release)
+            .ok_or_else(|| anyhow!("no release name: set the `release-name` parameter"))?;
+        let valid_release = !release.is_empty()
+            && release.len() <= 53
+            && release
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+            && !release.starts_with('-');
+        if !valid_release {
+            anyhow::bail!(
+                "release-name `{release}`: Helm release names are lowercase letters, digits and `-`, at most 53"
+            );
+        }
+        let chart = parameters.chart.unwrap_or_else(|| ".".to_string());
+        inside(&chart, "chart", app, root)?;
+        for file in &parameters.values {
+            inside(file, "values-files", app, root)?;
+        }
+        for (key, value) in &parameters.set {
+            if key.is_empty() || key.starts_with('-') || key.contains(['=', ',']) {
+                anyhow::bail!("set: `{key}` is not a chart value's key");
+            }
+            if value.contains(',') {
+                anyhow::bail!(
+                    "set: the value of `{key}` holds a comma, which `helm --set` would read as another key"
+                );
+            }
+        }
+        Ok(HelmRender {
+            release,
+            chart,
+            values: parameters.values,
+            set: parameters.set,
+        })
+    }
+
+    /// `helm`'s arguments.
+    pub fn args(&self, namespace: Option<&str>) -> Vec<String> {
+        let mut args = vec![
+            "template".to_string(),
+            self.release.clone(),
+            self.chart.clone(),
+        ];
+        if let Some(namespace) = namespace {
+            args.extend(["--namespace".to_string(), namespace.to_string()]);
+        }
+        for file in &self.values {
+            args.extend(["--values".to_string(), file.clone()]);
+        }
+        for (key, value) in &self.set {
+            args.extend(["--set".to_string(), format!("{key}={value}")]);
+        }
+        args
+    }
+}
+
+/// A path parameter: relative, not an option, and inside the repository.
+fn inside(path: &str, parameter: &str, app: &Path, root: &Path) -> anyhow::Result<()> {
+    let normal = normalize(&app.join(path));
+    if path.is_empty()
+        || path.starts_with('-')
+        || Path::new(path).is_absolute()
+        || !normal.starts_with(root)
+    {
+        anyhow::bail!("{parameter}: `{path}` is not a path inside the repository");
+    }
+    Ok(())
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
         }
     }
+    normal
+}
+
+/// The Application's plugin parameters.
+#[derive(Default)]
+struct Parameters {
+    release: Option<String>,
+    chart: Option<String>,
+    values: Vec<String>,
+    set: Vec<(String, String)>,
+    /// A `render-command` parameter was given (refused).
+    render_command: bool,
+}
+
+impl Parameters {
+    fn read(environment: &Environment) -> anyhow::Result<Parameters> {
+        let mut parameters = Parameters::default();
+        if let Some(json) = &environment.parameters {
+            let list: Vec<serde_json::Value> = serde_json::from_str(json)
+                .map_err(|error| anyhow!("ARGOCD_APP_PARAMETERS is not a JSON list: {error}"))?;
+            for parameter in list {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                let string = parameter["string"].as_str().map(str::to_string);
+                match name {
+                    "release-name" => parameters.release = string,
+                    "chart" => parameters.chart = string,
+                    "values-files" => {
+                        parameters.values = parameter["array"]
+                            .as_array()
+                            .map(|items| {
+                                items
+                                    .iter()
+                                    .filter_map(|item| item.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                    }
+                    "set" => {
+                        parameters.set = parameter["map"]
+                            .as_object()
+                            .map(|map| {
+                                map.iter()
+                                    .map(|(key, value)| {
+                                        (
+                                            key.clone(),
+                                            value.as_str().unwrap_or_default().to_string(),
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                    }
+                    "render-command" => parameters.render_command = true,
+                    _ => {}
+                }
+            }
+            return Ok(parameters);
+        }
+        // Older Argo CD: one variable per parameter (maps lose their keys' case there).
+        let mut values: Vec<(usize, String)> = Vec::new();
+        for (name, value) in &environment.param_vars {
+            match name.as_str() {
+                "PARAM_RELEASE_NAME" => parameters.release = Some(value.clone()),
+                "PARAM_CHART" => parameters.chart = Some(value.clone()),
+                "PARAM_RENDER_COMMAND" => parameters.render_command = true,
+                other => {
+                    if let Some(index) = other
+                        .strip_prefix("PARAM_VALUES_FILES_")
+                        .and_then(|index| index.parse().ok())
+                    {
+                        values.push((index, value.clone()));
+                    }
+                }
+            }
+        }
+        values.sort();
+        parameters.values = values.into_iter().map(|(_, value)| value).collect();
+        Ok(parameters)
+    }
+}
+
+/// Renders the application: the sidecar's own command (`--render`, or
+/// `DYNALINT_RENDER_COMMAND` on the sidecar) with `sh -c`, else `helm template` from the
+/// Application's parameters. The output is held until the render succeeded and holds a
+/// Table when the values declare tables; then it is ours, byte for byte.
+fn render(
+    args: &GenerateArgs,
+    environment: &Environment,
+    app: &Path,
+    root: &Path,
+    declares_tables: bool,
+) -> anyhow::Result<u8> {
+    let sidecar = args
+        .render
+        .clone()
+        .or_else(|| environment.sidecar_render.clone());
+    let (mut command, described) = match &sidecar {
+        Some(script) => {
+            let mut command = Command::new("sh");
+            command.arg("-c").arg(script);
+            (command, script.clone())
+        }
+        None => {
+            let helm = HelmRender::from_parameters(environment, app, root)?;
+            let helm_args = helm.args(environment.app_namespace.as_deref());
+            let described = format!("helm {}", helm_args.join(" "));
+            let mut command = Command::new("helm");
+            command.args(helm_args);
+            (command, described)
+        }
+    };
+    let output = command
+        .current_dir(app)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|error| anyhow!("cannot run the render `{described}`: {error}"))?;
+    match output.status.code() {
+        Some(0) => {}
+        Some(code) => {
+            eprintln!("dynalint: the render failed (exit {code}), nothing is synced: {described}");
+            return Ok(u8::try_from(code).unwrap_or(1).max(1));
+        }
+        None => {
+            eprintln!("dynalint: the render was killed, nothing is synced: {described}");
+            return Ok(1);
+        }
+    }
+    if declares_tables && !renders_a_table(&output.stdout) {
+        anyhow::bail!(
+            "the render holds no Table while the values declare tables: with `prune: true` Argo CD would delete every table of the release (is the chart an umbrella chart whose values sit under the subchart's key?): {described}"
+        );
+    }
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&output.stdout)
+        .and_then(|()| stdout.flush())
+        .context("cannot write the manifests")?;
+    Ok(0)
+}
+
+/// Whether rendered manifests hold a document of kind `Table`.
+fn renders_a_table(manifests: &[u8]) -> bool {
+    String::from_utf8_lossy(manifests).lines().any(|line| {
+        line.strip_prefix("kind:")
+            .map(|kind| kind.trim().trim_matches(['"', '\'']))
+            == Some("Table")
+    })
 }
 
 #[cfg(test)]

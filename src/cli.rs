@@ -49,10 +49,10 @@ pub enum ArgocdCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// The command that renders the manifests after a clean lint, run with `sh -c` in the
-    /// application directory [default: the plugin parameter `render-command`, else
-    /// `ARGOCD_ENV_DYNALINT_RENDER_COMMAND`, else
-    /// `helm template "$ARGOCD_APP_NAME" . --namespace "$ARGOCD_APP_NAMESPACE"`].
+    /// The sidecar's own render command, run with `sh -c` in the application directory
+    /// after a clean lint (also DYNALINT_RENDER_COMMAND on the sidecar) [default: `helm
+    /// template` from the Application's parameters `release-name`, `chart`,
+    /// `values-files` and `set`, never a command from the Application].
     #[arg(long, value_name = "COMMAND")]
     pub render: Option<String>,
 }

@@ -8,7 +8,7 @@ use crate::common::{Run, copy_dir, dynalint, project_root};
 
 /// What the stand-in `helm` prints: bytes a re-encoding would change, no final newline.
 const MANIFESTS: &[u8] =
-    b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\xc3\xa4bles\r\ndata: {a: \"\\t\"}";
+    b"---\napiVersion: dynamodb.aws.upbound.io/v1beta1\nkind: Table\nmetadata:\n  name: orders\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\xc3\xa4bles\r\ndata: {a: \"\\t\"}";
 
 struct Argo {
     repo: tempfile::TempDir,
@@ -162,35 +162,118 @@ fn a_namespace_that_disagrees_with_the_path_stops_the_sync() {
 }
 
 #[test]
-fn the_render_command_is_configurable_and_its_failure_is_ours() {
+fn the_render_is_data_from_the_application_and_its_failure_is_ours() {
     let argo = Argo::new();
+    let parameters = r#"[{"name": "release-name", "string": "orders"},
+        {"name": "chart", "string": "../../../../helm/helm-idp-dynamodb"},
+        {"name": "values-files", "array": ["values.yaml"]},
+        {"name": "set", "map": {"region": "eu-central-1"}}]"#;
+    let run = argo.generate(
+        "koa-dev",
+        "koa-dev",
+        &[("ARGOCD_APP_PARAMETERS", parameters)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.called.unwrap().starts_with(
+            "template\norders\n../../../../helm/helm-idp-dynamodb\n--namespace\nkoa-dev\n--values\nvalues.yaml\n--set\nregion=eu-central-1\n"
+        )
+    );
+    // A failed render prints nothing, even what it wrote before failing.
+    let run = argo.generate("koa-dev", "koa-dev", &[("HELM_EXIT", "3")]);
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.is_empty(), "no partial manifests");
+    assert!(
+        run.stderr.contains("the render failed (exit 3)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_command_from_the_application_runs_in_the_sidecar() {
+    let argo = Argo::new();
+    let marker = argo.bin.path().join("pwned");
+    let attack = format!("touch {}", marker.display());
+    let injected = [
+        // A render command, as a parameter or a plugin.env entry.
+        vec![("PARAM_RENDER_COMMAND", attack.clone())],
+        vec![("ARGOCD_ENV_DYNALINT_RENDER_COMMAND", attack.clone())],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            format!(r#"[{{"name": "render-command", "string": "{attack}"}}]"#),
+        )],
+        // helm options through data: a post-renderer runs a program.
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "chart", "string": "--post-renderer=/bin/sh"}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "values-files", "array": ["/etc/passwd"]}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "chart", "string": "../../../../../outside"}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "release-name", "string": "$(touch /tmp/x)"}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "set", "map": {"a": "1,b=2"}}]"#.to_string(),
+        )],
+    ];
+    for extra in injected {
+        let extra: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let run = argo.generate("koa-dev", "koa-dev", &extra);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(run.called.is_none(), "{extra:?}: helm is not run");
+        assert!(
+            run.stderr.starts_with("dynalint: error: "),
+            "{}",
+            run.stderr
+        );
+        assert!(!marker.exists(), "{extra:?} ran a command");
+    }
+    // The sidecar's own configuration may run a command.
     let run = argo.generate(
         "koa-dev",
         "koa-dev",
         &[(
-            "PARAM_RENDER_COMMAND",
-            "helm template x ../../../../helm/helm-idp-dynamodb -f values.yaml",
+            "DYNALINT_RENDER_COMMAND",
+            "helm template from-the-sidecar .",
         )],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.called
             .unwrap()
-            .starts_with("template\nx\n../../../../helm/helm-idp-dynamodb\n-f\nvalues.yaml\n")
+            .starts_with("template\nfrom-the-sidecar\n.\n")
     );
-    let run = argo.generate("koa-dev", "koa-dev", &[("HELM_EXIT", "3")]);
-    assert_eq!(run.code, 3);
+}
+
+#[test]
+fn a_render_without_the_declared_tables_is_refused() {
+    // An umbrella chart whose values are not under the subchart's key renders nothing:
+    // with `prune: true` that would delete every table.
+    let argo = Argo::new();
+    std::fs::write(argo.bin.path().join("manifests"), "---\n# Source: empty\n").unwrap();
+    let run = argo.generate("koa-dev", "koa-dev", &[]);
+    assert_ne!(run.code, 0);
+    assert!(run.stdout.is_empty());
     assert!(
-        run.stderr.contains("the render command failed (exit 3)"),
+        run.stderr.starts_with(
+            "dynalint: error: the render holds no Table while the values declare tables"
+        ),
         "{}",
         run.stderr
     );
-    let run = argo.generate(
-        "koa-dev",
-        "koa-dev",
-        &[("ARGOCD_ENV_DYNALINT_RENDER_COMMAND", "no-such-renderer")],
-    );
-    assert_eq!(run.code, 127);
 }
 
 #[test]
@@ -285,15 +368,14 @@ fn the_plugin_discovers_dynamo_tables_applications_and_runs_generate() {
     std::fs::create_dir_all(&other).unwrap();
     std::fs::write(other.join("values.yaml"), "tables:\n  - name: A\n").unwrap();
     assert!(discovers(&other));
-    // The parameter's default is the command generate runs by default.
-    assert_eq!(
-        plugin["spec"]["parameters"]["static"][0]["string"],
-        dynalint::argocd::DEFAULT_RENDER
-    );
-    assert_eq!(
-        plugin["spec"]["parameters"]["static"][0]["name"],
-        "render-command"
-    );
+    // The parameters are data for `helm template`; none is a command.
+    let names: Vec<&str> = plugin["spec"]["parameters"]["static"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|parameter| parameter["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["release-name", "chart", "values-files", "set"]);
 }
 
 /// The sidecar of `docs/argocd/repo-server-patch.yaml` passes the restricted Pod Security

@@ -220,13 +220,17 @@ fn the_application_uses_the_plugin_by_its_name_and_parameters() {
         .as_str()
         .unwrap();
     assert!(path.contains(&format!("/apps/{namespace}/")));
-    // The default the README quotes is the plugin's.
-    let default = plugin["spec"]["parameters"]["static"][0]["string"]
-        .as_str()
+    // The chart's default the README quotes is the plugin's.
+    let chart = plugin["spec"]["parameters"]["static"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|parameter| parameter["name"] == "chart")
         .unwrap();
+    assert_eq!(chart["string"], ".");
     assert!(
         blocks("yaml")
             .iter()
-            .any(|block| block.contains(&format!("# Default: {default}")))
+            .any(|block| block.contains("# default: `.`, a chart in the folder"))
     );
 }
