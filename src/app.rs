@@ -89,11 +89,15 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let outputs = outputs(&args.formats)?;
 
-    // In GitHub Actions on a pull request, the pull request's base is the default base.
-    let base = match &args.base {
-        Some(base) => Some(base.clone()),
-        None => github::event::pull_request(&github::event::Environment::from_process())?
-            .map(|pull_request| pull_request.base_sha),
+    // In GitHub Actions the event's change is the default: a pull request's base, a
+    // merge group's, a push's `before`; and the commit under review when it is not the
+    // one checked out.
+    let (base, head_ref) = match &args.base {
+        Some(base) => (Some(base.clone()), args.head.clone()),
+        None => match github::event::change(&github::event::Environment::from_process())? {
+            Some(change) => event_revisions(&root, &change, args.head.as_deref())?,
+            None => (None, args.head.clone()),
+        },
     };
     // With a base, a PATH may be a file the change deletes.
     let (scope, named) = scope(&args.paths, &cwd, &root, base.is_some())?;
@@ -105,10 +109,10 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         (_, None) | (None, _) => false,
     };
     let commits = match &base {
-        Some(base) => Some(snapshot::commits(&root, base, args.head.as_deref())?),
+        Some(base) => Some(snapshot::commits(&root, base, head_ref.as_deref())?),
         None => None,
     };
-    let head_tree: Box<dyn Snapshot> = match &args.head {
+    let head_tree: Box<dyn Snapshot> = match &head_ref {
         Some(head) => {
             let commit = match &commits {
                 Some(commits) => commits.head.expect("resolved with --head"),
@@ -235,7 +239,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         Some(Commits {
             head: Some(head), ..
         }) => Some(*head),
-        _ => match &args.head {
+        _ => match &head_ref {
             Some(head) => snapshot::resolve(&root, head).ok(),
             None => snapshot::resolve(&root, "HEAD").ok(),
         },
@@ -470,6 +474,69 @@ fn revision_config(
     }
     // No configuration then: the defaults applied.
     (Some(Config::default()), None)
+}
+
+/// The base and head an Actions event gives, against what is checked out:
+/// - a push that creates a branch has no base: an error that says so (never a silent
+///   run without the change rules);
+/// - with the merge commit GitHub makes for a pull request checked out (its second
+///   parent the pull request's head), the base is its first parent, the base tip GitHub
+///   merged with (an older `base.sha` would blame the base branch's own commits on it);
+/// - when the event's head is neither the checked-out commit nor one of its ancestors
+///   (`pull_request_target` checks out the base branch), the head is read from git
+///   objects (never checked out or run), or the run stops saying what to check out.
+fn event_revisions(
+    root: &Path,
+    change: &github::event::Change,
+    head: Option<&str>,
+) -> anyhow::Result<(Option<String>, Option<String>)> {
+    if let Some(reason) = &change.no_base {
+        bail!(
+            "on `{}`: {reason}; give --base REV (for example origin/main) to review the change",
+            change.event
+        );
+    }
+    let (Some(event_head), None) = (&change.head, head) else {
+        return Ok((change.base.clone(), head.map(str::to_string)));
+    };
+    let Ok(repository) = git2::Repository::discover(root) else {
+        return Ok((change.base.clone(), None));
+    };
+    let Ok(checked_out) = repository.head().and_then(|head| head.peel_to_commit()) else {
+        return Ok((change.base.clone(), None));
+    };
+    let Ok(event_head) = git2::Oid::from_str(event_head) else {
+        return Ok((change.base.clone(), None));
+    };
+    let parents: Vec<git2::Oid> = checked_out.parent_ids().collect();
+    if let [first, second] = parents.as_slice()
+        && *second == event_head
+    {
+        return Ok((Some(first.to_string()), None));
+    }
+    let contains = checked_out.id() == event_head
+        || repository
+            .graph_descendant_of(checked_out.id(), event_head)
+            .unwrap_or(false);
+    if contains {
+        return Ok((change.base.clone(), None));
+    }
+    if repository.find_commit(event_head).is_ok() {
+        eprintln!(
+            "dynalint: note: the checked-out commit {} is not the head of this `{}` ({}): reviewing {} from git objects, without checking it out",
+            short(checked_out.id()),
+            change.event,
+            short(event_head),
+            short(event_head)
+        );
+        return Ok((change.base.clone(), Some(event_head.to_string())));
+    }
+    bail!(
+        "on `{}`: the checked-out commit {} is not the change under review ({}), and that commit is not in the repository: check it out (actions/checkout with `ref: ${{{{ github.event.pull_request.head.sha }}}}` on pull_request_target) or fetch it, so that dynalint can read it",
+        change.event,
+        short(checked_out.id()),
+        short(event_head)
+    )
 }
 
 /// The git top level of `cwd`, or `cwd` itself outside a git repository.

@@ -16,24 +16,58 @@ pub struct PullRequest {
 pub enum EventError {
     #[error("{path}: cannot read the GitHub event: {message}")]
     Read { path: String, message: String },
-    #[error("{path}: the pull_request event has no `pull_request.base.sha`")]
+    #[error(
+        "{path}: the event has no base commit (`pull_request.base.sha`, `merge_group.base_sha`)"
+    )]
     NoBase { path: String },
 }
 
 #[derive(Deserialize)]
 struct Event {
     pull_request: Option<PullRequestPayload>,
+    merge_group: Option<MergeGroup>,
+    before: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct PullRequestPayload {
     number: u64,
     base: Option<Base>,
+    head: Option<Base>,
 }
 
 #[derive(Deserialize)]
 struct Base {
     sha: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MergeGroup {
+    base_sha: Option<String>,
+    head_sha: Option<String>,
+}
+
+/// The events that carry a pull request, and get its base.
+const PULL_REQUEST_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_target",
+    "pull_request_review",
+    "pull_request_review_comment",
+];
+
+/// What a run's event says about the change under review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// `GITHUB_EVENT_NAME`.
+    pub event: String,
+    /// The commit the change is compared with; `None` with `no_base` saying why.
+    pub base: Option<String>,
+    /// The commit under review (a pull request's head, a merge group's head, a push's
+    /// `after`).
+    pub head: Option<String>,
+    /// Why the event gives no base (a new branch's push).
+    pub no_base: Option<String>,
 }
 
 /// The environment of a run, as far as this module reads it.
@@ -53,16 +87,17 @@ impl Environment {
     }
 }
 
-/// The pull request of this run: only in GitHub Actions, on a `pull_request` or
-/// `pull_request_target` event. An event file that cannot be read there is an error,
-/// never a silent run without a base.
-pub fn pull_request(environment: &Environment) -> Result<Option<PullRequest>, EventError> {
+/// The event file of a run in GitHub Actions whose event is one of `names`.
+fn read_event(
+    environment: &Environment,
+    names: &[&str],
+) -> Result<Option<(String, Event)>, EventError> {
     let in_actions = environment.github_actions.as_deref() == Some("true");
-    let pull_request_event = environment
+    let name = environment
         .event_name
         .as_deref()
-        .is_some_and(|name| name == "pull_request" || name == "pull_request_target");
-    let (true, true, Some(path)) = (in_actions, pull_request_event, &environment.event_path) else {
+        .filter(|name| names.contains(name));
+    let (true, Some(name), Some(path)) = (in_actions, name, &environment.event_path) else {
         return Ok(None);
     };
     let display = path.display().to_string();
@@ -74,6 +109,88 @@ pub fn pull_request(environment: &Environment) -> Result<Option<PullRequest>, Ev
         path: display.clone(),
         message: error.to_string(),
     })?;
+    Ok(Some((name.to_string(), event)))
+}
+
+/// The change a run reviews: on a pull request's events its base and head, on
+/// `merge_group` (GitHub's merge queue) `base_sha` and `head_sha`, on `push` `before`
+/// and `after`. An event file that cannot be read is an error, never a silent run
+/// without a base.
+pub fn change(environment: &Environment) -> Result<Option<Change>, EventError> {
+    let mut names = PULL_REQUEST_EVENTS.to_vec();
+    names.extend(["merge_group", "push"]);
+    let Some((name, event)) = read_event(environment, &names)? else {
+        return Ok(None);
+    };
+    let path = || {
+        environment
+            .event_path
+            .as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default()
+    };
+    let change = match name.as_str() {
+        "merge_group" => {
+            let group = event
+                .merge_group
+                .ok_or_else(|| EventError::NoBase { path: path() })?;
+            Change {
+                event: name,
+                base: Some(
+                    group
+                        .base_sha
+                        .ok_or_else(|| EventError::NoBase { path: path() })?,
+                ),
+                head: group.head_sha,
+                no_base: None,
+            }
+        }
+        "push" => {
+            let before = event.before.filter(|sha| !sha.is_empty());
+            let new_branch = before
+                .as_deref()
+                .is_none_or(|sha| sha.bytes().all(|byte| byte == b'0'));
+            Change {
+                event: name,
+                base: if new_branch { None } else { before },
+                head: event.after,
+                no_base: new_branch.then(|| {
+                    "the push creates a branch (its `before` is all zeros): there is no base to compare with".to_string()
+                }),
+            }
+        }
+        _ => {
+            let payload = event
+                .pull_request
+                .ok_or_else(|| EventError::NoBase { path: path() })?;
+            Change {
+                event: name,
+                base: Some(
+                    payload
+                        .base
+                        .and_then(|base| base.sha)
+                        .ok_or_else(|| EventError::NoBase { path: path() })?,
+                ),
+                head: payload.head.and_then(|head| head.sha),
+                no_base: None,
+            }
+        }
+    };
+    Ok(Some(change))
+}
+
+/// The pull request of this run: only in GitHub Actions, on an event that carries one
+/// (`pull_request`, `pull_request_target`, and the review events). An event file that
+/// cannot be read there is an error, never a silent run without a base.
+pub fn pull_request(environment: &Environment) -> Result<Option<PullRequest>, EventError> {
+    let Some((_, event)) = read_event(environment, PULL_REQUEST_EVENTS)? else {
+        return Ok(None);
+    };
+    let display = environment
+        .event_path
+        .as_ref()
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
     let Some(payload) = event.pull_request else {
         return Err(EventError::NoBase { path: display });
     };
@@ -115,6 +232,51 @@ mod tests {
                 base_sha: "abc123".into()
             })
         );
+    }
+
+    #[test]
+    fn the_change_of_each_event() {
+        let (_file, environment) = event_file(
+            "merge_group",
+            r#"{"merge_group": {"base_sha": "b1", "head_sha": "h1", "head_ref": "gh-readonly-queue/main/pr-1"}}"#,
+        );
+        let found = change(&environment).unwrap().unwrap();
+        assert_eq!(
+            (found.base.as_deref(), found.head.as_deref()),
+            (Some("b1"), Some("h1"))
+        );
+        let (_file, environment) = event_file(
+            "push",
+            r#"{"before": "b2", "after": "h2", "ref": "refs/heads/main"}"#,
+        );
+        let found = change(&environment).unwrap().unwrap();
+        assert_eq!((found.base.as_deref(), found.no_base), (Some("b2"), None));
+        let (_file, environment) = event_file(
+            "push",
+            r#"{"before": "0000000000000000000000000000000000000000", "after": "h3"}"#,
+        );
+        let found = change(&environment).unwrap().unwrap();
+        assert_eq!(found.base, None);
+        assert!(found.no_base.unwrap().contains("creates a branch"));
+        for name in [
+            "pull_request_review",
+            "pull_request_review_comment",
+            "pull_request_target",
+        ] {
+            let (_file, environment) = event_file(
+                name,
+                r#"{"pull_request": {"number": 7, "base": {"sha": "b4"}, "head": {"sha": "h4"}}}"#,
+            );
+            let found = change(&environment).unwrap().unwrap();
+            assert_eq!(
+                (found.base.as_deref(), found.head.as_deref()),
+                (Some("b4"), Some("h4")),
+                "{name}"
+            );
+            assert_eq!(pull_request(&environment).unwrap().unwrap().number, 7);
+        }
+        let (_file, environment) = event_file("workflow_dispatch", "{}");
+        assert_eq!(change(&environment).unwrap(), None);
     }
 
     #[test]

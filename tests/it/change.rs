@@ -1342,3 +1342,108 @@ fn plan_reasons_use_the_charts_words_and_always_give_a_reason() {
         ]
     );
 }
+
+/// `dynalint check --format json` in Actions with `event` as the run's event.
+fn in_actions(repo: &Repo, name: &str, event: &str) -> Run {
+    let path = repo.path().join(".git/event.json");
+    std::fs::write(&path, event).unwrap();
+    let mut command = repo.command();
+    command
+        .args(["check", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", name)
+        .env("GITHUB_EVENT_PATH", &path);
+    Run::of(command)
+}
+
+#[test]
+fn merge_queues_and_pushes_run_the_change_rules() {
+    let repo = shop(TWO_TABLES);
+    let base = repo.commit("two tables");
+    repo.values("shop-dev", ONE);
+    let head = repo.commit("drop invoices");
+    let queued = in_actions(
+        &repo,
+        "merge_group",
+        &format!(r#"{{"merge_group": {{"base_sha": "{base}", "head_sha": "{head}"}}}}"#),
+    );
+    assert_eq!(queued.code, 1, "{}", queued.stderr);
+    assert_eq!(queued.locations(), [format!("{VALUES}:1:1 DL301")]);
+    let pushed = in_actions(
+        &repo,
+        "push",
+        &format!(r#"{{"before": "{base}", "after": "{head}"}}"#),
+    );
+    assert_eq!(pushed.locations(), [format!("{VALUES}:1:1 DL301")]);
+    // A new branch has no base: said, and the run fails rather than passing silently.
+    let new_branch = in_actions(
+        &repo,
+        "push",
+        &format!(r#"{{"before": "{}", "after": "{head}"}}"#, "0".repeat(40)),
+    );
+    assert_eq!(new_branch.code, 2);
+    assert!(
+        new_branch.stderr.contains("creates a branch") && new_branch.stderr.contains("--base"),
+        "{}",
+        new_branch.stderr
+    );
+}
+
+#[test]
+fn pull_request_target_reviews_the_pull_requests_head_not_the_checkout() {
+    // pull_request_target checks out the base branch; the pull request's head is in
+    // the repository's objects (fetched), not checked out.
+    let repo = shop(TWO_TABLES);
+    let base = repo.commit("two tables");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.values("shop-dev", ONE);
+    let head = repo.commit("drop invoices");
+    repo.git(&["checkout", "-q", "-"]);
+    let event = format!(
+        r#"{{"pull_request": {{"number": 3, "base": {{"sha": "{base}"}}, "head": {{"sha": "{head}"}}}}}}"#
+    );
+    let run = in_actions(&repo, "pull_request_target", &event);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL301")]);
+    assert!(run.stderr.contains("from git objects"), "{}", run.stderr);
+    // The working tree is untouched: still the base branch's two tables.
+    assert!(
+        std::fs::read_to_string(repo.path().join(VALUES))
+            .unwrap()
+            .contains("Invoices")
+    );
+    // A head that is not in the repository: what to check out, exit 2.
+    let missing = event.replace(&head, &"1".repeat(40));
+    let run = in_actions(&repo, "pull_request_target", &missing);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("check it out"), "{}", run.stderr);
+}
+
+#[test]
+fn the_merge_commit_checkout_is_compared_with_the_base_tip_github_merged_with() {
+    // main moves on (renaming a table) after the event's base.sha; GitHub's merge commit
+    // has main's new tip as its first parent and the pull request's head as its second.
+    let repo = shop(TWO_TABLES);
+    let stale_base = repo.commit("two tables");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let carts = format!(
+        "{TWO_TABLES}  - name: Carts\n    hashKey: Id\n    attributes: [{{name: Id, type: 'S'}}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n"
+    );
+    repo.values("shop-dev", &carts);
+    let head = repo.commit("add carts");
+    repo.git(&["checkout", "-q", "-"]);
+    repo.values(
+        "shop-dev",
+        &TWO_TABLES.replace("name: Invoices", "name: Bills"),
+    );
+    repo.commit("main renames invoices");
+    repo.git(&["merge", "-q", "--no-edit", "-X", "theirs", "feature"]);
+    let event = format!(
+        r#"{{"pull_request": {{"number": 4, "base": {{"sha": "{stale_base}"}}, "head": {{"sha": "{head}"}}}}}}"#
+    );
+    let run = in_actions(&repo, "pull_request", &event);
+    // Only what the pull request does: a new table, no DL302 for main's rename.
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+    assert_eq!(changes(&run), ["create shop-dev-Carts ()"]);
+}
