@@ -138,7 +138,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             }
             let tree =
                 GitTree::new(&root, commits.base).context("cannot read the base revision")?;
-            let (config, warning) = revision_config(&root, config_path.as_deref(), &tree);
+            // The commit under review: the one named, else the checked-out one.
+            let head_commit = commits
+                .head
+                .or_else(|| snapshot::resolve(&root, "HEAD").ok())
+                .and_then(|commit| GitTree::new(&root, commit).ok());
+            let (config, warning) =
+                revision_config(&root, config_path.as_deref(), &tree, head_commit.as_ref());
             base_warnings.extend(warning);
             Some((tree, config, short(commits.base)))
         }
@@ -432,6 +438,7 @@ fn revision_config(
     root: &Path,
     config_path: Option<&Path>,
     tree: &GitTree,
+    head: Option<&GitTree>,
 ) -> (Option<Config>, Option<String>) {
     let candidates: Vec<String> = match config_path {
         Some(path) => {
@@ -455,8 +462,8 @@ fn revision_config(
             .map(ToString::to_string)
             .collect(),
     };
-    for candidate in candidates {
-        let Ok(snapshot::Content::Bytes(bytes)) = tree.read(&candidate, 1 << 20) else {
+    for candidate in &candidates {
+        let Ok(snapshot::Content::Bytes(bytes)) = tree.read(candidate, 1 << 20) else {
             continue;
         };
         let parsed = std::str::from_utf8(&bytes)
@@ -471,6 +478,24 @@ fn revision_config(
                 )),
             ),
         };
+    }
+    // A --config that the base commit lacks: when the head's commit lacks it too (a file
+    // git does not track, written by an earlier step), it applies to both sides — with
+    // the defaults the base would match other files, or none, and a deletion would pass
+    // as a create. When the head's commit has it, the change adds it: the base had the
+    // defaults, and that is said.
+    if config_path.is_some() {
+        let candidate = &candidates[0];
+        let in_head = head.is_some_and(|head| head.exists(candidate));
+        if !in_head {
+            return (None, None);
+        }
+        return (
+            Some(Config::default()),
+            Some(format!(
+                "the base revision has no {candidate} (this change adds it): the base is read with the built-in defaults"
+            )),
+        );
     }
     // No configuration then: the defaults applied.
     (Some(Config::default()), None)

@@ -1447,3 +1447,47 @@ fn the_merge_commit_checkout_is_compared_with_the_base_tip_github_merged_with() 
     assert!(run.locations().is_empty(), "{:?}", run.locations());
     assert_eq!(changes(&run), ["create shop-dev-Carts ()"]);
 }
+
+#[test]
+fn an_untracked_config_file_applies_to_both_sides() {
+    // The values live where only the configuration finds them; the configuration file is
+    // written by an earlier CI step and never committed.
+    let repo = Repo::new();
+    let path = "teams/shop/shop-dev.yaml";
+    let toml = "include = [\"teams/*/*.yaml\"]\n[namespaces]\n\"teams/shop/shop-dev.yaml\" = \"shop-dev\"\n[roles]\nknown = [\"api-shop-dev\"]\n";
+    repo.write(path, TWO_TABLES);
+    repo.commit("two tables");
+    repo.write(path, ONE);
+    std::fs::write(repo.path().join(".git/ci.toml"), toml).unwrap();
+    let config = repo.path().join(".git/ci.toml");
+    let run = repo.check(&[
+        "--base",
+        "HEAD",
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    assert_eq!(run.locations(), [format!("{path}:1:1 DL301")]);
+    // Untracked inside the work tree too.
+    repo.write("ci.toml", toml);
+    let run = repo.check(&["--base", "HEAD", "--config", "ci.toml", "--format", "json"]);
+    assert_eq!(
+        run.locations(),
+        [format!("{path}:1:1 DL301")],
+        "{}",
+        run.stderr
+    );
+    // Committed by this change: the base had the defaults, and that is said.
+    repo.commit("add the configuration");
+    let run = repo.check(&[
+        "--base", "HEAD~1", "--config", "ci.toml", "--format", "json",
+    ]);
+    assert!(
+        run.stderr
+            .contains("the base revision has no ci.toml (this change adds it)"),
+        "{}",
+        run.stderr
+    );
+}
