@@ -15,6 +15,7 @@ base=${DYNALINT_INPUT_BASE:-}
 fail_on=${DYNALINT_INPUT_FAIL_ON:-}
 new_only=${DYNALINT_INPUT_NEW_ONLY:-true}
 comment=${DYNALINT_INPUT_COMMENT:-}
+comment_key=${DYNALINT_INPUT_COMMENT_KEY:-}
 sarif_file=${DYNALINT_INPUT_SARIF_FILE:-}
 config=${DYNALINT_INPUT_CONFIG:-}
 token=${DYNALINT_INPUT_GITHUB_TOKEN:-}
@@ -24,12 +25,16 @@ workspace=${GITHUB_WORKSPACE:-$(pwd)}
 cd "$workspace" || fail "cannot enter the workspace $workspace"
 
 # The checkout belongs to the runner's user, the container may run as another: tell git
-# (and libgit2, which dynalint uses) that the workspace is safe. HOME may not be
-# writable in the container; then a private one is used.
-if ! git config --global --add safe.directory '*' 2>/dev/null; then
+# (and libgit2, which dynalint uses) that the workspace is safe — the workspace only, and
+# once. HOME may not be writable in the container; then a private one is used.
+safe_workspace() {
+    git config --global --get-all safe.directory 2>/dev/null | grep -qxF "$workspace" ||
+        git config --global --add safe.directory "$workspace" 2>/dev/null
+}
+if ! safe_workspace; then
     HOME=$(mktemp -d)
     export HOME
-    git config --global --add safe.directory '*' || fail "cannot configure git"
+    safe_workspace || fail "cannot configure git"
 fi
 
 case "$sarif_file" in
@@ -57,11 +62,13 @@ fi
 if [ -n "$working_directory" ]; then
     cd "$working_directory" || fail "working-directory $working_directory does not exist"
 fi
+# The repository dynalint checks is this folder, not the git top level above it.
+repo=$(pwd)
 
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 
-set -- check --format github --format "text=/dev/stderr" --format "json=$report"
+set -- check --repo "$repo" --format github --format "text=/dev/stderr" --format "json=$report"
 [ -n "$sarif_path" ] && set -- "$@" --format "sarif=$sarif_path"
 [ -n "$base" ] && set -- "$@" --base "$base"
 [ -n "$fail_on" ] && set -- "$@" --fail-on "$fail_on"
@@ -70,6 +77,7 @@ set -- check --format github --format "text=/dev/stderr" --format "json=$report"
 [ -n "$config_path" ] && set -- "$@" --config "$config_path"
 if [ "$comment" = true ]; then
     set -- "$@" --comment
+    [ -n "$comment_key" ] && set -- "$@" --comment-key "$comment_key"
     if [ -n "$token" ]; then
         GITHUB_TOKEN=$token
         export GITHUB_TOKEN

@@ -143,8 +143,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
                 .head
                 .or_else(|| snapshot::resolve(&root, "HEAD").ok())
                 .and_then(|commit| GitTree::new(&root, commit).ok());
-            let (config, warning) =
-                revision_config(&root, config_path.as_deref(), &tree, head_commit.as_ref());
+            let (config, warning) = revision_config(
+                &root,
+                config_path.as_deref(),
+                args.config.is_some(),
+                &tree,
+                head_commit.as_ref(),
+            );
             base_warnings.extend(warning);
             Some((tree, config, short(commits.base)))
         }
@@ -259,10 +264,27 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         base_blob_url: commits
             .as_ref()
             .and_then(|commits| actions.blob_url(&commits.base.to_string())),
-        comment_key: args
-            .comment_key
-            .clone()
-            .unwrap_or_else(|| actions.comment_key()),
+        comment_key: args.comment_key.clone().unwrap_or_else(|| {
+            // What tells matrix legs (or two calls of a reusable workflow) apart.
+            let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
+            let folder = workspace
+                .and_then(|workspace| {
+                    let workspace = workspace.canonicalize().ok()?;
+                    let root = root.canonicalize().ok()?;
+                    Some(root.strip_prefix(workspace).ok()?.to_path_buf())
+                })
+                .map(|folder| folder.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut legs: Vec<String> = Vec::new();
+            if !folder.is_empty() {
+                legs.push(folder);
+            }
+            if let Some(config) = &args.config {
+                legs.push(format!("--config {}", config.display()));
+            }
+            legs.extend(args.paths.iter().map(|path| path.display().to_string()));
+            actions.comment_key(&legs)
+        }),
     };
     // One output that cannot be written does not stop the others, nor the comment; the
     // run then ends with exit 2.
@@ -344,8 +366,8 @@ fn comment(
     let Some(target) =
         github::comment::Target::of_run(actions, &github::event::Environment::from_process())?
     else {
-        eprintln!(
-            "dynalint: warning: --comment: this run is not for a pull request (GitHub Actions on a `pull_request` event); no comment written"
+        github::warning(
+            "--comment: this run is not for a pull request (GitHub Actions on a `pull_request` event); no comment written",
         );
         return Ok(());
     };
@@ -378,18 +400,18 @@ fn comment(
         }
         Outcome::NotNeeded => {}
         Outcome::Forbidden { message } => {
-            eprintln!(
-                "dynalint: warning: --comment: GitHub refused to write the comment ({message}); a pull request from a fork gets a read-only token. The report is in the job summary."
-            );
+            github::warning(&format!(
+                "--comment: GitHub refused to write the comment ({message}); a pull request from a fork gets a read-only token. The report is in the job summary."
+            ));
             if !summary_written && actions.active {
                 write_step_summary(actions, report, context);
             }
         }
         // An outage must not turn the lint's verdict into a failure, nor hide the report.
         Outcome::Unavailable { message } => {
-            eprintln!(
-                "dynalint: warning: --comment: the comment could not be written ({message}). The report is in the job summary."
-            );
+            github::warning(&format!(
+                "--comment: the comment could not be written ({message}). The report is in the job summary."
+            ));
             if !summary_written && actions.active {
                 write_step_summary(actions, report, context);
             }
@@ -437,6 +459,7 @@ fn short(commit: git2::Oid) -> String {
 fn revision_config(
     root: &Path,
     config_path: Option<&Path>,
+    explicit: bool,
     tree: &GitTree,
     head: Option<&GitTree>,
 ) -> (Option<Config>, Option<String>) {
@@ -484,7 +507,7 @@ fn revision_config(
     // the defaults the base would match other files, or none, and a deletion would pass
     // as a create. When the head's commit has it, the change adds it: the base had the
     // defaults, and that is said.
-    if config_path.is_some() {
+    if explicit && config_path.is_some() {
         let candidate = &candidates[0];
         let in_head = head.is_some_and(|head| head.exists(candidate));
         if !in_head {

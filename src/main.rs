@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Err(error) => {
             // One line: the reason and its causes.
             let reason = format!("{error:#}").replace(['\n', '\r'], " ");
-            eprintln!("dynalint: error: {reason}");
+            dynalint::github::failure(&reason);
             ExitCode::from(dynalint::exit::USAGE_ERROR)
         }
     }

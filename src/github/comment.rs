@@ -310,8 +310,8 @@ async fn identity(target: &Target, client: &octocrab::Octocrab, retry: Retry) ->
             return vec![login, bot];
         }
     }
-    eprintln!(
-        "dynalint: warning: --comment: cannot tell which account the token belongs to (GET /user and GraphQL `viewer` failed); looking for comments by github-actions[bot]"
+    super::warning(
+        "--comment: cannot tell which account the token belongs to (GET /user and GraphQL `viewer` failed); looking for comments by github-actions[bot]",
     );
     vec!["github-actions[bot]".to_string()]
 }
@@ -474,12 +474,31 @@ fn redact(text: &str, token: &str) -> String {
     }
 }
 
+/// GitHub's message with what its `errors` list says (a 422 "Validation Failed" names
+/// the reason only there).
+fn github_message(error: &octocrab::GitHubError) -> String {
+    let details: Vec<String> = error
+        .errors
+        .iter()
+        .flatten()
+        .filter_map(|detail| match detail {
+            serde_json::Value::String(text) => Some(text.clone()),
+            other => other["message"].as_str().map(str::to_string),
+        })
+        .collect();
+    if details.is_empty() {
+        error.message.clone()
+    } else {
+        format!("{}: {}", error.message, details.join("; "))
+    }
+}
+
 fn describe(failure: Failure, token: &str) -> CommentError {
     match failure.error {
         octocrab::Error::GitHub { source, .. } => CommentError::Api {
             what: failure.what,
             status: source.status_code.as_u16(),
-            message: redact(&source.message, token),
+            message: redact(&github_message(&source), token),
         },
         octocrab::Error::Hyper { source, .. } => CommentError::Transport {
             what: failure.what,

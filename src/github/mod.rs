@@ -6,6 +6,45 @@ pub mod event;
 #[cfg(feature = "github")]
 mod sticky;
 
+/// A warning on stderr, and in GitHub Actions also as a `::warning` annotation (the
+/// runner reads workflow commands from both streams; stdout may carry a report).
+pub fn warning(message: &str) {
+    eprintln!("dynalint: warning: {message}");
+    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        eprintln!(
+            "::warning title=dynalint::{}",
+            crate::report::github::escape_data(message)
+        );
+    }
+}
+
+/// Why dynalint could not check (exit 2), on stderr; in GitHub Actions also as an
+/// `::error` annotation and in the job summary, where people look (not only the log).
+pub fn failure(reason: &str) {
+    eprintln!("dynalint: error: {reason}");
+    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+        return;
+    }
+    eprintln!(
+        "::error title=dynalint::{}",
+        crate::report::github::escape_data(reason)
+    );
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
+        use std::io::Write as _;
+        let summary = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path);
+        if let Ok(mut summary) = summary {
+            let _ = writeln!(
+                summary,
+                "### dynalint could not check this change\n\n{}\n",
+                crate::report::markdown::inline(reason, false)
+            );
+        }
+    }
+}
+
 /// What an Actions run tells dynalint through its environment.
 #[derive(Clone, Debug, Default)]
 pub struct Actions {
@@ -37,13 +76,20 @@ impl Actions {
     }
 
     /// The default comment key: the workflow and the job, so that two jobs of a
-    /// monorepo keep a comment each.
-    pub fn comment_key(&self) -> String {
-        match (&self.workflow, &self.job) {
+    /// monorepo keep a comment each, and `legs`, what tells apart the runs of one job
+    /// (matrix legs, a reusable workflow called twice): the repository's folder, the
+    /// configuration, the PATHs.
+    pub fn comment_key(&self, legs: &[String]) -> String {
+        let job = match (&self.workflow, &self.job) {
             (Some(workflow), Some(job)) => format!("{workflow}/{job}"),
             (Some(workflow), None) => workflow.clone(),
             (None, Some(job)) => job.clone(),
             (None, None) => "dynalint".to_string(),
+        };
+        if legs.is_empty() {
+            job
+        } else {
+            format!("{job} ({})", legs.join(" "))
         }
     }
 

@@ -120,7 +120,7 @@ fn code(content: &str, in_table: bool) -> String {
 /// become code spans; the rest is plain text. A value holding backticks itself may shift
 /// that pairing, but every part is still either escaped text or a literal code span:
 /// nothing from the values can become markup.
-fn inline(message: &str, in_table: bool) -> String {
+pub fn inline(message: &str, in_table: bool) -> String {
     let parts: Vec<&str> = message.split('`').collect();
     if parts.len().is_multiple_of(2) {
         // An odd number of backticks: no pairing to trust.

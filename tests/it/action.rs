@@ -482,3 +482,63 @@ fn without_a_base_new_only_changes_nothing() {
     assert!(step.summary.contains("the check fails"), "{}", step.summary);
     assert!(!step.summary.contains("this change"), "{}", step.summary);
 }
+
+#[test]
+fn a_working_directory_in_a_monorepo_is_the_repository_checked() {
+    // The GitOps tables are one folder of a larger repository.
+    let repo = Repo::new();
+    repo.write(
+        "koa/apps-shop/apps/shop-dev/api/Chart.yaml",
+        crate::common::IDP_ADVANCED_CHART,
+    );
+    repo.write(
+        "koa/apps-shop/apps/shop-dev/dynamo-tables/values.yaml",
+        TWO_TABLES,
+    );
+    repo.write("README.md", "the whole company\n");
+    repo.commit("two tables");
+    let (orders, _) = TWO_TABLES.split_at(TWO_TABLES.find("  - name: Invoices").unwrap());
+    repo.write(
+        "koa/apps-shop/apps/shop-dev/dynamo-tables/values.yaml",
+        orders,
+    );
+    repo.commit("drop invoices");
+    let step = run_step(
+        repo.path(),
+        &[
+            ("base", "HEAD~1"),
+            ("comment", "false"),
+            ("working-directory", "koa"),
+        ],
+        &[],
+    );
+    assert_eq!(step.code, 1, "{}", step.stderr);
+    assert_eq!(
+        step.outputs,
+        "errors=1\nwarnings=0\nsarif-file=dynalint.sarif\n"
+    );
+    assert!(step.stdout.contains("DL301"), "{}", step.stdout);
+}
+
+#[test]
+fn why_dynalint_could_not_check_is_an_annotation_and_in_the_summary() {
+    let (repo, _) = workspace();
+    let step = run_step(
+        repo.path(),
+        &[("base", "no-such-revision"), ("comment", "false")],
+        &[],
+    );
+    assert_eq!(step.code, 2);
+    assert!(
+        step.stderr.contains("::error title=dynalint::")
+            && step.stderr.contains("no-such-revision"),
+        "{}",
+        step.stderr
+    );
+    assert!(
+        step.summary
+            .contains("dynalint could not check this change"),
+        "{}",
+        step.summary
+    );
+}
