@@ -491,7 +491,7 @@ fn revision_config(
         };
         let parsed = std::str::from_utf8(&bytes)
             .map_err(|error| anyhow!("{candidate}: {error}"))
-            .and_then(|text| Ok(Config::parse(text, &candidate)?));
+            .and_then(|text| Ok(Config::parse(text, candidate)?));
         return match parsed {
             Ok(config) => (Some(config), None),
             Err(error) => (
