@@ -477,9 +477,12 @@ fn redact(text: &str, token: &str) -> String {
 /// GitHub's message with what its `errors` list says (a 422 "Validation Failed" names
 /// the reason only there).
 fn github_message(error: &octocrab::GitHubError) -> String {
-    let details: Vec<String> = error
-        .errors
-        .iter()
+    with_details(&error.message, error.errors.as_deref())
+}
+
+fn with_details(message: &str, errors: Option<&[serde_json::Value]>) -> String {
+    let details: Vec<String> = errors
+        .into_iter()
         .flatten()
         .filter_map(|detail| match detail {
             serde_json::Value::String(text) => Some(text.clone()),
@@ -487,9 +490,9 @@ fn github_message(error: &octocrab::GitHubError) -> String {
         })
         .collect();
     if details.is_empty() {
-        error.message.clone()
+        message.to_string()
     } else {
-        format!("{}: {}", error.message, details.join("; "))
+        format!("{message}: {}", details.join("; "))
     }
 }
 
@@ -522,6 +525,19 @@ fn describe(failure: Failure, token: &str) -> CommentError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_validation_failure_says_what_github_rejected() {
+        let errors = [
+            serde_json::json!({"resource": "IssueComment", "code": "custom", "message": "body is too long (maximum is 65536 characters)"}),
+            serde_json::json!("a plain reason"),
+        ];
+        assert_eq!(
+            with_details("Validation Failed", Some(&errors)),
+            "Validation Failed: body is too long (maximum is 65536 characters); a plain reason"
+        );
+        assert_eq!(with_details("Not Found", None), "Not Found");
+    }
 
     #[test]
     fn the_token_is_never_shown() {
