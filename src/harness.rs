@@ -10,9 +10,13 @@ use crate::snapshot::MemoryTree;
 use crate::source::Scope;
 
 const VALUES: &str = "apps-fuzz/apps/fuzz-dev/dynamo-tables/values.yaml";
+/// A second release, the same on both sides, that a configuration may stop checking.
+const OTHER: &str = "apps-fuzz/apps/fuzz-prod/dynamo-tables/values.yaml";
+const OTHER_VALUES: &str = "tables:\n  - name: Ledger\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [api-fuzz-prod]\n";
 const WORKLOAD: &str = "apps-fuzz/apps/fuzz-dev/api/Chart.yaml";
 const CHART: &str =
     "apiVersion: v2\nname: api\ndependencies:\n  - name: idp-advanced\n    version: 1.0.0\n";
+const DEFAULTS: &str = "helm/helm-idp-dynamodb/values.yaml";
 
 /// What one run produced: the number of findings and every format's bytes.
 pub struct Outcome {
@@ -20,37 +24,100 @@ pub struct Outcome {
     pub outputs: Vec<(Format, Vec<u8>)>,
 }
 
+/// One side of a change: its values file, and optionally its `dynalint.toml` and chart
+/// defaults.
+#[derive(Clone, Copy, Default)]
+pub struct Side<'a> {
+    pub values: &'a [u8],
+    pub config: Option<&'a [u8]>,
+    pub defaults: Option<&'a [u8]>,
+}
+
+impl<'a> Side<'a> {
+    /// Up to three parts separated by NUL: values, `dynalint.toml`, chart defaults.
+    pub fn split(data: &'a [u8]) -> Side<'a> {
+        let mut parts = data.splitn(3, |byte| *byte == 0);
+        Side {
+            values: parts.next().unwrap_or_default(),
+            config: parts.next(),
+            defaults: parts.next(),
+        }
+    }
+
+    fn tree(&self) -> MemoryTree {
+        let mut tree = MemoryTree::new()
+            .with(VALUES, self.values.to_vec())
+            .with(OTHER, OTHER_VALUES)
+            .with(WORKLOAD, CHART);
+        if let Some(config) = self.config {
+            tree = tree.with("dynalint.toml", config.to_vec());
+        }
+        if let Some(defaults) = self.defaults {
+            tree = tree.with(DEFAULTS, defaults.to_vec());
+        }
+        tree
+    }
+
+    /// The side's configuration: `None` when it has none; `Err` when it does not parse.
+    fn config(&self) -> Result<Option<Config>, ()> {
+        let Some(bytes) = self.config else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(bytes).map_err(|_| ())?;
+        Config::parse(text, "dynalint.toml")
+            .map(Some)
+            .map_err(|_| ())
+    }
+}
+
 /// Lints `head` as a values file, compared with `base` when given, and renders the
 /// report in every format. Never panics on any input: that is what is tested.
 pub fn run(base: Option<&[u8]>, head: &[u8]) -> Outcome {
-    let config = Config::default();
-    let tree = |values: &[u8]| {
-        MemoryTree::new()
-            .with(VALUES, values.to_vec())
-            .with(WORKLOAD, CHART)
+    run_sides(
+        base.map(|values| Side {
+            values,
+            ..Side::default()
+        }),
+        Side {
+            values: head,
+            ..Side::default()
+        },
+    )
+}
+
+/// As [`run`], with each side's configuration and chart defaults too (the base read with
+/// its own, as `check --base` reads it). A head configuration that does not parse is
+/// the CLI's exit 2: nothing to render.
+pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
+    let nothing = || Outcome {
+        findings: 0,
+        outputs: Vec::new(),
     };
-    let head_tree = tree(head);
-    let base_tree = base.map(tree);
+    let Ok(head_config) = head.config() else {
+        return nothing();
+    };
+    let config = head_config.unwrap_or_default();
+    // A base configuration that does not parse: the head's applies, as in the CLI.
+    let base_config = base.map(|base| base.config().ok().map(Option::unwrap_or_default));
+    let head_tree = head.tree();
+    let base_tree = base.map(|base| base.tree());
     let run = pipeline::run(pipeline::Input {
         config: &config,
         head: &head_tree,
         base: base_tree.as_ref().map(|tree| pipeline::Base {
             snapshot: tree,
-            config: None,
+            config: base_config.as_ref().and_then(Option::as_ref),
             label: "base".into(),
         }),
         scope: &Scope::everything(),
         focus: false,
-        new_only: false,
+        new_only: true,
     });
     let Ok(pipeline::Run {
         report, sources, ..
     }) = run
     else {
-        return Outcome {
-            findings: 0,
-            outputs: Vec::new(),
-        };
+        return nothing();
     };
     let context = RenderContext {
         sources: &sources,
@@ -78,6 +145,30 @@ pub fn run(base: Option<&[u8]>, head: &[u8]) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_configuration_and_the_chart_defaults_vary_on_each_side() {
+        // The change that once panicked: the head stops checking a file the base checked.
+        let values = b"tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [api-fuzz-dev]\n";
+        let outcome = run_sides(
+            Some(Side::split(values)),
+            Side {
+                values,
+                config: Some(b"exclude = [\"apps-fuzz/apps/fuzz-dev/**\"]\n"),
+                defaults: Some(b"deletionPolicy: Orphan\n"),
+            },
+        );
+        assert_eq!(outcome.outputs.len(), 7);
+        let json = String::from_utf8_lossy(&outcome.outputs[1].1).into_owned();
+        assert!(json.contains("\"rule\": \"DL007\""), "{json}");
+        let split = Side::split(b"tables: []\0include = [1]\0x: 1");
+        assert_eq!(split.config, Some(b"include = [1]".as_slice()));
+        assert_eq!(
+            run_sides(None, split).outputs.len(),
+            0,
+            "a broken configuration"
+        );
+    }
 
     #[test]
     fn a_change_goes_through_every_format() {

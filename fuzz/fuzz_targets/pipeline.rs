@@ -1,16 +1,23 @@
-//! Bytes -> parse -> model -> rules -> every output format. The input is a head values
-//! file, or `base\0head` to run the change rules too.
+//! Bytes -> parse -> model -> rules -> every output format. The input is one side
+//! (`values[\0dynalint.toml[\0chart defaults]]`), or two separated by `\0\0\0`:
+//! `base\0\0\0head`, each side with its own configuration and chart defaults, to run
+//! the change rules too.
 #![no_main]
 
+use dynalint::harness::{Side, run_sides};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match data.iter().position(|byte| *byte == 0) {
+    let separator = b"\0\0\0";
+    match data.windows(3).position(|window| window == separator) {
         Some(split) => {
-            dynalint::harness::run(Some(&data[..split]), &data[split + 1..]);
+            run_sides(
+                Some(Side::split(&data[..split])),
+                Side::split(&data[split + 3..]),
+            );
         }
         None => {
-            dynalint::harness::run(None, data);
+            run_sides(None, Side::split(data));
         }
     }
 });

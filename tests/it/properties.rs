@@ -225,6 +225,65 @@ proptest! {
     }
 }
 
+/// Configurations that change what is read, how it is named, and what counts.
+fn configuration() -> impl Strategy<Value = Option<&'static str>> {
+    prop::sample::select(vec![
+        None,
+        Some(""),
+        Some("exclude = [\"apps-fuzz/apps/fuzz-dev/**\"]\n"),
+        Some("exclude = [\"apps-fuzz/apps/fuzz-prod/**\"]\n"),
+        Some("include = [\"apps-*/apps/fuzz-prod/dynamo-tables/values.yaml\"]\n"),
+        Some("[rules]\nschema-violation = \"warning\"\nyaml-type-trap = \"off\"\n"),
+        Some("[naming]\ntable = \"x-{namespace}-{name}\"\n"),
+        Some("[namespaces]\n\"apps-fuzz/apps/fuzz-dev/**\" = \"other\"\n"),
+        Some("ignore = [\"apps-fuzz/apps/fuzz-dev/dynamo-tables/values.yaml:1\"]\n"),
+        Some("include = ["),
+    ])
+}
+
+/// Chart defaults under every release.
+fn chart_defaults() -> impl Strategy<Value = Option<&'static str>> {
+    prop::sample::select(vec![
+        None,
+        Some("deletionPolicy: Orphan\n"),
+        Some("managementPolicies: Observe\nregion: eu-central-1\n"),
+        Some("tables:\n  - name: FromDefaults\n    hashKey: Id\n"),
+        Some("region: [\n"),
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// The panic of a configuration that stops checking a file came from the
+    /// configuration, not the values: both sides' configuration and chart defaults vary.
+    #[test]
+    fn configurations_and_chart_defaults_go_through_the_whole_pipeline(
+        base in values(),
+        head in values(),
+        base_config in configuration(),
+        head_config in configuration(),
+        base_defaults in chart_defaults(),
+        head_defaults in chart_defaults(),
+    ) {
+        use dynalint::harness::{Side, run_sides};
+        let side = |values: &'static str, config: Option<&'static str>, defaults: Option<&'static str>| Side {
+            values: values.as_bytes(),
+            config: config.map(str::as_bytes),
+            defaults: defaults.map(str::as_bytes),
+        };
+        let base: &'static str = Box::leak(base.into_boxed_str());
+        let head: &'static str = Box::leak(head.into_boxed_str());
+        let outcome = run_sides(
+            Some(side(base, base_config, base_defaults)),
+            side(head, head_config, head_defaults),
+        );
+        // A head whose configuration or chart defaults do not parse is the CLI's exit 2.
+        let broken = head_config == Some("include = [") || head_defaults == Some("region: [\n");
+        prop_assert_eq!(outcome.outputs.len(), if broken { 0 } else { 7 });
+    }
+}
+
 /// Inputs the fuzzer found (or that seed it), as `fuzz/fuzz_targets/pipeline.rs` reads
 /// them: `base\0head`, or a head alone.
 #[test]
