@@ -236,7 +236,14 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<u8> {
         .iter()
         .filter(|release| scope.contains(&release.path))
         .any(|release| !release.tables.is_empty() || !release.invalid_tables.is_empty());
-    render(args, &environment, &app, &root, declares_tables)
+    let linted: Vec<PathBuf> = run
+        .head
+        .values
+        .files
+        .iter()
+        .filter_map(|file| root.join(&file.path).canonicalize().ok())
+        .collect();
+    render(args, &environment, &app, &root, declares_tables, &linted)
 }
 
 /// The render the Application asks for, as data: `helm template RELEASE CHART
@@ -257,6 +264,7 @@ impl HelmRender {
         environment: &Environment,
         app: &Path,
         root: &Path,
+        linted: &[PathBuf],
     ) -> anyhow::Result<HelmRender> {
         let parameters = Parameters::read(environment)?;
         if parameters.render_command || environment.render_env.is_some() {
@@ -288,11 +296,25 @@ impl HelmRender {
         let chart = parameters.chart.unwrap_or_else(|| ".".to_string());
         inside(&chart, "chart", app, root)?;
         for file in &parameters.values {
-            inside(file, "values-files", app, root)?;
+            let resolved = inside(file, "values-files", app, root)?;
+            // Rendered values are linted values: a file dynalint did not check would
+            // reach AWS unreviewed.
+            if !linted.iter().any(|linted| *linted == resolved) {
+                anyhow::bail!(
+                    "values-files: `{file}` is not a values file dynalint checked; only those reach the render"
+                );
+            }
         }
         for (key, value) in &parameters.set {
             if key.is_empty() || key.starts_with('-') || key.contains(['=', ',']) {
                 anyhow::bail!("set: `{key}` is not a chart value's key");
+            }
+            // What the lint read must be what renders: `--set` may not change it.
+            let top = key.split(['.', '[']).next().unwrap_or_default();
+            if top == "tables" || crate::model::DOCUMENTED_DEFAULTS.contains(&top) {
+                anyhow::bail!(
+                    "set: `{key}` would change values after dynalint checked them; write it in the values file"
+                );
             }
             if value.contains(',') {
                 anyhow::bail!(
@@ -328,31 +350,20 @@ impl HelmRender {
     }
 }
 
-/// A path parameter: relative, not an option, and inside the repository.
-fn inside(path: &str, parameter: &str, app: &Path, root: &Path) -> anyhow::Result<()> {
-    let normal = normalize(&app.join(path));
-    if path.is_empty()
-        || path.starts_with('-')
-        || Path::new(path).is_absolute()
-        || !normal.starts_with(root)
-    {
-        anyhow::bail!("{parameter}: `{path}` is not a path inside the repository");
+/// A path parameter: relative, not an option, and an existing file or folder inside the
+/// repository once links are resolved (helm would read a URL, `repo/chart` or
+/// `oci://...` from elsewhere).
+fn inside(path: &str, parameter: &str, app: &Path, root: &Path) -> anyhow::Result<PathBuf> {
+    let refused = || anyhow!("{parameter}: `{path}` is not a path inside the repository");
+    if path.is_empty() || path.starts_with('-') || Path::new(path).is_absolute() {
+        return Err(refused());
     }
-    Ok(())
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut normal = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                normal.pop();
-            }
-            other => normal.push(other),
-        }
+    let resolved = app.join(path).canonicalize().map_err(|_| refused())?;
+    let root = root.canonicalize().map_err(|_| refused())?;
+    if !resolved.starts_with(&root) {
+        return Err(refused());
     }
-    normal
+    Ok(resolved)
 }
 
 /// The Application's plugin parameters.
@@ -443,6 +454,7 @@ fn render(
     app: &Path,
     root: &Path,
     declares_tables: bool,
+    linted: &[PathBuf],
 ) -> anyhow::Result<u8> {
     let sidecar = args
         .render
@@ -455,7 +467,7 @@ fn render(
             (command, script.clone())
         }
         None => {
-            let helm = HelmRender::from_parameters(environment, app, root)?;
+            let helm = HelmRender::from_parameters(environment, app, root, linted)?;
             let helm_args = helm.args(environment.app_namespace.as_deref());
             let described = format!("helm {}", helm_args.join(" "));
             let mut command = Command::new("helm");

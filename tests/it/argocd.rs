@@ -167,7 +167,7 @@ fn the_render_is_data_from_the_application_and_its_failure_is_ours() {
     let parameters = r#"[{"name": "release-name", "string": "orders"},
         {"name": "chart", "string": "../../../../helm/helm-idp-dynamodb"},
         {"name": "values-files", "array": ["values.yaml"]},
-        {"name": "set", "map": {"region": "eu-central-1"}}]"#;
+        {"name": "set", "map": {"global.team": "koa"}}]"#;
     let run = argo.generate(
         "koa-dev",
         "koa-dev",
@@ -176,7 +176,7 @@ fn the_render_is_data_from_the_application_and_its_failure_is_ours() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.called.unwrap().starts_with(
-            "template\norders\n../../../../helm/helm-idp-dynamodb\n--namespace\nkoa-dev\n--values\nvalues.yaml\n--set\nregion=eu-central-1\n"
+            "template\norders\n../../../../helm/helm-idp-dynamodb\n--namespace\nkoa-dev\n--values\nvalues.yaml\n--set\nglobal.team=koa\n"
         )
     );
     // A failed render prints nothing, even what it wrote before failing.
@@ -223,6 +223,32 @@ fn no_command_from_the_application_runs_in_the_sidecar() {
         vec![(
             "ARGOCD_APP_PARAMETERS",
             r#"[{"name": "set", "map": {"a": "1,b=2"}}]"#.to_string(),
+        )],
+        // Charts and values from elsewhere: helm would fetch them.
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "chart", "string": "oci://evil.example.com/charts/x"}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "chart", "string": "stable/mysql"}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "values-files", "array": ["https://evil.example.com/v.yaml"]}]"#.to_string(),
+        )],
+        // Values the lint did not read: another file, or `--set` over linted keys.
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "values-files", "array": ["../../koa-prod/dynamo-tables/../web/Chart.yaml"]}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "set", "map": {"tables[0].hashKey": "Other"}}]"#.to_string(),
+        )],
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name": "set", "map": {"deletionPolicy": "Delete"}}]"#.to_string(),
         )],
     ];
     for extra in injected {
