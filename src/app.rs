@@ -705,6 +705,13 @@ fn scope(
         named.push((relative.clone(), resolved.is_file()));
         scoped.push(relative);
     }
+    // `values.yaml` and `values.yml` of one folder are one release: naming one (a file a
+    // change renamed away, from `git diff --name-only`) reports the other too.
+    let twins: Vec<String> = scoped
+        .iter()
+        .filter_map(|path| crate::model::release_twin(path))
+        .collect();
+    scoped.extend(twins);
     Ok((Scope::paths(scoped), named))
 }
 

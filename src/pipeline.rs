@@ -287,41 +287,42 @@ fn set_aside_unreadable_tables(
     revision.suppressions = suppressions;
 }
 
-/// Marks the head's suppressions of change rules that the base has already (the same
-/// file unchanged, or the same key on a line that reads the same): they were for the
-/// change that added them, and must not cover a later one (a `tables:` suppression of
-/// DL301 left in the file would hide every later deletion).
+/// Marks the head's suppressions of change rules that the base has already: the same
+/// key, with the same reason, anywhere in the same release's file (moving the comment,
+/// respacing it or renaming `values.yaml` to `values.yml` does not make it new). They were
+/// for the change that added them, and must not cover a later one (a `tables:`
+/// suppression of DL301 left in the file would hide every later deletion). To accept a
+/// new change, the pull request writes a suppression with its own reason.
 fn mark_inherited_suppressions(head: &mut Revision, base: &Revision, sources: &Sources) {
-    let guarded = |suppression: &Suppression| {
-        sources
-            .get(suppression.file)
-            .line_text(suppression.target_line)
-            .trim()
-            .to_string()
+    // One key for `values.yaml` and `values.yml` of a folder: the lesser of the two.
+    let release = |path: &str| {
+        crate::model::release_twin(path)
+            .filter(|twin| twin.as_str() < path)
+            .unwrap_or_else(|| path.to_string())
     };
-    let mut in_base: HashSet<(&str, String, &'static str)> = HashSet::new();
+    let reason = |suppression: &Suppression| {
+        suppression
+            .reason
+            .as_deref()
+            .map(|reason| reason.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    let mut in_base: HashSet<(String, &'static str, String)> = HashSet::new();
     for suppression in &base.suppressions {
-        let path = sources.get(suppression.file).path.as_str();
+        let path = &sources.get(suppression.file).path;
         for key in &suppression.keys {
             if let Some(rule) = key.rule {
-                in_base.insert((path, guarded(suppression), rule.code));
+                in_base.insert((release(path), rule.code, reason(suppression)));
             }
         }
     }
     for suppression in &mut head.suppressions {
-        let path = sources.get(suppression.file).path.as_str();
-        let head_file = head.values.file(path);
-        let unchanged = match (head_file, base.values.file(path)) {
-            (Some(head_file), Some(base_file)) => {
-                head_file.content.is_some() && head_file.content == base_file.content
-            }
-            _ => false,
-        };
-        let line = guarded(suppression);
+        let path = sources.get(suppression.file).path.clone();
+        let because = reason(suppression);
         for key in &mut suppression.keys {
             let Some(rule) = key.rule else { continue };
             key.inherited = rules::is_change_rule(rule)
-                && (unchanged || in_base.contains(&(path, line.clone(), rule.code)));
+                && in_base.contains(&(release(&path), rule.code, because.clone()));
         }
     }
 }

@@ -267,33 +267,30 @@ impl Values {
     /// itself, or its `values.yaml`/`values.yml` twin in the same folder (renaming one to
     /// the other keeps the release).
     pub fn release_file(&self, path: &str) -> Option<&ValuesFile> {
-        self.file(path).or_else(|| {
-            let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-            let twin = match name {
-                "values.yaml" => "values.yml",
-                "values.yml" => "values.yaml",
-                _ => return None,
-            };
-            let twin = if folder.is_empty() {
-                twin.to_string()
-            } else {
-                format!("{folder}/{twin}")
-            };
-            self.file(&twin)
-        })
+        self.file(path).or_else(|| self.file(&release_twin(path)?))
     }
+}
+
+/// The other name of a release's values file in its folder: `values.yaml` for
+/// `values.yml`, and back; `None` for other names.
+pub fn release_twin(path: &str) -> Option<String> {
+    let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let twin = match name {
+        "values.yaml" => "values.yml",
+        "values.yml" => "values.yaml",
+        _ => return None,
+    };
+    Some(if folder.is_empty() {
+        twin.to_string()
+    } else {
+        format!("{folder}/{twin}")
+    })
 }
 
 /// Whether two values files' paths are one Helm release: the same file, or `values.yaml`
 /// and `values.yml` of one folder.
 pub fn same_release(left: &str, right: &str) -> bool {
-    let release = |path: &'_ str| -> String {
-        match path.rsplit_once('/') {
-            Some((folder, "values.yaml" | "values.yml")) => format!("{folder}/values.y*ml"),
-            _ => path.to_string(),
-        }
-    };
-    left == right || release(left) == release(right)
+    left == right || release_twin(left).is_some_and(|twin| twin == right)
 }
 
 #[derive(Clone, Debug)]

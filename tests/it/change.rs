@@ -1145,6 +1145,42 @@ fn a_suppression_left_from_an_earlier_pull_request_does_not_hide_a_new_deletion(
     let quiet = repo.check(&["--base", "HEAD", "--format", "json"]);
     assert_eq!(quiet.code, 0, "{}", quiet.stdout);
     assert!(quiet.locations().is_empty(), "{:?}", quiet.locations());
+    // Respaced, moved to a line of its own, or in the file renamed to values.yml, it is
+    // still the old suppression.
+    let yml = VALUES.replace("values.yaml", "values.yml");
+    let variants = [
+        (
+            VALUES.to_string(),
+            retired[..invoices].replace("tables:  #", "tables: #"),
+        ),
+        (
+            VALUES.to_string(),
+            retired[..invoices].replace(
+                "tables:  # dynalint: ignore[DL301] -- Carts is retired, its data exported\n",
+                "# dynalint:  ignore[DL301] --  Carts is retired, its data exported\ntables:\n",
+            ),
+        ),
+        (yml.clone(), retired[..invoices].to_string()),
+    ];
+    let clear = |repo: &Repo| {
+        for path in [VALUES, yml.as_str()] {
+            let _ = std::fs::remove_file(repo.path().join(path));
+        }
+    };
+    for (path, text) in variants {
+        clear(&repo);
+        repo.write(&path, &text);
+        let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+        assert_eq!(run.code, 1, "{path}\n{text}\n{}", run.stdout);
+        assert!(
+            run.locations()
+                .iter()
+                .any(|location| location.ends_with("DL301")),
+            "{:?}",
+            run.locations()
+        );
+    }
+    clear(&repo);
     // Rewritten in the new pull request (its own reason), it covers the new deletion.
     let renewed = retired[..invoices].replace(
         "Carts is retired, its data exported",
