@@ -299,7 +299,7 @@ impl HelmRender {
             let resolved = inside(file, "values-files", app, root)?;
             // Rendered values are linted values: a file dynalint did not check would
             // reach AWS unreviewed.
-            if !linted.iter().any(|linted| *linted == resolved) {
+            if !linted.contains(&resolved) {
                 anyhow::bail!(
                     "values-files: `{file}` is not a values file dynalint checked; only those reach the render"
                 );
