@@ -114,7 +114,20 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         return Err(nothing_to_lint());
     }
 
-    let statuses = config.rule_statuses();
+    let mut statuses = config.rule_statuses();
+    // The change rules judge the change with the base's settings where the change itself
+    // lowers them: a pull request cannot turn off the rule that reports its own deletion.
+    if let Some(base_config) = input.base.as_ref().and_then(|base| base.config) {
+        let before = base_config.rule_statuses();
+        for (rule, _) in rules::change_checks() {
+            if statuses.raise_to(rule, &before) {
+                warnings.push(format!(
+                    "the configuration lowers {} {} in this change: the base's setting judges the change",
+                    rule.code, rule.name
+                ));
+            }
+        }
+    }
     set_aside_unreadable_tables(&mut head, config, &statuses, &sources);
     if let (Some(base), Some(base_input)) = (base.as_mut(), &input.base) {
         let config = base_input.config.unwrap_or(config);

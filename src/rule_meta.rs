@@ -107,6 +107,16 @@ impl RuleStatuses {
         }
     }
 
+    /// These statuses, with `rule` raised to `other`'s where `other` reports it more
+    /// severely (off < note < warning < error); whether it was raised.
+    pub fn raise_to(&mut self, rule: &'static RuleMeta, other: &RuleStatuses) -> bool {
+        if other.level(rule) <= self.level(rule) {
+            return false;
+        }
+        self.configured.insert(rule.code, other.of(rule));
+        true
+    }
+
     /// The level a rule reports at, as SARIF declares it; `None` when it is off.
     pub fn level(&self, rule: &RuleMeta) -> Option<Severity> {
         match self.of(rule) {

@@ -1527,3 +1527,27 @@ fn an_untracked_config_file_applies_to_both_sides() {
         run.stderr
     );
 }
+
+#[test]
+fn a_pull_request_cannot_turn_off_the_rule_that_reports_its_own_change() {
+    let repo = shop(TWO_TABLES);
+    repo.commit("two tables");
+    repo.write("dynalint.toml", "[rules]\nDL301 = \"off\"\n");
+    repo.values("shop-dev", ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL301")]);
+    assert!(
+        run.stderr
+            .contains("the configuration lowers DL301 table-deleted in this change"),
+        "{}",
+        run.stderr
+    );
+    // Once the base has the setting, it is the repository's choice.
+    repo.values("shop-dev", TWO_TABLES);
+    repo.commit("DL301 off");
+    repo.values("shop-dev", ONE);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty());
+}
