@@ -209,6 +209,11 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             "dynalint: warning: {link} is a symbolic link to a folder outside the repository; not followed"
         );
     }
+    for entry in &report.outlived_ignores {
+        github::warning(&format!(
+            "{config_name}: `ignore` entry `{entry}` is from an earlier change (the base has it): it does not cover this change's change findings, which are reported"
+        ));
+    }
     for entry in &report.unused_ignores {
         eprintln!(
             "dynalint: warning: {config_name}: `ignore` entry `{entry}` matches no finding; remove it"

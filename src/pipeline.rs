@@ -128,6 +128,15 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
             }
         }
     }
+    // `ignore` entries the base's configuration has already: for the change that added them.
+    let inherited_ignores: Vec<bool> = match input.base.as_ref().and_then(|base| base.config) {
+        Some(base_config) => config
+            .ignores
+            .iter()
+            .map(|ignore| base_config.ignores.contains(ignore))
+            .collect(),
+        None => Vec::new(),
+    };
     set_aside_unreadable_tables(&mut head, config, &statuses, &sources);
     if let (Some(base), Some(base_input)) = (base.as_mut(), &input.base) {
         let config = base_input.config.unwrap_or(config);
@@ -173,6 +182,7 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
             config,
             statuses: &statuses,
             compared: base.is_some(),
+            inherited_ignores: &inherited_ignores,
         },
         &sources,
         input.scope,
@@ -443,6 +453,7 @@ fn fingerprints(
             config,
             statuses: &statuses,
             compared: false,
+            inherited_ignores: &[],
         },
         sources,
         &Scope::everything(),

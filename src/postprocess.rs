@@ -114,6 +114,9 @@ pub struct Settings<'a> {
     pub config: &'a Config,
     pub statuses: &'a RuleStatuses,
     pub compared: bool,
+    /// Per entry of the configuration's `ignore` list: the base's configuration has it
+    /// too (it then covers no change rule's finding).
+    pub inherited_ignores: &'a [bool],
 }
 
 /// Whether a finding is still an error once the rule settings and the suppressions
@@ -138,6 +141,7 @@ pub(crate) fn finish(
         config,
         statuses,
         compared,
+        inherited_ignores,
     }: Settings<'_>,
     sources: &Sources,
     scope: &Scope,
@@ -158,7 +162,11 @@ pub(crate) fn finish(
         .into_iter()
         .filter(|finding| seen.insert((finding.rule.code, finding.site, finding.message.clone())))
         .collect();
-    let outcome = suppress::apply(findings, suppressions, &config.ignores, sources);
+    let reach = suppress::IgnoreReach {
+        inherited: inherited_ignores,
+        change_rule: rules::is_change_rule,
+    };
+    let outcome = suppress::apply(findings, suppressions, &config.ignores, &reach, sources);
     let review = SuppressionReview {
         suppressions: &outcome.suppressions,
         statuses,
@@ -189,6 +197,11 @@ pub(crate) fn finish(
         .map(|index| &config.ignores[*index])
         .filter(|ignore| scope.contains(&ignore.path))
         .map(ToString::to_string)
+        .collect();
+    let outlived_ignores = outcome
+        .outlived_ignores
+        .iter()
+        .map(|index| config.ignores[*index].to_string())
         .collect();
     let suppressed = outcome
         .suppressed
@@ -298,6 +311,7 @@ pub(crate) fn finish(
         summary,
         changes: None,
         unused_ignores,
+        outlived_ignores,
         files: files.iter().map(|file| file.path.clone()).collect(),
     }
 }

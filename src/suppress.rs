@@ -213,6 +213,9 @@ impl std::fmt::Display for Ignore {
 pub struct Outcome {
     /// Positions in the `ignore` list of the entries that matched no finding.
     pub unused_ignores: Vec<usize>,
+    /// Positions of the entries the base has already that would have matched a change
+    /// rule's finding, which is reported (see [`IgnoreReach`]).
+    pub outlived_ignores: Vec<usize>,
     pub kept: Vec<Finding>,
     pub suppressed: Vec<Finding>,
     pub suppressions: Vec<Suppression>,
@@ -284,21 +287,38 @@ pub fn covers(
         })
 }
 
+/// Which `ignore` entries may cover a change rule's finding: an entry the base revision's
+/// configuration has already was for the change that added it, as a suppression comment.
+pub struct IgnoreReach<'a> {
+    /// Per entry of the `ignore` list: the base has it.
+    pub inherited: &'a [bool],
+    /// Whether a rule compares two revisions.
+    pub change_rule: fn(&RuleMeta) -> bool,
+}
+
 /// Applies `ignore` entries and suppression comments to findings.
 pub fn apply(
     findings: Vec<Finding>,
     mut suppressions: Vec<Suppression>,
     ignores: &[Ignore],
+    reach: &IgnoreReach<'_>,
     sources: &Sources,
 ) -> Outcome {
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
     let mut ignore_used = vec![false; ignores.len()];
+    let mut ignore_outlived = vec![false; ignores.len()];
     for finding in findings {
         let place = Place::of(&finding, sources.get(finding.site.file));
         let mut ignored = false;
         for (index, ignore) in ignores.iter().enumerate() {
             if ignore_covers(ignore, &place, &finding) {
+                if reach.inherited.get(index).copied().unwrap_or(false)
+                    && (reach.change_rule)(finding.rule)
+                {
+                    ignore_outlived[index] = true;
+                    continue;
+                }
                 ignore_used[index] = true;
                 ignored = true;
             }
@@ -327,7 +347,10 @@ pub fn apply(
     }
     Outcome {
         unused_ignores: (0..ignores.len())
-            .filter(|index| !ignore_used[*index])
+            .filter(|index| !ignore_used[*index] && !ignore_outlived[*index])
+            .collect(),
+        outlived_ignores: (0..ignores.len())
+            .filter(|index| ignore_outlived[*index])
             .collect(),
         kept,
         suppressed,

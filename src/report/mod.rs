@@ -76,6 +76,9 @@ pub struct Report {
     /// `ignore` entries of the configuration, in the reporting scope, that matched no
     /// finding: stale, or mistyped.
     pub unused_ignores: Vec<String>,
+    /// `ignore` entries the base has already that would have hidden a change rule's
+    /// finding of this change (reported instead).
+    pub outlived_ignores: Vec<String>,
     /// The values files in the reporting scope, checked with or without findings.
     pub files: Vec<String>,
     /// Each rule's status in this run (SARIF declares the rules with it).

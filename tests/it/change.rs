@@ -1551,3 +1551,37 @@ fn a_pull_request_cannot_turn_off_the_rule_that_reports_its_own_change() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.locations().is_empty());
 }
+
+#[test]
+fn an_ignore_entry_left_from_an_earlier_pull_request_does_not_hide_a_new_deletion() {
+    let repo = shop(THREE);
+    repo.write(
+        "dynalint.toml",
+        format!("ignore = [\"{VALUES}:1:DL301\", \"{VALUES}:3\"]\n"),
+    );
+    repo.commit("three tables, and entries of an earlier change");
+    let cut = THREE.find("  - name: Carts").unwrap();
+    repo.values("shop-dev", &THREE[..cut]);
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.locations(), [format!("{VALUES}:1:1 DL301")]);
+    assert!(
+        run.stderr.contains(&format!(
+            "`ignore` entry `{VALUES}:1:DL301` is from an earlier change"
+        )),
+        "{}",
+        run.stderr
+    );
+    // Added by this change, an entry covers it.
+    repo.values("shop-dev", THREE);
+    repo.write("dynalint.toml", "");
+    repo.commit("no entries");
+    repo.values("shop-dev", &THREE[..cut]);
+    repo.write(
+        "dynalint.toml",
+        format!("ignore = [\"{VALUES}:1:DL301\"]\n"),
+    );
+    let run = repo.check(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.locations().is_empty(), "{:?}", run.locations());
+}

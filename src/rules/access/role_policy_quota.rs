@@ -50,22 +50,31 @@ workloads of different releases their own roles, or have AWS raise the quota and
 
 fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
     let quota = project.quotas.max_policies_per_role;
-    // Per role, the first grant of it in each release, in path order.
-    let mut releases: BTreeMap<&str, BTreeMap<&str, (&Table, &Spanned<String>)>> = BTreeMap::new();
+    // Per role (IAM role names are case-insensitive), the first grant of it in each
+    // release, in path order.
+    let mut releases: BTreeMap<String, BTreeMap<&str, (&Table, &Spanned<String>)>> =
+        BTreeMap::new();
     for release in project.releases {
         let release: &Release = release;
         for table in &release.tables {
             for (_, role) in grants(table) {
                 releases
-                    .entry(role.value.as_str())
+                    .entry(role.value.to_ascii_lowercase())
                     .or_default()
                     .entry(release.path.as_str())
                     .or_insert((table, role));
             }
         }
     }
-    for (role, granted) in releases {
+    for granted in releases.into_values() {
         let count = granted.len();
+        let role = granted
+            .values()
+            .next()
+            .expect("at least one")
+            .1
+            .value
+            .as_str();
         if count < quota {
             continue;
         }
@@ -130,6 +139,23 @@ mod tests {
             );
         }
         tree
+    }
+
+    #[test]
+    fn role_names_are_one_role_whatever_their_case() {
+        let mut tree = tree(10, "");
+        tree = tree.with(
+            "apps-t10/apps/koa-dev/dynamo-tables/values.yaml",
+            "tables:\n  - name: T10\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"Reporting-Koa-Dev\"]\n",
+        );
+        let findings = lint_tree(tree);
+        assert!(
+            findings
+                .iter()
+                .any(|line| line.contains(" error DL206 ") && line.contains("11 releases")),
+            "{}",
+            findings.join("\n")
+        );
     }
 
     #[test]
