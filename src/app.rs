@@ -652,62 +652,52 @@ fn scope(
             .iter()
             .map(|base| normalize(&base.join(path)))
             .find(|candidate| std::fs::symlink_metadata(candidate).is_ok());
-        let absolute = match found {
-            Some(absolute) => absolute,
-            None if may_be_deleted => {
-                // Relative to the current directory when it is in the repository, else
-                // to the repository, as for a PATH that exists.
-                let canonical_cwd = cwd.canonicalize().unwrap_or(cwd.to_path_buf());
-                let relative = [
-                    (&canonical_cwd, &canonical_root),
-                    (&canonical_root, &canonical_root),
-                ]
-                .iter()
-                .find_map(|(base, root)| {
-                    normalize(&base.join(path))
-                        .strip_prefix(root)
-                        .ok()
-                        .map(Path::to_path_buf)
-                })
-                .ok_or_else(|| {
-                    anyhow!(
-                        "{} is outside the repository {}",
-                        path.display(),
-                        root.display()
-                    )
-                })?;
-                let relative = relative
-                    .components()
-                    .map(|component| component.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                named.push((relative.clone(), true));
-                scoped.push(relative);
-                continue;
-            }
-            None => bail!("{}: no such file or directory", path.display()),
-        };
-        // Resolve the folder, not the file itself: a symbolic link stays the link.
-        let resolved = match (absolute.parent(), absolute.file_name()) {
-            (Some(parent), Some(name)) => parent
-                .canonicalize()
-                .map(|parent| parent.join(name))
-                .unwrap_or(absolute.clone()),
-            _ => absolute.canonicalize().unwrap_or(absolute.clone()),
-        };
-        let relative = resolved.strip_prefix(&canonical_root).map_err(|_| {
+        let outside = || {
             anyhow!(
                 "{} is outside the repository {}",
                 path.display(),
                 root.display()
             )
-        })?;
+        };
+        let (relative, is_file) = match found {
+            Some(absolute) => {
+                // Resolve the folder, not the file itself: a symbolic link stays the link.
+                let resolved = match (absolute.parent(), absolute.file_name()) {
+                    (Some(parent), Some(name)) => parent
+                        .canonicalize()
+                        .map(|parent| parent.join(name))
+                        .unwrap_or(absolute.clone()),
+                    _ => absolute.canonicalize().unwrap_or(absolute.clone()),
+                };
+                let relative = resolved
+                    .strip_prefix(&canonical_root)
+                    .map_err(|_| outside())?
+                    .to_path_buf();
+                (relative, resolved.is_file())
+            }
+            None if may_be_deleted => {
+                // Relative to the current directory when it is in the repository, else
+                // to the repository, as for a PATH that exists.
+                let canonical_cwd = cwd.canonicalize().unwrap_or(cwd.to_path_buf());
+                let relative = [&canonical_cwd, &canonical_root]
+                    .iter()
+                    .find_map(|base| {
+                        normalize(&base.join(path))
+                            .strip_prefix(&canonical_root)
+                            .ok()
+                            .map(Path::to_path_buf)
+                    })
+                    .ok_or_else(outside)?;
+                (relative, true)
+            }
+            None => bail!("{}: no such file or directory", path.display()),
+        };
         let relative = relative
             .components()
             .map(|component| component.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        named.push((relative.clone(), resolved.is_file()));
+        named.push((relative.clone(), is_file));
         scoped.push(relative);
     }
     // `values.yaml` and `values.yml` of one folder are one release: naming one (a file a

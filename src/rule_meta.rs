@@ -119,10 +119,6 @@ impl RuleStatuses {
 
     /// The level a rule reports at, as SARIF declares it; `None` when it is off.
     pub fn level(&self, rule: &RuleMeta) -> Option<Severity> {
-        match self.of(rule) {
-            RuleStatus::Off => None,
-            RuleStatus::Default => Some(rule.severity),
-            RuleStatus::Severity(severity) => Some(severity),
-        }
+        self.severity(rule, rule.severity)
     }
 }
