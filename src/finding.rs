@@ -1,5 +1,6 @@
 //! What a rule reports: a message at a place in a file, with help.
 
+use crate::edit::Fix;
 use crate::model::TableId;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::source::Site;
@@ -24,6 +25,8 @@ pub struct Finding {
     /// `attributes/Status/type`): with the rule, file and table it makes the fingerprint,
     /// which therefore survives unrelated edits.
     pub locus: String,
+    /// What would fix it, when the rule knows (`--fix`, suggestions, code actions).
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -37,6 +40,7 @@ impl Finding {
             help: None,
             table: None,
             locus: String::new(),
+            fix: None,
         }
     }
 
@@ -57,6 +61,11 @@ impl Finding {
 
     pub fn locus(mut self, locus: impl Into<String>) -> Self {
         self.locus = locus.into();
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

@@ -12,6 +12,7 @@ pub mod argocd;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod edit;
 pub mod exit;
 pub mod finding;
 pub mod github;

@@ -241,6 +241,7 @@ pub(crate) fn finish(
                 fingerprint: String::new(),
                 related,
                 finding,
+                fix: None,
             }
         })
         .collect();
@@ -273,6 +274,8 @@ pub(crate) fn finish(
             format!("{base}:{count}")
         };
     }
+
+    resolve_fixes(&mut reported, sources, &config.limits.yaml);
 
     let (reported, preexisting): (Vec<Reported>, Vec<Reported>) = reported
         .into_iter()
@@ -313,5 +316,27 @@ pub(crate) fn finish(
         unused_ignores,
         outlived_ignores,
         files: files.iter().map(|file| file.path.clone()).collect(),
+    }
+}
+
+/// The fixes of the findings in files of the head, made concrete: each such file is
+/// parsed once more (only files with a fixable finding).
+fn resolve_fixes(reported: &mut [Reported], sources: &Sources, limits: &crate::yaml::Limits) {
+    let mut documents: HashMap<crate::source::FileId, Option<crate::yaml::Document>> =
+        HashMap::new();
+    for item in reported.iter_mut() {
+        let Some(fix) = &item.finding.fix else {
+            continue;
+        };
+        let file = sources.get(fix.file);
+        if file.side != crate::source::Side::Head {
+            continue;
+        }
+        let document = documents
+            .entry(fix.file)
+            .or_insert_with(|| crate::yaml::load(&file.text, limits).ok());
+        item.fix = document
+            .as_ref()
+            .and_then(|document| crate::edit::resolve(fix, &file.text, document));
     }
 }

@@ -48,6 +48,9 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
+    /// Whether the rule's findings carry a fix, and how safe it is (`--fix` applies the
+    /// safe ones, `--unsafe-fixes` the others too).
+    pub fix: Option<crate::edit::Applicability>,
     /// Markdown with the sections in [`DOC_SECTIONS`].
     pub docs: &'static str,
 }

@@ -43,6 +43,8 @@ pub struct Reported {
     pub end: Position,
     pub fingerprint: String,
     pub related: Vec<RelatedLocation>,
+    /// The finding's fix, made concrete for its file (none when it cannot be made there).
+    pub fix: Option<crate::edit::Resolved>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -82,10 +82,11 @@ struct Writes {
 struct MapFrame {
     entries: Vec<Entry>,
     writes: Vec<Writes>,
-    /// Explicit writes that Helm ignores because the key is written again: (entry, key).
-    ignored: Vec<(usize, Span)>,
-    /// Explicit writes overwritten by a later merge: (entry, key, `<<`).
-    merged_over: Vec<(usize, Span, Span)>,
+    /// Explicit writes that Helm ignores because the key is written again: (entry, key,
+    /// the whole write).
+    ignored: Vec<(usize, Span, Span)>,
+    /// Explicit writes overwritten by a later merge: (entry, key, `<<`, the whole write).
+    merged_over: Vec<(usize, Span, Span, Span)>,
     index: Option<HashMap<String, usize>>,
     pending: Option<Pending>,
 }
@@ -133,11 +134,24 @@ impl MapFrame {
             self.entries.push(entry);
             return;
         };
+        // The write being replaced, from its key to the end of its value (when it was
+        // written, not merged), for a fix that removes it.
+        let replaced_end = self.entries[position].value.span.end;
         let writes = &mut self.writes[position];
+        let was_merged = writes.merged;
+        let whole = |key: Span| {
+            let end = if was_merged {
+                key.end
+            } else {
+                replaced_end.max(key.end)
+            };
+            Span::new(key.start, end)
+        };
         match merge {
             None => {
                 if let Some(previous) = writes.last {
-                    self.ignored.push((position, previous));
+                    let write = whole(previous);
+                    self.ignored.push((position, previous, write));
                 }
                 *writes = Writes {
                     last: Some(key_span),
@@ -146,7 +160,8 @@ impl MapFrame {
             }
             Some(merge) => {
                 if let (Some(written), false) = (writes.last, writes.merged) {
-                    self.merged_over.push((position, written, merge));
+                    let write = whole(written);
+                    self.merged_over.push((position, written, merge, write));
                 }
                 writes.merged = true;
             }
@@ -159,17 +174,17 @@ impl MapFrame {
         let entry_pointer =
             |position: usize| format!("{pointer}/{}", escape_pointer(&self.entries[position].key));
         let mut duplicates = Vec::new();
-        let mut positions: Vec<usize> =
-            self.ignored.iter().map(|(position, _)| *position).collect();
+        let mut positions: Vec<usize> = self
+            .ignored
+            .iter()
+            .map(|(position, ..)| *position)
+            .collect();
         positions.sort_unstable();
         positions.dedup();
         for position in positions {
-            let ignored: Vec<Span> = self
-                .ignored
-                .iter()
-                .filter(|(at, _)| *at == position)
-                .map(|(_, span)| *span)
-                .collect();
+            let writes = self.ignored.iter().filter(|(at, ..)| *at == position);
+            let ignored: Vec<Span> = writes.clone().map(|(_, key, _)| *key).collect();
+            let removable: Vec<Span> = writes.map(|(.., write)| *write).collect();
             // The write Helm keeps: the last explicit one (a later merge is reported apart).
             let Some(kept) = self.writes[position].last else {
                 continue;
@@ -179,14 +194,16 @@ impl MapFrame {
                 pointer: entry_pointer(position),
                 span: kept,
                 kind: DuplicateKind::Repeated { ignored },
+                removable,
             });
         }
-        for (position, written, merge) in &self.merged_over {
+        for (position, written, merge, write) in &self.merged_over {
             duplicates.push(DuplicateKey {
                 key: self.entries[*position].key.clone(),
                 pointer: entry_pointer(*position),
                 span: *written,
                 kind: DuplicateKind::MergedOver { merge: *merge },
+                removable: vec![*write],
             });
         }
         duplicates

@@ -101,6 +101,9 @@ pub struct DuplicateKey {
     /// For a repeated key, the write Helm keeps; for a merge, the key it overwrites.
     pub span: Span,
     pub kind: DuplicateKind,
+    /// The writes Helm does not keep, each from its key to the end of its value (only
+    /// the key when the value was merged): what removing them leaves reading the same.
+    pub removable: Vec<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "cross-namespace-role",
         severity: Severity::Warning,
         summary: "grant to a role of another namespace",
+        fix: None,
         docs: r#"
 ## What it catches
 A grant to the role of an idp-advanced workload that lives in another namespace than the

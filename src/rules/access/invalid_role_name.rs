@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
         name: "invalid-role-name",
         severity: Severity::Error,
         summary: "not a valid IAM role name (1–64 chars of `\\w+=,.@-`)",
+        fix: None,
         docs: r#"
 ## What it catches
 A granted role whose name IAM would not accept: empty, longer than 64 characters, or

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
         name: "no-access",
         severity: Severity::Note,
         summary: "a table that no role can read or write",
+        fix: None,
         docs: r#"
 ## What it catches
 A table with no role in `serviceAccountReadRoles` or `serviceAccountWriteRoles`, in a

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         name: "policy-size-limit",
         severity: Severity::Error,
         summary: "the aggregated managed policy of one role, over all its tables, would exceed IAM's 6,144-character limit (whitespace not counted; warning above 90%)",
+        fix: None,
         docs: r#"
 ## What it catches
 A role granted access to so many tables of one release that the managed policy the chart

@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
         name: "role-policy-quota",
         severity: Severity::Error,
         summary: "a role granted tables from more releases than IAM lets it attach managed policies (one aggregated policy per role per release; `[limits] max-policies-per-role`, default 10, AWS allows up to 20 on request); a warning when the role's last slot is taken (nothing else can attach)",
+        fix: None,
         docs: r#"
 ## What it catches
 An IAM role granted tables (`serviceAccountReadRoles` or `serviceAccountWriteRoles`) from

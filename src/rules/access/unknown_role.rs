@@ -1,5 +1,6 @@
 //! DL201 unknown-role: a grant to a role that no known source creates.
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::access::{grants, invalid_role_name::role_name_problem};
@@ -11,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "unknown-role",
         severity: Severity::Error,
         summary: "grant to a role that no known source creates (with a did-you-mean)",
+        fix: Some(Applicability::Unsafe),
         docs: r#"
 ## What it catches
 A role in `serviceAccountReadRoles` or `serviceAccountWriteRoles` that is not created by

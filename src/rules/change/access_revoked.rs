@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
         name: "access-revoked",
         severity: Severity::Warning,
         summary: "a role loses read or write on a table (a running service may break)",
+        fix: None,
         docs: r#"
 ## What it catches
 A role granted read (`serviceAccountReadRoles`) or write (`serviceAccountWriteRoles`)

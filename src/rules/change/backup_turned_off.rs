@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "backup-turned-off",
         severity: Severity::Warning,
         summary: "`backup: true` -> false on an existing table: the nightly AWS Backup copies stop",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision with `backup: true`: `backup` becomes false,

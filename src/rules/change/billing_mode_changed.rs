@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "billing-mode-changed",
         severity: Severity::Warning,
         summary: "billing mode switched (AWS limits how often)",
+        fix: None,
         docs: r#"
 ## What it catches
 An existing table switching between `PAY_PER_REQUEST` (the default) and `PROVISIONED`.

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "gsi-recreated",
         severity: Severity::Warning,
         summary: "a GSI's keys or projection changed (deleted and rebuilt: queries on it fail meanwhile), or more than one GSI added/removed in one change",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision:

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "gsi-removed",
         severity: Severity::Warning,
         summary: "a GSI removed or renamed on an existing table: every query that uses it fails from then on",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision: a global secondary index that is no longer in

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "key-schema-changed",
         severity: Severity::Error,
         summary: "`hashKey`/`rangeKey` changed, or the type of a key attribute changed, on an existing table",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision: its `hashKey` or `rangeKey` changes, a

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "lsi-changed",
         severity: Severity::Error,
         summary: "an LSI added, removed or modified on an existing table (LSIs exist only at creation)",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision: a local secondary index is added, removed,

@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
         name: "management-policy-changed",
         severity: Severity::Warning,
         summary: "Observe→Control (Crossplane takes over an adopted table) or Orphan→Delete on existing tables",
+        fix: None,
         docs: r#"
 ## What it catches
 A release with existing tables whose policies change:

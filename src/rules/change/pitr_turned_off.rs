@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "pitr-turned-off",
         severity: Severity::Error,
         summary: "point-in-time recovery switched off on an existing table",
+        fix: None,
         docs: r#"
 ## What it catches
 An existing table whose point-in-time recovery was on (the default) and is switched off.

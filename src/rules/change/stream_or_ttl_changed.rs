@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "stream-or-ttl-changed",
         severity: Severity::Warning,
         summary: "`streamViewType` changed or removed (the stream is cycled or turned off: a new stream ARN, consumers stop receiving), or TTL enabled on an existing table (DynamoDB deletes items already expired)",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision:

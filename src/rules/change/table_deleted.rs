@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "table-deleted",
         severity: Severity::Error,
         summary: "a table disappears from values while the release deletes removed tables (`deletionPolicy: Delete`): AWS deletes it and its data (note under Orphan)",
+        fix: None,
         docs: r#"
 ## What it catches
 A table of the base revision that the head revision no longer declares — removed from its

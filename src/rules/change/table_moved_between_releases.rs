@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "table-moved-between-releases",
         severity: Severity::Error,
         summary: "the same AWS table now lives in another values file: one release deletes it while the other creates it",
+        fix: None,
         docs: r#"
 ## What it catches
 A table that keeps its AWS name and region but moves to another values file — another

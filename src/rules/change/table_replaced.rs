@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "table-replaced",
         severity: Severity::Error,
         summary: "a rename, `useIdpPrefix` flip, namespace move or region change: the old table is deleted, an empty one created",
+        fix: None,
         docs: r#"
 ## What it catches
 A table whose AWS identity — its derived name and its region — changes: `name` renamed,

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "ttl-not-applied",
         severity: Severity::Error,
         summary: "a TTL change AWS or the provider will not carry out: the attribute of an enabled TTL changed (AWS refuses; disable, wait an hour, enable again in a second change) — error; the `ttl` block removed while enabled (the provider ignores it, TTL stays on; write `enabled: false`) — warning",
+        fix: None,
         docs: r#"
 ## What it catches
 On a table that exists in the base revision with TTL enabled:

@@ -1,5 +1,6 @@
 //! DL003 duplicate-key: a key written twice in one mapping.
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::{FileContext, FileFindings, ValuesContext};
@@ -14,6 +15,7 @@ pub static RULE: Rule = Rule {
         name: "duplicate-key",
         severity: Severity::Error,
         summary: "the same mapping key twice (YAML parsers silently keep one)",
+        fix: Some(Applicability::Safe),
         docs: r#"
 ## What it catches
 A key written twice (or more) in the same mapping: two `rangeKey:` lines in one table,

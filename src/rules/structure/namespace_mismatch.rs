@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "namespace-mismatch",
         severity: Severity::Error,
         summary: "the Argo CD application deploys the values to another namespace than the one in their path (`dynalint argocd generate`)",
+        fix: None,
         docs: r#"
 ## What it catches
 Under `dynalint argocd generate`, a values file whose Argo CD application deploys it to a

@@ -1,5 +1,6 @@
 //! DL002 schema-violation: the values do not match the chart's values schema.
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::{FileContext, FileFindings, ValuesContext, yaml_type_trap};
@@ -14,6 +15,7 @@ pub static RULE: Rule = Rule {
         name: "schema-violation",
         severity: Severity::Error,
         summary: "value does not match the chart values schema (missing required field, wrong type, unknown field — with a did-you-mean —, enum)",
+        fix: Some(Applicability::Unsafe),
         docs: r#"
 ## What it catches
 Values that the chart's JSON schema rejects: a required field that is missing (`name`,

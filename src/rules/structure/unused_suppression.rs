@@ -1,6 +1,7 @@
 //! DL005 unused-suppression: a `# dynalint: ignore[...]` comment that suppresses
 //! nothing, names no rule, or (when config requires it) gives no reason.
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::{self, Check, Rule};
@@ -13,6 +14,7 @@ pub static RULE: Rule = Rule {
         name: "unused-suppression",
         severity: Severity::Warning,
         summary: "a `# dynalint: ignore[...]` that suppresses nothing, or one without a reason when config requires reasons",
+        fix: Some(Applicability::Safe),
         docs: r#"
 ## What it catches
 A suppression comment that has no effect: the rule it names reports nothing on that line

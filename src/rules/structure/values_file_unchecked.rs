@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "values-file-unchecked",
         severity: Severity::Warning,
         summary: "with `--base`: a values file the base checked, still in the head, that the head's configuration no longer checks (its changes, deletions included, go unreviewed while Argo CD still deploys it)",
+        fix: None,
         docs: r#"
 ## What it catches
 With `--base`, a values file that the base revision's configuration checked and that the

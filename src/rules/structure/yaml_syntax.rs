@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
         name: "yaml-syntax",
         severity: Severity::Error,
         summary: "not parseable YAML, not UTF-8, or over the size/alias/depth limits",
+        fix: None,
         docs: r#"
 ## What it catches
 A values file that Helm cannot read, or that dynalint will not read: a YAML syntax error

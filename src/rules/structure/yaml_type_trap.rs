@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::{FileContext, FileFindings, ValuesContext};
@@ -17,6 +18,7 @@ pub static RULE: Rule = Rule {
         name: "yaml-type-trap",
         severity: Severity::Error,
         summary: "an unquoted scalar that Helm's YAML 1.1 reader turns into another type than the chart expects: `type: N` becomes the boolean `false`, `name: 0123` an octal number",
+        fix: Some(Applicability::Safe),
         docs: r#"
 ## What it catches
 An unquoted value that Helm reads as something else than what you wrote. Helm reads

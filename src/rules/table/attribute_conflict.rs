@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "attribute-conflict",
         severity: Severity::Error,
         summary: "an attribute declared twice, or with two types",
+        fix: None,
         docs: r#"
 ## What it catches
 The same attribute name listed twice in a table's `attributes`, whether with the same

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::table::intended_attribute;
@@ -13,6 +14,7 @@ pub static RULE: Rule = Rule {
         name: "attribute-unused",
         severity: Severity::Error,
         summary: "an attribute listed but used by no table or index key (AWS rejects CreateTable)",
+        fix: Some(Applicability::Safe),
         docs: r#"
 ## What it catches
 An entry of `attributes` that is neither the table's `hashKey` or `rangeKey` nor a key of

@@ -1,5 +1,6 @@
 //! DL111 capacity-mismatch: capacity settings that do not fit the billing mode.
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::model::{BillingMode, Table};
 use crate::rule_meta::{RuleMeta, Severity};
@@ -12,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "capacity-mismatch",
         severity: Severity::Error,
         summary: "PROVISIONED without read/write capacity; capacity given under PAY_PER_REQUEST (warning)",
+        fix: Some(Applicability::Safe),
         docs: r#"
 ## What it catches
 - `billingMode: PROVISIONED` on a table, or on the table of a global secondary index,

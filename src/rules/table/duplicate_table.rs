@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "duplicate-table",
         severity: Severity::Error,
         summary: "two definitions resolve to the same AWS table (same file or across files)",
+        fix: None,
         docs: r#"
 ## What it catches
 Two table entries that resolve to the same AWS table — the same derived name in the same

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
         name: "index-limit",
         severity: Severity::Error,
         summary: "more than 5 LSIs (fixed) or more GSIs than the account's quota (`[limits] max-gsis`, default 20) on one table",
+        fix: None,
         docs: r#"
 ## What it catches
 A table with more than 5 local secondary indexes (a fixed limit) or more global secondary

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
         name: "invalid-index",
         severity: Severity::Error,
         summary: "index name not 3–255 of `a-zA-Z0-9_.-` or repeated across the table's LSIs and GSIs; LSI without `rangeKey` or whose `rangeKey` is the table's `hashKey`; an LSI that repeats the table's own sort key (warning: redundant)",
+        fix: None,
         docs: r#"
 ## What it catches
 - an index name that is not 3 to 255 letters, digits, `_`, `-` or `.`;

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
         name: "invalid-table-name",
         severity: Severity::Error,
         summary: "derived AWS name breaks DynamoDB's rules (3–255 chars of `a-zA-Z0-9_.-`)",
+        fix: None,
         docs: r#"
 ## What it catches
 A table whose AWS name — `{prefix}{namespace}-{name}`, with prefix `idp-` when

@@ -1,5 +1,6 @@
 //! DL101 key-attribute-undeclared: a key that `attributes` does not declare.
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::model::IndexKind;
 use crate::rule_meta::{RuleMeta, Severity};
@@ -13,6 +14,7 @@ pub static RULE: Rule = Rule {
         name: "key-attribute-undeclared",
         severity: Severity::Error,
         summary: "a table or index key not listed in `attributes`, or `hashKey` and `rangeKey` naming the same attribute",
+        fix: Some(Applicability::Unsafe),
         docs: r#"
 ## What it catches
 A `hashKey` or `rangeKey` of a table, or of one of its local or global secondary indexes,

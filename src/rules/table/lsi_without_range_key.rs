@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
         name: "lsi-without-range-key",
         severity: Severity::Error,
         summary: "LSI on a table that has no `rangeKey`",
+        fix: None,
         docs: r#"
 ## What it catches
 A table with `localSecondaryIndex` entries but no `rangeKey` of its own.

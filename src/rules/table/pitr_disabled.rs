@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
         name: "pitr-disabled",
         severity: Severity::Warning,
         summary: "point-in-time recovery turned off",
+        fix: None,
         docs: r#"
 ## What it catches
 A table with `pointInTimeRecovery: false`. The chart enables point-in-time recovery by

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
         name: "policy-conflict",
         severity: Severity::Warning,
         summary: "`managementPolicies: Observe` with settings that only matter under Control, or other contradictory policy values",
+        fix: None,
         docs: r#"
 ## What it catches
 A release with `managementPolicies: Observe` — meant to adopt or import existing tables

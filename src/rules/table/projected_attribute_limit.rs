@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
         name: "projected-attribute-limit",
         severity: Severity::Error,
         summary: "more than 100 projected non-key attributes summed over all of a table's indexes (an attribute in two indexes counts twice)",
+        fix: None,
         docs: r#"
 ## What it catches
 A table whose indexes together list more than 100 `nonKeyAttributes`. DynamoDB counts

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::model::{Index, IndexKind, Projection, Table};
 use crate::rule_meta::{RuleMeta, Severity};
@@ -16,6 +17,7 @@ pub static RULE: Rule = Rule {
         name: "projection-mismatch",
         severity: Severity::Error,
         summary: "`INCLUDE` without 1–20 `nonKeyAttributes`, or `ALL`/`KEYS_ONLY` with a non-empty list, or a key attribute listed as non-key",
+        fix: Some(Applicability::Unsafe),
         docs: r#"
 ## What it catches
 An index whose `nonKeyAttributes` do not fit its `projectionType`:

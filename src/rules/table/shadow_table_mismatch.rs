@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
         name: "shadow-table-mismatch",
         severity: Severity::Warning,
         summary: "`X-shadow` table whose keys, attributes or indexes differ from table `X`",
+        fix: None,
         docs: r#"
 ## What it catches
 A table named `<name>-shadow` whose `hashKey`, `rangeKey`, attribute types, or local and

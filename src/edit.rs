@@ -1,0 +1,738 @@
+//! Fixes as data, beside findings (a low floor). A rule proposes a [`Fix`]: what to
+//! change, said at spans of the finding's file ([`Change`]), never as text it computed.
+//! [`resolve`] turns it into byte edits for that file's text, with what the edit means
+//! to the values as Helm reads them; [`apply`] applies non-overlapping edits and keeps
+//! only those whose result reads exactly as intended: the file is parsed again and its
+//! tree compared with the old one changed as the fixes say, so that a fix never changes
+//! anything else (a value copied by an alias, a key merged with `<<`, a list that would
+//! read as null). Every byte outside the edits stays: comments, quoting, indentation,
+//! flow or block style, line endings.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value as Json;
+
+use crate::source::FileId;
+use crate::span::Span;
+use crate::yaml::{self, Document, Node, Value};
+
+/// Whether a fix may be applied without asking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// It can change what AWS does (a renamed field, another role, a new attribute):
+    /// applied with `--unsafe-fixes` only.
+    Unsafe,
+    /// It keeps what the values mean to AWS, or makes them say what they evidently
+    /// meant (a quoted `'N'`, a duplicate Helm ignores).
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// A rule's proposed fix for one finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What it does, for people: "quote `N`".
+    pub title: String,
+    pub file: FileId,
+    pub changes: Vec<Change>,
+}
+
+impl Fix {
+    pub fn new(
+        applicability: Applicability,
+        file: FileId,
+        title: impl Into<String>,
+        change: Change,
+    ) -> Fix {
+        Fix {
+            applicability,
+            title: title.into(),
+            file,
+            changes: vec![change],
+        }
+    }
+}
+
+/// One change of a fix, at spans of the file as the parser gave them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Quote the plain scalar at `at` (a value, or with `key` a mapping key), so that
+    /// Helm reads the text as written.
+    Quote { at: Span, key: bool },
+    /// Write the string `text` in place of the scalar at `at` (a value, or with `key` a
+    /// mapping key), quoted as the old one was.
+    Replace { at: Span, key: bool, text: String },
+    /// The value of the entry whose key is at `key` becomes an empty list.
+    EmptyList { key: Span, value: Span },
+    /// Remove the list item at `at`.
+    RemoveItem { at: Span },
+    /// Remove the mapping entry `entry` (from its key to the end of its value); when
+    /// the tree does not have it (a write Helm ignores), the values read the same.
+    RemoveEntry { entry: Span },
+    /// Append a mapping to the list at `list`: each field's name, and its string value
+    /// (quoted when `quoted`).
+    AppendItem {
+        list: Span,
+        fields: Vec<(String, String, bool)>,
+    },
+    /// Remove the key at `at` from the suppression comment whose `dynalint:` text is at
+    /// `comment` and whose keys are at `keys`: the whole comment when it is the only one.
+    RemoveSuppression {
+        comment: Span,
+        keys: Vec<Span>,
+        at: Span,
+    },
+}
+
+/// A byte range of a file and the text that replaces it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// What applying a change means to the values as Helm reads them.
+#[derive(Clone, Debug, PartialEq)]
+enum Intent {
+    /// They read the same (a comment or an ignored write removed).
+    Same,
+    /// The value at this span becomes this.
+    Set(Span, Json),
+    /// The mapping key at this span is renamed.
+    Rename(Span, String),
+    /// The mapping entry whose key is at this span is removed.
+    RemoveEntry(Span),
+    /// The list item at this span is removed.
+    RemoveItem(Span),
+    /// This is appended to the list at this span.
+    Append(Span, Json),
+}
+
+/// A fix made concrete for its file's text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolved {
+    pub applicability: Applicability,
+    pub title: String,
+    pub file: FileId,
+    /// Sorted, not overlapping.
+    pub edits: Vec<Edit>,
+    intents: Vec<Intent>,
+}
+
+impl Resolved {
+    fn start(&self) -> u32 {
+        self.edits.first().map_or(0, |edit| edit.span.start)
+    }
+
+    /// Whether two fixes' edits touch the same bytes (or insert at the same place).
+    fn overlaps(&self, other: &Resolved) -> bool {
+        self.edits.iter().any(|mine| {
+            other.edits.iter().any(|theirs| {
+                let (a, b) = (mine.span, theirs.span);
+                a.start < b.end && b.start < a.end || a.start == b.start
+            })
+        })
+    }
+}
+
+/// The fix as edits of `text` (whose parsed first document is `document`); `None` when
+/// it cannot be made there safely (inside an alias, text not as the rule saw it).
+pub fn resolve(fix: &Fix, text: &str, document: &Document) -> Option<Resolved> {
+    let mut edits = Vec::new();
+    let mut intents = Vec::new();
+    for change in &fix.changes {
+        let (edit, intent) = resolve_change(change, text, &document.root)?;
+        edits.push(edit);
+        intents.push(intent);
+    }
+    edits.sort();
+    if edits
+        .windows(2)
+        .any(|pair| pair[0].span.end > pair[1].span.start)
+    {
+        return None;
+    }
+    Some(Resolved {
+        applicability: fix.applicability,
+        title: fix.title.clone(),
+        file: fix.file,
+        edits,
+        intents,
+    })
+}
+
+/// What applying fixes to one file gave.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The new text (the old one when nothing applied).
+    pub text: String,
+    /// Indexes (into the fixes given) of those applied.
+    pub applied: Vec<usize>,
+    /// Those that touch bytes an applied one touches: for another pass.
+    pub deferred: Vec<usize>,
+    /// Those whose result would not read as intended, and why.
+    pub refused: Vec<(usize, String)>,
+}
+
+/// Applies the fixes that do not overlap (in order of their first edit) to `text`, whose
+/// parse is `document`, keeping only what reads, once parsed again, as the old tree
+/// changed as the applied fixes intend, and nothing else.
+pub fn apply(
+    text: &str,
+    document: &Document,
+    fixes: &[&Resolved],
+    limits: &yaml::Limits,
+) -> Applied {
+    let mut order: Vec<usize> = (0..fixes.len()).collect();
+    order.sort_by_key(|&index| (fixes[index].start(), index));
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut deferred = Vec::new();
+    for index in order {
+        if chosen
+            .iter()
+            .any(|&other| fixes[other].overlaps(fixes[index]))
+        {
+            deferred.push(index);
+        } else {
+            chosen.push(index);
+        }
+    }
+    let outcome = |indexes: &[usize]| {
+        let picked: Vec<&Resolved> = indexes.iter().map(|&index| fixes[index]).collect();
+        let new = splice(text, &picked);
+        verify(document, &new, &picked, limits).map(|()| new)
+    };
+    let mut applied = Applied {
+        text: text.to_string(),
+        deferred,
+        ..Applied::default()
+    };
+    match outcome(&chosen) {
+        Ok(new) => {
+            applied.text = new;
+            applied.applied = chosen;
+        }
+        // Some fix would read otherwise than it says: keep, one by one, those that do not.
+        Err(_) => {
+            for index in chosen {
+                let mut trial = applied.applied.clone();
+                trial.push(index);
+                match outcome(&trial) {
+                    Ok(new) => {
+                        applied.text = new;
+                        applied.applied = trial;
+                    }
+                    Err(reason) => applied.refused.push((index, reason)),
+                }
+            }
+        }
+    }
+    applied
+}
+
+/// `text` with the fixes' edits applied (they do not overlap).
+fn splice(text: &str, fixes: &[&Resolved]) -> String {
+    let mut edits: Vec<&Edit> = fixes.iter().flat_map(|fix| &fix.edits).collect();
+    edits.sort();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for edit in edits {
+        out.push_str(&text[at..edit.span.start as usize]);
+        out.push_str(&edit.text);
+        at = edit.span.end as usize;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Whether `new` reads as `old` with the fixes' intents applied, and introduces no
+/// repeated key.
+fn verify(
+    old: &Document,
+    new: &str,
+    fixes: &[&Resolved],
+    limits: &yaml::Limits,
+) -> Result<(), String> {
+    let parsed = yaml::load(new, limits)
+        .map_err(|error| format!("the fixed file would not parse ({})", error.message))?;
+    let mut expected = Expected::default();
+    for intent in fixes.iter().flat_map(|fix| &fix.intents) {
+        match intent {
+            Intent::Same => {}
+            Intent::Set(at, value) => {
+                expected.set.insert(*at, value.clone());
+            }
+            Intent::Rename(at, to) => {
+                expected.rename.insert(*at, to.clone());
+            }
+            Intent::RemoveEntry(at) => {
+                expected.remove_entry.insert(*at);
+            }
+            Intent::RemoveItem(at) => {
+                expected.remove_item.insert(*at);
+            }
+            Intent::Append(at, value) => {
+                expected.append.entry(*at).or_default().push(value.clone())
+            }
+        }
+    }
+    let wanted = expected.intents();
+    let json = expected.convert(&old.root);
+    if expected.matched != wanted {
+        return Err("the file no longer has what the fix changes".to_string());
+    }
+    if json != parsed.root.to_json() {
+        return Err("it would change how Helm reads other values (an alias or a `<<` merge copies what it changes)".to_string());
+    }
+    if parsed.duplicates.len() > old.duplicates.len() || parsed.empty != old.empty {
+        return Err("it would write a key twice".to_string());
+    }
+    Ok(())
+}
+
+/// The old tree as the fixes intend it, by the spans they name.
+#[derive(Default)]
+struct Expected {
+    set: HashMap<Span, Json>,
+    rename: HashMap<Span, String>,
+    remove_entry: HashSet<Span>,
+    remove_item: HashSet<Span>,
+    append: HashMap<Span, Vec<Json>>,
+    /// How many of the intents found their place (each must, exactly once).
+    matched: usize,
+}
+
+impl Expected {
+    fn intents(&self) -> usize {
+        self.set.len()
+            + self.rename.len()
+            + self.remove_entry.len()
+            + self.remove_item.len()
+            + self.append.len()
+    }
+
+    fn convert(&mut self, node: &Node) -> Json {
+        if let Some(value) = self.set.get(&node.span) {
+            self.matched += 1;
+            return value.clone();
+        }
+        match &node.value {
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if self.remove_item.contains(&item.span) {
+                        self.matched += 1;
+                    } else {
+                        out.push(self.convert(item));
+                    }
+                }
+                if let Some(appended) = self.append.get(&node.span) {
+                    self.matched += 1;
+                    out.extend(appended.iter().cloned());
+                }
+                Json::Array(out)
+            }
+            Value::Map(entries) => {
+                let mut out = serde_json::Map::new();
+                for entry in entries {
+                    if self.remove_entry.contains(&entry.key_span) {
+                        self.matched += 1;
+                        continue;
+                    }
+                    let key = match self.rename.get(&entry.key_span) {
+                        Some(to) => {
+                            self.matched += 1;
+                            to.clone()
+                        }
+                        None => entry.key.clone(),
+                    };
+                    let value = self.convert(&entry.value);
+                    out.insert(key, value);
+                }
+                Json::Object(out)
+            }
+            _ => node.to_json(),
+        }
+    }
+}
+
+fn resolve_change(change: &Change, text: &str, root: &Node) -> Option<(Edit, Intent)> {
+    let written = |span: Span| text.get(span.range());
+    match change {
+        Change::Quote { at, key } => {
+            let raw = written(*at)?;
+            if !is_plain_token(raw) {
+                return None;
+            }
+            let edit = Edit {
+                span: *at,
+                text: quoted(raw),
+            };
+            Some((edit, string_intent(*at, *key, raw, root)?))
+        }
+        Change::Replace { at, key, text: new } => {
+            let raw = written(*at)?;
+            if raw.starts_with(['*', '&', '!', '|', '>']) || raw.contains(['\n', '\r']) {
+                return None;
+            }
+            let replacement =
+                if raw.starts_with('\'') || (!raw.starts_with('"') && !is_plain_safe(new)) {
+                    format!("'{}'", new.replace('\'', "''"))
+                } else if raw.starts_with('"') {
+                    serde_json::to_string(new).ok()?
+                } else {
+                    new.clone()
+                };
+            let edit = Edit {
+                span: *at,
+                text: replacement,
+            };
+            Some((edit, string_intent(*at, *key, new, root)?))
+        }
+        Change::EmptyList { key, value } => {
+            let node = find_node(root, *value)?;
+            if node.as_seq().is_none() || written(*value)?.starts_with('*') {
+                return None;
+            }
+            let between = text.get(key.end as usize..value.start as usize)?;
+            let edit = if between.trim_start().starts_with(':') && !between.contains('#') {
+                Edit {
+                    span: Span::new(key.end, value.end),
+                    text: ": []".to_string(),
+                }
+            } else {
+                Edit {
+                    span: *value,
+                    text: "[]".to_string(),
+                }
+            };
+            Some((edit, Intent::Set(*value, Json::Array(Vec::new()))))
+        }
+        Change::RemoveItem { at } => {
+            if written(*at)?.starts_with('*') {
+                return None;
+            }
+            find_node(root, *at)?;
+            let span = removal(text, *at, Style::Item)?;
+            Some((
+                Edit {
+                    span,
+                    text: String::new(),
+                },
+                Intent::RemoveItem(*at),
+            ))
+        }
+        Change::RemoveEntry { entry } => {
+            let key = find_key(root, entry.start);
+            let span = removal(text, *entry, Style::Entry)?;
+            let intent = match key {
+                Some(key) => Intent::RemoveEntry(key),
+                None => Intent::Same,
+            };
+            Some((
+                Edit {
+                    span,
+                    text: String::new(),
+                },
+                intent,
+            ))
+        }
+        Change::AppendItem { list, fields } => append_item(text, root, *list, fields),
+        Change::RemoveSuppression { comment, keys, at } => {
+            let position = keys.iter().position(|key| key == at)?;
+            let span = if keys.len() == 1 {
+                comment_removal(text, *comment)?
+            } else if let Some(next) = keys.get(position + 1) {
+                Span::new(at.start, next.start)
+            } else {
+                Span::new(keys[position - 1].end, at.end)
+            };
+            Some((
+                Edit {
+                    span,
+                    text: String::new(),
+                },
+                Intent::Same,
+            ))
+        }
+    }
+}
+
+/// The intent of writing the string `value` at `at`: a renamed key or a set value.
+fn string_intent(at: Span, key: bool, value: &str, root: &Node) -> Option<Intent> {
+    if key {
+        find_key(root, at.start).filter(|found| *found == at)?;
+        Some(Intent::Rename(at, value.to_string()))
+    } else {
+        find_node(root, at)?;
+        Some(Intent::Set(at, Json::String(value.to_string())))
+    }
+}
+
+/// A plain scalar of one line, as a DL004 trap is written (`N`, `no`, `0123`).
+fn is_plain_token(raw: &str) -> bool {
+    !raw.is_empty()
+        && !raw.contains(['\n', '\r', '\'', '"', '#'])
+        && !raw.starts_with([
+            '*', '&', '!', '|', '>', '[', '{', '-', '?', ':', '@', '`', '%',
+        ])
+}
+
+/// Text that a plain scalar reads as the same string (names of fields and roles).
+fn is_plain_safe(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || "-_./".contains(character))
+        && matches!(yaml::resolve_plain(text).0, Value::String(_))
+}
+
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The node whose span is `span` (not a copy through an alias, whose span is the alias).
+fn find_node(root: &Node, span: Span) -> Option<&Node> {
+    if root.span == span {
+        return Some(root);
+    }
+    let children: Box<dyn Iterator<Item = &Node>> = match &root.value {
+        Value::Seq(items) => Box::new(items.iter()),
+        Value::Map(entries) => Box::new(entries.iter().map(|entry| &entry.value)),
+        _ => return None,
+    };
+    for child in children {
+        if child.span.start <= span.start
+            && span.end <= child.span.end
+            && let Some(found) = find_node(child, span)
+        {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The span of the mapping key that starts at `start`, if the tree has one there.
+fn find_key(root: &Node, start: u32) -> Option<Span> {
+    match &root.value {
+        Value::Map(entries) => entries.iter().find_map(|entry| {
+            if entry.key_span.start == start {
+                Some(entry.key_span)
+            } else if entry.value.span.start <= start && start < entry.value.span.end {
+                find_key(&entry.value, start)
+            } else {
+                None
+            }
+        }),
+        Value::Seq(items) => items
+            .iter()
+            .filter(|item| item.span.start <= start && start < item.span.end)
+            .find_map(|item| find_key(item, start)),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// A list item (after its `- `, or in `[...]`).
+    Item,
+    /// A mapping entry (`key: value`, or in `{...}`).
+    Entry,
+}
+
+fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind(['\n', '\r']).map_or(0, |at| at + 1)
+}
+
+fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |at| offset + at)
+}
+
+/// The offset after the line break at `offset` (a line end), if there is one.
+fn after_break(text: &str, offset: usize) -> usize {
+    if text[offset..].starts_with("\r\n") {
+        offset + 2
+    } else if offset < text.len() {
+        offset + 1
+    } else {
+        offset
+    }
+}
+
+/// The bytes to remove for an item or entry at `span`: its whole lines in block style
+/// (with a trailing comment on its last line), or it and one comma in flow style.
+fn removal(text: &str, span: Span, style: Style) -> Option<Span> {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let first_line = line_start(text, start);
+    let before = &text[first_line..start];
+    let last_line_end = line_end(text, end);
+    let after = text[end..last_line_end].trim_start();
+    let rest_of_line_free = after.is_empty() || after.starts_with('#');
+    let block_item = {
+        let trimmed = before.trim_end();
+        trimmed.ends_with('-') && trimmed[..trimmed.len() - 1].trim().is_empty()
+    };
+    let whole_lines = match style {
+        Style::Item => block_item,
+        Style::Entry => before.trim().is_empty(),
+    };
+    if whole_lines && rest_of_line_free {
+        return Some(Span::new(
+            first_line as u32,
+            after_break(text, last_line_end) as u32,
+        ));
+    }
+    // The first key of a block list item (`- key: value`): up to where the next key of
+    // the item starts, on the next line at the same column.
+    if style == Style::Entry && block_item && rest_of_line_free {
+        let next_line = after_break(text, last_line_end);
+        let column = start - first_line;
+        let next = text.get(next_line..)?;
+        let indent = next.len() - next.trim_start_matches(' ').len();
+        let content = next.trim_start_matches(' ');
+        if indent == column && !content.starts_with(['#', '-', '\n', '\r']) && !content.is_empty() {
+            return Some(Span::new(start as u32, (next_line + indent) as u32));
+        }
+        return None;
+    }
+    // Flow style: the item and the comma after it, else the comma before it.
+    let opener = before.trim_end().chars().next_back();
+    if !matches!(opener, Some('[' | '{' | ',')) {
+        return None;
+    }
+    let following = &text[end..];
+    let skipped = following.len() - following.trim_start().len();
+    if following.trim_start().starts_with(',') {
+        let after_comma = &following[skipped + 1..];
+        let spaces = after_comma.len() - after_comma.trim_start_matches([' ', '\t']).len();
+        return Some(Span::new(start as u32, (end + skipped + 1 + spaces) as u32));
+    }
+    if opener == Some(',') {
+        let comma = text[..start].rfind(',')?;
+        return Some(Span::new(comma as u32, end as u32));
+    }
+    Some(Span::new(start as u32, end as u32))
+}
+
+/// A suppression comment's bytes: its line when it is alone on it, else from the spaces
+/// before its `#` to the end of the line.
+fn comment_removal(text: &str, comment: Span) -> Option<Span> {
+    let start = comment.start as usize;
+    let first = line_start(text, start);
+    let hash = first + text[first..start].rfind('#')?;
+    if !text[hash + 1..start].trim().is_empty() {
+        return None;
+    }
+    let end = line_end(text, start);
+    let before = &text[first..hash];
+    if before.trim().is_empty() {
+        return Some(Span::new(first as u32, after_break(text, end) as u32));
+    }
+    let kept = before.trim_end_matches([' ', '\t']).len();
+    Some(Span::new((first + kept) as u32, end as u32))
+}
+
+/// A mapping of string fields appended to the list at `list`.
+fn append_item(
+    text: &str,
+    root: &Node,
+    list: Span,
+    fields: &[(String, String, bool)],
+) -> Option<(Edit, Intent)> {
+    let node = find_node(root, list)?;
+    let items = node.as_seq()?;
+    let scalar = |value: &str, quote: bool| {
+        if quote || !is_plain_safe(value) {
+            quoted(value)
+        } else {
+            value.to_string()
+        }
+    };
+    let json = Json::Object(
+        fields
+            .iter()
+            .map(|(key, value, _)| (key.clone(), Json::String(value.clone())))
+            .collect(),
+    );
+    let raw = text.get(list.range())?;
+    let edit = if raw.starts_with('[') {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(key, value, quote)| format!("{key}: {}", scalar(value, *quote)))
+            .collect();
+        let item = format!("{{{}}}", body.join(", "));
+        match items.last() {
+            Some(last) => Edit {
+                span: Span::at(last.span.end),
+                text: format!(", {item}"),
+            },
+            None => Edit {
+                span: Span::at(list.start + 1),
+                text: item,
+            },
+        }
+    } else {
+        let last = items.last()?;
+        let end = line_end(text, last.span.end as usize);
+        let first_line = line_start(text, last.span.start as usize);
+        let before = &text[first_line..last.span.start as usize];
+        let trimmed = before.trim_end();
+        if !(trimmed.ends_with('-') && trimmed[..trimmed.len() - 1].trim().is_empty()) {
+            return None;
+        }
+        let dash = " ".repeat(trimmed.len() - 1);
+        let inner = " ".repeat(before.len());
+        let line_break = if text[end..].starts_with("\r\n") || text[..end].ends_with('\r') {
+            "\r\n"
+        } else if text[end..].starts_with('\r') {
+            "\r"
+        } else {
+            "\n"
+        };
+        let mut item = String::new();
+        for (index, (key, value, quote)) in fields.iter().enumerate() {
+            let lead = if index == 0 {
+                format!("{dash}- ")
+            } else {
+                inner.clone()
+            };
+            item.push_str(line_break);
+            item.push_str(&lead);
+            item.push_str(&format!("{key}: {}", scalar(value, *quote)));
+        }
+        Edit {
+            span: Span::at(end as u32),
+            text: item,
+        }
+    };
+    Some((edit, Intent::Append(list, json)))
+}
+
+/// The unified diff (`git diff` style, three lines of context) that turns `old` into
+/// `new`, for the file at `path`; empty when they are the same.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests;
