@@ -10,6 +10,7 @@ use anyhow::{Context, anyhow, bail};
 use crate::cli::{CheckArgs, Cli, Color, Command, NewOnly, Output};
 use crate::config::{Config, FailOn};
 use crate::exit::{CLEAN, FINDINGS, USAGE_ERROR};
+use crate::fix;
 use crate::github;
 use crate::pipeline;
 use crate::report::{self, Format, Report};
@@ -50,8 +51,9 @@ fn rules_table() -> String {
     let name_width = rules::all().map(|rule| rule.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for rule in rules::all() {
+        let fix = rule.fix.map_or("", |fix| fix.as_str());
         out.push_str(&format!(
-            "{}  {:name_width$}  {:7}  {}\n",
+            "{}  {:name_width$}  {:7}  {fix:6}  {}\n",
             rule.code, rule.name, rule.severity, rule.summary
         ));
     }
@@ -67,6 +69,9 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        bail!("--unsafe-fixes goes with --fix or --diff");
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = match &args.repo {
         Some(repo) => {
@@ -155,7 +160,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    let run = pipeline::run(pipeline::Input {
+    let input = pipeline::Input {
         config: &config,
         head: head_tree.as_ref(),
         base: base_tree
@@ -168,7 +173,16 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         scope: &scope,
         focus: !args.paths.is_empty(),
         new_only,
-    });
+    };
+    let mut fixed = None;
+    let run = if args.fix || args.diff {
+        fix::run(input, args.unsafe_fixes).map(|outcome| {
+            fixed = Some(outcome.fixed);
+            outcome.run
+        })
+    } else {
+        pipeline::run(input)
+    };
     let pipeline::Run {
         report,
         sources,
@@ -199,6 +213,49 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     for warning in &warnings {
         eprintln!("dynalint: warning: {warning}");
+    }
+    if let Some(fixed) = &fixed {
+        for refused in &fixed.refused {
+            eprintln!("dynalint: warning: {refused}");
+        }
+        for path in &fixed.unsettled {
+            eprintln!(
+                "dynalint: warning: {path}: the fixes did not settle after {} passes; what remains is reported",
+                fix::MAX_PASSES
+            );
+        }
+        let more = report
+            .findings
+            .iter()
+            .filter(|item| item.fix.is_some() && fix::wanted(item, args.unsafe_fixes).is_none())
+            .count();
+        let more = if more > 0 {
+            format!(" ({more} more with --unsafe-fixes)")
+        } else {
+            String::new()
+        };
+        let files = plural(fixed.changed.len(), "file");
+        if args.diff {
+            let diff: String = fixed.changed.iter().map(fix::Changed::diff).collect();
+            print_stdout(&diff)?;
+            eprintln!(
+                "dynalint: {} would be applied to {files}{more}",
+                plural(fixed.applied, "fix")
+            );
+            std::mem::forget((report, head, base, sources));
+            return Ok(if fixed.changed.is_empty() {
+                CLEAN
+            } else {
+                FINDINGS
+            });
+        }
+        for changed in &fixed.changed {
+            write_fixed(&root, changed)?;
+        }
+        eprintln!(
+            "dynalint: applied {} to {files}{more}",
+            plural(fixed.applied, "fix")
+        );
     }
     let config_name = config_path
         .as_ref()
@@ -320,6 +377,28 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         return Ok(USAGE_ERROR);
     }
     Ok(if failed { FINDINGS } else { CLEAN })
+}
+
+/// `1 fix`, `2 files`.
+fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.ends_with('x')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+/// Writes a fixed file, unless it changed on disk since it was read.
+fn write_fixed(root: &Path, changed: &fix::Changed) -> anyhow::Result<()> {
+    let path = root.join(&changed.path);
+    let now = std::fs::read(&path).with_context(|| format!("cannot read {}", changed.path))?;
+    if now != changed.before {
+        bail!(
+            "{} changed while dynalint was fixing it; not written (run again)",
+            changed.path
+        );
+    }
+    std::fs::write(&path, &changed.after).with_context(|| format!("cannot write {}", changed.path))
 }
 
 /// Appends the markdown summary to `$GITHUB_STEP_SUMMARY`; a failure is a warning, as

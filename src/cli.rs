@@ -82,6 +82,21 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub head: Option<String>,
 
+    /// Apply the safe fixes to the files, lint again until nothing more is fixable, and
+    /// report what remains (its exit status).
+    #[arg(long, conflicts_with = "head")]
+    pub fix: bool,
+
+    /// With --fix or --diff, also apply the unsafe fixes (they can change what AWS does:
+    /// a renamed field, another role, a new key attribute).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the unified diff that --fix would apply, and write nothing; exit 1 when
+    /// there is something to fix.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+
     /// Judge the change only on the findings it introduces: those the base revision has
     /// too decide nothing, and only the comment, the job summary (folded), SARIF and GitLab
     /// (which compare with the base branch themselves) show them. `--new-only` needs a

@@ -72,16 +72,16 @@ pub enum Change {
     /// mapping key), quoted as the old one was.
     Replace { at: Span, key: bool, text: String },
     /// The value of the entry whose key is at `key` becomes an empty list.
-    EmptyList { key: Span, value: Span },
+    EmptyList { key: Span },
     /// Remove the list item at `at`.
     RemoveItem { at: Span },
     /// Remove the mapping entry `entry` (from its key to the end of its value); when
     /// the tree does not have it (a write Helm ignores), the values read the same.
     RemoveEntry { entry: Span },
-    /// Append a mapping to the list at `list`: each field's name, and its string value
-    /// (quoted when `quoted`).
+    /// Append a mapping to the list of the entry whose key is at `key`: each field's
+    /// name, and its string value (quoted when `quoted`).
     AppendItem {
-        list: Span,
+        key: Span,
         fields: Vec<(String, String, bool)>,
     },
     /// Remove the key at `at` from the suppression comment whose `dynalint:` text is at
@@ -398,9 +398,10 @@ fn resolve_change(change: &Change, text: &str, root: &Node) -> Option<(Edit, Int
             };
             Some((edit, string_intent(*at, *key, new, root)?))
         }
-        Change::EmptyList { key, value } => {
-            let node = find_node(root, *value)?;
-            if node.as_seq().is_none() || written(*value)?.starts_with('*') {
+        Change::EmptyList { key } => {
+            let entry = find_entry(root, key.start).filter(|entry| entry.key_span == *key)?;
+            let value = &entry.value.span;
+            if entry.value.as_seq().is_none() || written(*value)?.starts_with('*') {
                 return None;
             }
             let between = text.get(key.end as usize..value.start as usize)?;
@@ -446,7 +447,10 @@ fn resolve_change(change: &Change, text: &str, root: &Node) -> Option<(Edit, Int
                 intent,
             ))
         }
-        Change::AppendItem { list, fields } => append_item(text, root, *list, fields),
+        Change::AppendItem { key, fields } => {
+            let entry = find_entry(root, key.start).filter(|entry| entry.key_span == *key)?;
+            append_item(text, &entry.value, fields)
+        }
         Change::RemoveSuppression { comment, keys, at } => {
             let position = keys.iter().position(|key| key == at)?;
             let span = if keys.len() == 1 {
@@ -525,12 +529,17 @@ fn find_node(root: &Node, span: Span) -> Option<&Node> {
 
 /// The span of the mapping key that starts at `start`, if the tree has one there.
 fn find_key(root: &Node, start: u32) -> Option<Span> {
+    find_entry(root, start).map(|entry| entry.key_span)
+}
+
+/// The mapping entry whose key starts at `start`.
+fn find_entry(root: &Node, start: u32) -> Option<&yaml::Entry> {
     match &root.value {
         Value::Map(entries) => entries.iter().find_map(|entry| {
             if entry.key_span.start == start {
-                Some(entry.key_span)
+                Some(entry)
             } else if entry.value.span.start <= start && start < entry.value.span.end {
-                find_key(&entry.value, start)
+                find_entry(&entry.value, start)
             } else {
                 None
             }
@@ -538,7 +547,7 @@ fn find_key(root: &Node, start: u32) -> Option<Span> {
         Value::Seq(items) => items
             .iter()
             .filter(|item| item.span.start <= start && start < item.span.end)
-            .find_map(|item| find_key(item, start)),
+            .find_map(|item| find_entry(item, start)),
         _ => None,
     }
 }
@@ -648,11 +657,10 @@ fn comment_removal(text: &str, comment: Span) -> Option<Span> {
 /// A mapping of string fields appended to the list at `list`.
 fn append_item(
     text: &str,
-    root: &Node,
-    list: Span,
+    node: &Node,
     fields: &[(String, String, bool)],
 ) -> Option<(Edit, Intent)> {
-    let node = find_node(root, list)?;
+    let list = node.span;
     let items = node.as_seq()?;
     let scalar = |value: &str, quote: bool| {
         if quote || !is_plain_safe(value) {

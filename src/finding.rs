@@ -69,6 +69,12 @@ impl Finding {
         self
     }
 
+    /// With the fix, when there is one.
+    pub fn fix_if(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.or(self.fix);
+        self
+    }
+
     pub fn related(mut self, site: Site, message: impl Into<String>) -> Self {
         self.related.push(Related {
             site,

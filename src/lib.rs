@@ -15,6 +15,7 @@ pub mod diff;
 pub mod edit;
 pub mod exit;
 pub mod finding;
+pub mod fix;
 pub mod github;
 pub mod harness;
 pub mod model;

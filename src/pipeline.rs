@@ -19,6 +19,7 @@ use crate::span::Span;
 use crate::suppress::Suppression;
 
 /// What to check.
+#[derive(Clone)]
 pub struct Input<'a> {
     pub config: &'a Config,
     /// The head revision's files: the working tree, a commit, or files in memory.
@@ -35,6 +36,7 @@ pub struct Input<'a> {
 }
 
 /// The base side of a change.
+#[derive(Clone)]
 pub struct Base<'a> {
     pub snapshot: &'a dyn Snapshot,
     /// The configuration the base was checked with (its own `dynalint.toml`); `None`:

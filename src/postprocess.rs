@@ -298,6 +298,16 @@ pub(crate) fn finish(
             .filter(|item| item.finding.severity == severity)
             .count()
     };
+    let fixable = |applicability| {
+        reported
+            .iter()
+            .filter(|item| {
+                item.fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.applicability == applicability)
+            })
+            .count()
+    };
     let summary = Summary {
         files: files.len(),
         tables,
@@ -306,6 +316,8 @@ pub(crate) fn finish(
         notes: count(Severity::Note),
         suppressed,
         preexisting: preexisting.len(),
+        fixable: fixable(crate::edit::Applicability::Safe),
+        unsafe_fixable: fixable(crate::edit::Applicability::Unsafe),
     };
     Report {
         rules: statuses.clone(),

@@ -209,12 +209,12 @@ fn appends_items_in_the_list_style_and_line_endings_of_the_file() {
     };
     let block = "attributes:\r\n    - name: Id\r\n      type: 'S'  # key\r\nnext: 1\r\n";
     let document = yaml::load(block, &yaml::Limits::default()).unwrap();
-    let list = document.root.get("attributes").unwrap().span;
+    let key = document.root.entry("attributes").unwrap().key_span;
     assert_eq!(
         fixed(
             block,
             vec![Change::AppendItem {
-                list,
+                key,
                 fields: fields()
             }]
         )
@@ -229,12 +229,12 @@ fn appends_items_in_the_list_style_and_line_endings_of_the_file() {
         ("attributes: []\n", "attributes: [{name: Sku, type: 'S'}]\n"),
     ] {
         let document = yaml::load(flow, &yaml::Limits::default()).unwrap();
-        let list = document.root.get("attributes").unwrap().span;
+        let key = document.root.entry("attributes").unwrap().key_span;
         assert_eq!(
             fixed(
                 flow,
                 vec![Change::AppendItem {
-                    list,
+                    key,
                     fields: fields()
                 }]
             )
@@ -266,7 +266,6 @@ fn empties_lists_of_either_style() {
         let entry = index.entry("nonKeyAttributes").unwrap();
         let change = Change::EmptyList {
             key: entry.key_span,
-            value: entry.value.span,
         };
         assert_eq!(fixed(text, vec![change]).unwrap(), expected);
     }

@@ -4,7 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::edit::Applicability;
 use crate::report::{RelatedLocation, RenderContext, Report, Reported, Summary};
+use crate::source::Sources;
 
 /// The version of this document's shape; bumped only on incompatible changes.
 pub const VERSION: u32 = 1;
@@ -43,6 +45,27 @@ struct FindingDto<'a> {
     help: Option<&'a str>,
     fingerprint: &'a str,
     related: Vec<RelatedDto<'a>>,
+    /// What `--fix` would change (`null`: the rule has no fix for it).
+    fix: Option<FixDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixDto<'a> {
+    safe: bool,
+    title: &'a str,
+    edits: Vec<EditDto<'a>>,
+}
+
+/// A range of the file (as `line`/`column` of findings: 1-based, the end after the last
+/// character) and the text that replaces it.
+#[derive(Serialize)]
+struct EditDto<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -64,9 +87,11 @@ struct SummaryDto {
     notes: usize,
     suppressed: usize,
     preexisting: usize,
+    fixable: usize,
+    unsafe_fixable: usize,
 }
 
-fn finding(item: &Reported) -> FindingDto<'_> {
+fn finding<'a>(item: &'a Reported, sources: &'a Sources) -> FindingDto<'a> {
     let finding = &item.finding;
     FindingDto {
         rule: finding.rule.code,
@@ -82,6 +107,28 @@ fn finding(item: &Reported) -> FindingDto<'_> {
         help: finding.help.as_deref(),
         fingerprint: &item.fingerprint,
         related: item.related.iter().map(related).collect(),
+        fix: item.fix.as_ref().map(|fix| {
+            let file = sources.get(fix.file);
+            FixDto {
+                safe: fix.applicability == Applicability::Safe,
+                title: &fix.title,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|edit| {
+                        let (start, end) = file.range(edit.span);
+                        EditDto {
+                            path: &file.path,
+                            line: start.line,
+                            column: start.column,
+                            end_line: end.line,
+                            end_column: end.column,
+                            text: &edit.text,
+                        }
+                    })
+                    .collect(),
+            }
+        }),
     }
 }
 
@@ -105,17 +152,19 @@ fn summary(summary: &Summary) -> SummaryDto {
         notes: summary.notes,
         suppressed: summary.suppressed,
         preexisting: summary.preexisting,
+        fixable: summary.fixable,
+        unsafe_fixable: summary.unsafe_fixable,
     }
 }
 
-pub fn render(
-    report: &Report,
-    _context: &RenderContext<'_>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     let document = Document {
         version: VERSION,
-        findings: report.findings.iter().map(finding).collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|item| finding(item, context.sources))
+            .collect(),
         changes: report
             .changes
             .iter()

@@ -59,6 +59,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Findings the base revision has too, set aside by `--new-only`.
     pub preexisting: usize,
+    /// Findings with a safe fix (`--fix`), and with an unsafe one (`--unsafe-fixes`).
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
 }
 
 /// The report of one run, as the post-process leaves it for the renderers.

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message,
+    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
 };
 
 use crate::report::{RenderContext, Report, uri_path};
@@ -181,6 +182,49 @@ fn physical(
         .build()
 }
 
+/// A finding's fix as SARIF `fixes` (code scanning and editors can offer it): the edits
+/// as replacements, each region with its end given, so an insertion deletes nothing.
+fn sarif_fix(context: &RenderContext<'_>, fix: &crate::edit::Resolved) -> Fix {
+    let source = context.sources.get(fix.file);
+    let replacements = fix
+        .edits
+        .iter()
+        .map(|edit| {
+            let (start, end) = source.range(edit.span);
+            let mut deleted = Region::builder()
+                .start_line(start.line as i64)
+                .start_column(utf16_column(source, start))
+                .build();
+            deleted.end_line = Some(end.line as i64);
+            deleted.end_column = Some(utf16_column(source, end));
+            Replacement::builder()
+                .deleted_region(deleted)
+                .inserted_content(ArtifactContent::builder().text(edit.text.clone()).build())
+                .build()
+        })
+        .collect::<Vec<_>>();
+    let change = ArtifactChange::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(uri_path(&context.repository_path(&source.path)))
+                .build(),
+        )
+        .replacements(replacements)
+        .build();
+    Fix::builder()
+        .description(Message::builder().text(fix.title.clone()).build())
+        .artifact_changes(vec![change])
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(BTreeMap::from([(
+                    "safe".to_string(),
+                    serde_json::json!(fix.applicability == crate::edit::Applicability::Safe),
+                )]))
+                .build(),
+        )
+        .build()
+}
+
 fn sarif(report: &Report, context: &RenderContext<'_>) -> Sarif {
     let all: Vec<&'static RuleMeta> = rules::all().collect();
     let index = |rule: &RuleMeta| all.iter().position(|known| known.code == rule.code);
@@ -231,6 +275,9 @@ fn sarif(report: &Report, context: &RenderContext<'_>) -> Sarif {
                         })
                         .collect(),
                 );
+            }
+            if let Some(fix) = &item.fix {
+                result.fixes = Some(vec![sarif_fix(context, fix)]);
             }
             if let Some(table) = &finding.table {
                 result.properties = Some(

@@ -7,6 +7,7 @@ use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_NOTE_STYLE, DEFAU
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diff::{Action, PlanEntry};
+use crate::edit::Applicability;
 use crate::report::{RenderContext, Report, Reported, Summary, printable};
 use crate::rule_meta::Severity;
 use crate::source::Sources;
@@ -28,6 +29,9 @@ pub fn render(report: &Report, context: &RenderContext<'_>, out: &mut dyn Write)
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(&report.summary))?;
+    if let Some(line) = fixable_line(&report.summary) {
+        writeln!(out, "{line}")?;
+    }
     if let Some(changes) = &report.changes {
         writeln!(out, "{}", plan_line(changes))?;
     }
@@ -59,6 +63,17 @@ pub fn plan_line(changes: &[PlanEntry]) -> String {
     }
 }
 
+/// `2 fixable with --fix (1 more with --unsafe-fixes)`, when a finding has a fix.
+pub fn fixable_line(summary: &Summary) -> Option<String> {
+    match (summary.fixable, summary.unsafe_fixable) {
+        (0, 0) => None,
+        (safe, 0) => Some(format!("{safe} fixable with --fix")),
+        (safe, more) => Some(format!(
+            "{safe} fixable with --fix ({more} more with --unsafe-fixes)"
+        )),
+    }
+}
+
 fn paint(text: &str, style: annotate_snippets::renderer::Style, color: bool) -> String {
     if color {
         format!("{}{text}{}", style.render(), style.render_reset())
@@ -82,9 +97,15 @@ fn write_header(item: &Reported, color: bool, out: &mut dyn Write) -> io::Result
         style,
         color,
     );
+    // Fixable findings are marked as ruff marks them: `[*]`, and `[*unsafe]`.
+    let mark = match item.fix.as_ref().map(|fix| fix.applicability) {
+        Some(Applicability::Safe) => " [*]",
+        Some(Applicability::Unsafe) => " [*unsafe]",
+        None => "",
+    };
     writeln!(
         out,
-        "{}:{}:{}: {label} {}",
+        "{}:{}:{}: {label}{mark} {}",
         printable(&item.path),
         item.start.line,
         item.start.column,
@@ -129,6 +150,15 @@ fn snippet_group<'a>(item: &'a Reported, sources: &'a Sources) -> Group<'a> {
     );
     if let Some(help) = &finding.help {
         group = group.element(Level::HELP.message(printable(help)));
+    }
+    if let Some(fix) = &item.fix {
+        let how = match fix.applicability {
+            Applicability::Safe => "fix (--fix)",
+            Applicability::Unsafe => {
+                "unsafe fix (--fix --unsafe-fixes; it can change what AWS does)"
+            }
+        };
+        group = group.element(Level::HELP.message(format!("{how}: {}", printable(&fix.title))));
     }
     for related in &item.related {
         group = group.element(Level::NOTE.message(format!(

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::diff::ChangeSet;
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::model::{Release, Table, ValuesFile};
 use crate::roles::KnownRoles;
@@ -210,14 +211,28 @@ pub fn doc_section(rule: &RuleMeta, title: &str) -> String {
     rest[..end].trim().to_string()
 }
 
+/// Whether and how a rule's findings are fixed, in a sentence.
+pub fn fix_sentence(rule: &RuleMeta) -> &'static str {
+    match rule.fix {
+        Some(Applicability::Safe) => {
+            "Fix: safe, applied by `dynalint check --fix` (`--diff` shows it first)."
+        }
+        Some(Applicability::Unsafe) => {
+            "Fix: unsafe (it can change what AWS does), applied by `dynalint check --fix --unsafe-fixes` (`--diff --unsafe-fixes` shows it first)."
+        }
+        None => "Fix: none automatic; the help says what to change.",
+    }
+}
+
 /// `dynalint explain`: the rule's documentation with a title line.
 pub fn explain(rule: &RuleMeta) -> String {
     format!(
-        "# {} {} ({} by default)\n\n{}\n\n{}",
+        "# {} {} ({} by default)\n\n{}\n\n{}\n\n{}",
         rule.code,
         rule.name,
         rule.severity,
         rule.summary,
+        fix_sentence(rule),
         rule.docs.trim()
     )
 }
@@ -228,16 +243,17 @@ pub fn reference_markdown() -> String {
         "# dynalint rules\n\n\
          <!-- Generated from the rule documentation in src/rules/ by \
          `DYNALINT_BLESS=1 cargo test rules_reference`. Do not edit by hand. -->\n\n\
-         | code | name | severity | catches |\n|---|---|---|---|\n",
+         | code | name | severity | fix | catches |\n|---|---|---|---|---|\n",
     );
     for rule in all() {
         let _ = writeln!(
             out,
-            "| [{}](#{}) | {} | {} | {} |",
+            "| [{}](#{}) | {} | {} | {} | {} |",
             rule.code,
             docs_anchor(rule),
             rule.name,
             rule.severity,
+            rule.fix.map_or("", Applicability::as_str),
             rule.summary
         );
     }
@@ -249,8 +265,13 @@ pub fn reference_markdown() -> String {
             .unwrap_or(docs);
         let _ = write!(
             out,
-            "\n## {} {}\n\nCatches: {}.\n\nDefault severity: **{}**.\n\n{}\n",
-            rule.code, rule.name, rule.summary, rule.severity, docs
+            "\n## {} {}\n\nCatches: {}.\n\nDefault severity: **{}**.\n\n{}\n\n{}\n",
+            rule.code,
+            rule.name,
+            rule.summary,
+            rule.severity,
+            fix_sentence(rule),
+            docs
         );
     }
     out

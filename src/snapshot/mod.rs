@@ -5,6 +5,7 @@
 mod filter;
 mod git_tree;
 mod memory;
+mod overlay;
 mod working_tree;
 
 use std::io;
@@ -13,6 +14,7 @@ use std::path::Path;
 pub use filter::{Children, PathFilter};
 pub use git_tree::{Commits, GitError, GitTree, commits, resolve};
 pub use memory::MemoryTree;
+pub use overlay::Overlay;
 pub use working_tree::WorkingTree;
 
 /// What reading a file gave.

@@ -31,7 +31,7 @@ fn rules_lists_every_rule() {
     assert!(lines[0].starts_with("DL001  yaml-syntax "));
     assert!(
         lines.iter().any(
-            |line| line.starts_with("DL205  no-access ") && line.contains("  note     a table")
+            |line| line.starts_with("DL205  no-access ") && line.contains(&format!("  note{}a table", " ".repeat(13)))
         )
     );
 }
@@ -415,21 +415,24 @@ fn text_output_is_rustc_like() {
     assert_eq!(
         run.stdout,
         "\
-apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:14: error[DL101 key-attribute-undeclared] hashKey `Missing` of table `shop-dev-Orders` is not declared in `attributes`
+apps-shop/apps/shop-dev/dynamo-tables/values.yaml:3:14: error[DL101 key-attribute-undeclared] [*unsafe] hashKey `Missing` of table `shop-dev-Orders` is not declared in `attributes`
   |
 3 |     hashKey: Missing
   |              ^^^^^^^
   |
   = help: declare it in `attributes`: `- name: Missing` with its `type` ('S', 'N' or 'B')
+  = help: unsafe fix (--fix --unsafe-fixes; it can change what AWS does): declare `Missing` in `attributes` as 'S'
 
-apps-shop/apps/shop-dev/dynamo-tables/values.yaml:5:15: error[DL102 attribute-unused] attribute `OrderId` of table `shop-dev-Orders` is not a key of the table or of any index; AWS rejects the table
+apps-shop/apps/shop-dev/dynamo-tables/values.yaml:5:15: error[DL102 attribute-unused] [*] attribute `OrderId` of table `shop-dev-Orders` is not a key of the table or of any index; AWS rejects the table
   |
 5 |       - name: OrderId
   |               ^^^^^^^
   |
   = help: remove it from `attributes`: only key attributes are declared, items may carry any other attribute
+  = help: fix (--fix): remove attribute `OrderId`
 
 2 errors in 1 values file (1 table)
+1 fixable with --fix (1 more with --unsafe-fixes)
 "
     );
 }
@@ -447,7 +450,7 @@ fn json_output_is_the_version_1_document() {
     assert_eq!(document["changes"], serde_json::json!([]));
     assert_eq!(
         document["summary"],
-        serde_json::json!({"files": 1, "tables": 1, "errors": 2, "warnings": 0, "notes": 0, "suppressed": 0, "preexisting": 0})
+        serde_json::json!({"files": 1, "tables": 1, "errors": 2, "warnings": 0, "notes": 0, "suppressed": 0, "preexisting": 0, "fixable": 1, "unsafe_fixable": 1})
     );
     let first = &document["findings"][0];
     let fingerprint = first["fingerprint"].as_str().unwrap().to_string();
@@ -468,6 +471,16 @@ fn json_output_is_the_version_1_document() {
             "help": "declare it in `attributes`: `- name: Missing` with its `type` ('S', 'N' or 'B')",
             "fingerprint": fingerprint,
             "related": [],
+            // Appended after the last attribute, in the list's own indentation.
+            "fix": {
+                "safe": false,
+                "title": "declare `Missing` in `attributes` as 'S'",
+                "edits": [{
+                    "path": "apps-shop/apps/shop-dev/dynamo-tables/values.yaml",
+                    "line": 6, "column": 18, "end_line": 6, "end_column": 18,
+                    "text": "\n      - name: Missing\n        type: 'S'",
+                }],
+            },
         })
     );
 }
@@ -520,7 +533,7 @@ fn several_outputs_in_one_run() {
     assert_eq!(run.code, 1);
     assert!(
         run.stdout
-            .ends_with("2 errors in 1 values file (1 table)\n")
+            .ends_with("2 errors in 1 values file (1 table)\n1 fixable with --fix (1 more with --unsafe-fixes)\n")
     );
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();

@@ -37,7 +37,7 @@ fn the_demo_in_json() {
     );
     assert_eq!(
         run.json()["summary"],
-        serde_json::json!({"files": 5, "tables": 11, "errors": 5, "warnings": 3, "notes": 0, "suppressed": 1, "preexisting": 0})
+        serde_json::json!({"files": 5, "tables": 11, "errors": 5, "warnings": 3, "notes": 0, "suppressed": 1, "preexisting": 0, "fixable": 2, "unsafe_fixable": 2})
     );
 }
 

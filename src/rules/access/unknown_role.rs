@@ -1,6 +1,6 @@
 //! DL201 unknown-role: a grant to a role that no known source creates.
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::access::{grants, invalid_role_name::role_name_problem};
@@ -82,12 +82,28 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
             {
                 continue;
             }
-            let help = match crate::suggest::closest(&role.value, project.roles.names()) {
+            let close = crate::suggest::closest(&role.value, project.roles.names());
+            let help = match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => "check the name (an idp-advanced workload's role is `<application>-<namespace>`); list roles created elsewhere under `[roles] known` in dynalint.toml".to_string(),
             };
-            findings.push(
-                on_table(
+            // Another role is other access in IAM: unsafe. A pattern of `roles.known` names
+            // no one role.
+            let fix = close
+                .filter(|close| !close.contains(['*', '?', '[', '{']))
+                .map(|close| {
+                    Fix::new(
+                        Applicability::Unsafe,
+                        table.file,
+                        format!("replace `{}` by `{close}`", role.value),
+                        Change::Replace {
+                            at: role.span,
+                            key: false,
+                            text: close.to_string(),
+                        },
+                    )
+                });
+            let mut finding = on_table(
                     &RULE.meta,
                     table,
                     role.span,
@@ -99,8 +115,11 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                         table.id.name
                     ),
                 )
-                .help(help),
-            );
+                .help(help);
+            if let Some(fix) = fix {
+                finding = finding.fix(fix);
+            }
+            findings.push(finding);
         }
     }
 }

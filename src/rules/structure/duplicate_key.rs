@@ -1,6 +1,6 @@
 //! DL003 duplicate-key: a key written twice in one mapping.
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::{FileContext, FileFindings, ValuesContext};
@@ -91,6 +91,28 @@ fn finding(context: &ValuesContext<'_>, duplicate: &DuplicateKey) -> Finding {
         .help("write `<<:` first in the mapping, so that the keys written after it override what it merges")
         .related(Site::new(context.file, *merge), "the merge that overwrites it"),
     };
+    // Helm reads the mapping the same without the writes it does not keep.
+    if !duplicate.removable.is_empty() {
+        let lines: Vec<String> = duplicate
+            .removable
+            .iter()
+            .map(|span| line(span).to_string())
+            .collect();
+        finding = finding.fix(Fix {
+            applicability: Applicability::Safe,
+            title: format!(
+                "remove the `{}` Helm does not keep (line {})",
+                duplicate.key,
+                lines.join(", ")
+            ),
+            file: context.file,
+            changes: duplicate
+                .removable
+                .iter()
+                .map(|entry| Change::RemoveEntry { entry: *entry })
+                .collect(),
+        });
+    }
     finding = finding.locus(context.root.semantic_path(&duplicate.pointer));
     if let Some(table) = context.table_id(&duplicate.pointer) {
         finding = finding.table(table);

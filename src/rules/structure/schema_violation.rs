@@ -1,6 +1,6 @@
 //! DL002 schema-violation: the values do not match the chart's values schema.
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::{FileContext, FileFindings, ValuesContext, yaml_type_trap};
@@ -73,6 +73,7 @@ fn check(context: &FileContext<'_>, out: &mut FileFindings) {
 fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
     let located = context.locate(&violation.pointer);
     let what = context.describe(&violation.pointer);
+    let mut fix = None;
     let (site, message, help) = match &violation.kind {
         ViolationKind::Required { properties } => {
             let site = match located {
@@ -128,6 +129,21 @@ fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
                 None => "the chart does not read this field: remove it, or check its spelling"
                     .to_string(),
             };
+            // Renaming a field changes what the chart reads, so what AWS is asked: unsafe.
+            if let (Some(suggestion), Some((file, located))) = (suggestion, located)
+                && let Some(key) = located.key_span
+            {
+                fix = Some(Fix::new(
+                    Applicability::Unsafe,
+                    file,
+                    format!("rename `{property}` to `{suggestion}`"),
+                    Change::Replace {
+                        at: key,
+                        key: true,
+                        text: suggestion.clone(),
+                    },
+                ));
+            }
             (
                 site,
                 format!("unknown field `{property}` {container}"),
@@ -188,6 +204,9 @@ fn finding(context: &ValuesContext<'_>, violation: &Violation) -> Finding {
     let mut finding = Finding::new(&RULE.meta, site, message)
         .help(help)
         .locus(context.root.semantic_path(&violation.pointer));
+    if let Some(fix) = fix {
+        finding = finding.fix(fix);
+    }
     if let Some(table) = context.table_id(&violation.pointer) {
         finding = finding.table(table);
     }

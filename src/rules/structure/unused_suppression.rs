@@ -1,7 +1,7 @@
 //! DL005 unused-suppression: a `# dynalint: ignore[...]` comment that suppresses
 //! nothing, names no rule, or (when config requires it) gives no reason.
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::{self, Check, Rule};
@@ -84,8 +84,25 @@ fn check(review: &SuppressionReview<'_>, findings: &mut Vec<Finding>) {
                         && review.statuses.enabled(rule)
                         && (review.compared || !rules::is_change_rule(rule)) =>
                 {
+                    let remove = Change::RemoveSuppression {
+                        comment: suppression.span,
+                        keys: suppression.keys.iter().map(|key| key.span).collect(),
+                        at: key.span,
+                    };
+                    let title = if suppression.keys.len() == 1 {
+                        "remove the suppression".to_string()
+                    } else {
+                        format!("remove `{}` from the suppression", key.text)
+                    };
                     findings.push(
-                        unused(site, &key.text, suppression.target_line).locus(locus(&key.text)),
+                        unused(site, &key.text, suppression.target_line)
+                            .locus(locus(&key.text))
+                            .fix(Fix::new(
+                                Applicability::Safe,
+                                suppression.file,
+                                title,
+                                remove,
+                            )),
                     );
                 }
                 Some(_) => {}

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::structure::{FileContext, FileFindings, ValuesContext};
@@ -229,9 +229,28 @@ fn trap(
     if allowed.is_none() && !options.is_empty() {
         help.push_str(&format!(", and write one of {}", options.join(", ")));
     }
+    let change = match allowed {
+        Some(allowed) if *allowed != written => Change::Replace {
+            at: node.span,
+            key: false,
+            text: allowed.to_string(),
+        },
+        _ => Change::Quote {
+            at: node.span,
+            key: false,
+        },
+    };
+    let fix = Fix::new(
+        Applicability::Safe,
+        context.file,
+        format!("quote it: `'{quoted}'`"),
+        change,
+    );
     Some(finish(
         context,
-        Finding::new(&RULE.meta, Site::new(context.file, node.span), message).help(help),
+        Finding::new(&RULE.meta, Site::new(context.file, node.span), message)
+            .help(help)
+            .fix(fix),
         pointer,
     ))
 }
@@ -269,7 +288,16 @@ fn converted_keys(context: &ValuesContext<'_>) -> Vec<Finding> {
                         entry.key, entry.key
                     ),
                 )
-                .help(format!("quote the key: `'{written}':`")),
+                .help(format!("quote the key: `'{written}':`"))
+                .fix(Fix::new(
+                    Applicability::Safe,
+                    context.file,
+                    format!("quote the key: `'{written}':`"),
+                    Change::Quote {
+                        at: entry.key_span,
+                        key: true,
+                    },
+                )),
                 &key_pointer,
             ));
         }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
 use crate::rules::table::intended_attribute;
@@ -73,7 +73,13 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                         table.id.name
                     ),
                 )
-                .help("remove it from `attributes`: only key attributes are declared, items may carry any other attribute"),
+                .help("remove it from `attributes`: only key attributes are declared, items may carry any other attribute")
+                .fix(Fix::new(
+                    Applicability::Safe,
+                    table.file,
+                    format!("remove attribute `{name}`"),
+                    Change::RemoveItem { at: attribute.span },
+                )),
             );
         }
     }

@@ -1,6 +1,6 @@
 //! DL111 capacity-mismatch: capacity settings that do not fit the billing mode.
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::model::{BillingMode, Table};
 use crate::rule_meta::{RuleMeta, Severity};
@@ -129,7 +129,15 @@ fn capacities(
                             format!("`{field}` of {owner} is ignored: the table bills PAY_PER_REQUEST"),
                         )
                         .severity(Severity::Warning)
-                        .help("remove it, or set billingMode: PROVISIONED if the table should be provisioned"),
+                        .help("remove it, or set billingMode: PROVISIONED if the table should be provisioned")
+                        .fix(Fix::new(
+                            Applicability::Safe,
+                            table.file,
+                            format!("remove `{field}`"),
+                            Change::RemoveEntry {
+                                entry: Span::new(value.key.start, value.span.end),
+                            },
+                        )),
                     );
                 }
             }

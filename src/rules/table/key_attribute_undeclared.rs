@@ -1,6 +1,6 @@
 //! DL101 key-attribute-undeclared: a key that `attributes` does not declare.
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::model::IndexKind;
 use crate::rule_meta::{RuleMeta, Severity};
@@ -76,12 +76,30 @@ fn key(owner: Owner<'_>, key: &Spanned<String>, field: &str, findings: &mut Vec<
     if table.attribute(&key.value).is_some() {
         return;
     }
-    let help = match intended_attribute(table, &key.value) {
+    let intended = intended_attribute(table, &key.value);
+    let help = match intended {
         Some(close) => format!("did you mean `{close}`? Attribute names are case-sensitive"),
         None => format!(
             "declare it in `attributes`: `- name: {}` with its `type` ('S', 'N' or 'B')",
             key.value
         ),
+    };
+    // A key's type is part of the table's definition in AWS, and 'S' is a guess: unsafe.
+    // Not when it misspells a declared attribute: that one is meant.
+    let fix = match (intended, table.attributes_key) {
+        (None, Some(attributes)) => Some(Fix::new(
+            Applicability::Unsafe,
+            table.file,
+            format!("declare `{}` in `attributes` as 'S'", key.value),
+            Change::AppendItem {
+                key: attributes,
+                fields: vec![
+                    ("name".to_string(), key.value.clone(), false),
+                    ("type".to_string(), "S".to_string(), true),
+                ],
+            },
+        )),
+        _ => None,
     };
     findings.push(
         on_table(
@@ -94,7 +112,8 @@ fn key(owner: Owner<'_>, key: &Spanned<String>, field: &str, findings: &mut Vec<
                 key.value
             ),
         )
-        .help(help),
+        .help(help)
+        .fix_if(fix),
     );
 }
 

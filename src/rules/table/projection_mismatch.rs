@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, Change, Fix};
 use crate::finding::Finding;
 use crate::model::{Index, IndexKind, Projection, Table};
 use crate::rule_meta::{RuleMeta, Severity};
@@ -99,7 +99,17 @@ fn check_index(table: &Table, kind: IndexKind, index: &Index, findings: &mut Vec
                     projection.value.as_str()
                 ),
             )
-            .help("set `nonKeyAttributes: []`, or use projectionType: INCLUDE to project just these attributes"),
+            .help("set `nonKeyAttributes: []`, or use projectionType: INCLUDE to project just these attributes")
+            .fix_if(index.non_key_key.map(|key| {
+                // AWS then projects what the projection type says, not the list: unsafe,
+                // as INCLUDE may have been meant.
+                Fix::new(
+                    Applicability::Unsafe,
+                    table.file,
+                    "set `nonKeyAttributes: []`",
+                    Change::EmptyList { key },
+                )
+            })),
         ),
         _ => {}
     }

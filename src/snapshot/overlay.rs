@@ -1,0 +1,65 @@
+//! A snapshot with some files replaced by text in memory: the fix loop's files as fixed
+//! so far (`--fix`, `--diff`), over the working tree or a commit.
+
+use std::collections::BTreeMap;
+use std::io;
+
+use super::{Content, Listing, PathFilter, Snapshot};
+
+pub struct Overlay<'a> {
+    inner: &'a dyn Snapshot,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(inner: &'a dyn Snapshot) -> Overlay<'a> {
+        Overlay {
+            inner,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// `path` (which the inner snapshot has) now reads as `content`.
+    pub fn set(&mut self, path: &str, content: Vec<u8>) {
+        self.files.insert(path.to_string(), content);
+    }
+
+    /// The files replaced, with their new content.
+    pub fn replaced(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files
+            .iter()
+            .map(|(path, content)| (path.as_str(), content.as_slice()))
+    }
+
+    pub fn inner(&self) -> &'a dyn Snapshot {
+        self.inner
+    }
+}
+
+impl Snapshot for Overlay<'_> {
+    fn list(&self, filter: &PathFilter) -> io::Result<Listing> {
+        self.inner.list(filter)
+    }
+
+    fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {
+        match self.files.get(path) {
+            Some(bytes) if bytes.len() as u64 > max_size => {
+                Ok(Content::TooLarge(bytes.len() as u64))
+            }
+            Some(bytes) => Ok(Content::Bytes(bytes.clone())),
+            None => self.inner.read(path, max_size),
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.files.contains_key(path) || self.inner.exists(path)
+    }
+
+    fn content_id(&self, path: &str) -> Option<git2::Oid> {
+        if self.files.contains_key(path) {
+            None
+        } else {
+            self.inner.content_id(path)
+        }
+    }
+}
