@@ -711,15 +711,25 @@ fn append_item(
             "\n"
         };
         let mut item = String::new();
-        for (index, (key, value, quote)) in fields.iter().enumerate() {
-            let lead = if index == 0 {
-                format!("{dash}- ")
-            } else {
-                inner.clone()
-            };
+        let written: Vec<String> = fields
+            .iter()
+            .map(|(key, value, quote)| format!("{key}: {}", scalar(value, *quote)))
+            .collect();
+        // In the style of the item before it: `- {name: Id, type: 'S'}`, or a block.
+        if text[last.span.range()].starts_with('{') {
             item.push_str(line_break);
-            item.push_str(&lead);
-            item.push_str(&format!("{key}: {}", scalar(value, *quote)));
+            item.push_str(&format!("{dash}- {{{}}}", written.join(", ")));
+        } else {
+            for (index, field) in written.iter().enumerate() {
+                let lead = if index == 0 {
+                    format!("{dash}- ")
+                } else {
+                    inner.clone()
+                };
+                item.push_str(line_break);
+                item.push_str(&lead);
+                item.push_str(field);
+            }
         }
         Edit {
             span: Span::at(end as u32),

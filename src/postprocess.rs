@@ -167,7 +167,18 @@ pub(crate) fn finish(
         change_rule: rules::is_change_rule,
     };
     let outcome = suppress::apply(findings, suppressions, &config.ignores, &reach, sources);
+    let unread: Vec<(crate::source::FileId, usize, usize)> = values
+        .releases
+        .iter()
+        .flat_map(|release| &release.invalid_tables)
+        .map(|table| {
+            let source = sources.get(table.file);
+            let (first, last) = source.range(table.span);
+            (table.file, first.line, last.line)
+        })
+        .collect();
     let review = SuppressionReview {
+        unread: &unread,
         suppressions: &outcome.suppressions,
         statuses,
         require_reason: config.require_reason,

@@ -232,6 +232,19 @@ pub struct SuppressionReview<'a> {
     /// suppression match anything.
     pub compared: bool,
     pub sources: &'a Sources,
+    /// The lines (first, last) of the tables no table rule read (schema errors, type
+    /// traps, no name or hashKey): a suppression there of a rule that reads tables
+    /// cannot be judged stale until the table reads.
+    pub unread: &'a [(FileId, usize, usize)],
+}
+
+impl SuppressionReview<'_> {
+    /// Whether `line` of `file` lies in a table the rules did not read.
+    pub fn unread(&self, file: FileId, line: usize) -> bool {
+        self.unread
+            .iter()
+            .any(|(at, first, last)| *at == file && (*first..=*last).contains(&line))
+    }
 }
 
 /// Where a finding is, as suppressions see it: its file and line.

@@ -30,9 +30,10 @@ fn rules_lists_every_rule() {
     assert_eq!(lines.len(), 41);
     assert!(lines[0].starts_with("DL001  yaml-syntax "));
     assert!(
-        lines.iter().any(
-            |line| line.starts_with("DL205  no-access ") && line.contains(&format!("  note{}a table", " ".repeat(13)))
-        )
+        lines
+            .iter()
+            .any(|line| line.starts_with("DL205  no-access ")
+                && line.contains(&format!("  note{}a table", " ".repeat(13))))
     );
 }
 
@@ -531,10 +532,9 @@ fn several_outputs_in_one_run() {
         &format!("json={}", report.display()),
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout
-            .ends_with("2 errors in 1 values file (1 table)\n1 fixable with --fix (1 more with --unsafe-fixes)\n")
-    );
+    assert!(run.stdout.ends_with(
+        "2 errors in 1 values file (1 table)\n1 fixable with --fix (1 more with --unsafe-fixes)\n"
+    ));
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(written["summary"]["errors"], 2);

@@ -12,6 +12,7 @@ mod cli;
 #[cfg(feature = "github")]
 mod comment;
 mod demo;
+mod fix;
 mod floors;
 mod focus;
 mod formats;

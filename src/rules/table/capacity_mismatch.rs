@@ -130,14 +130,18 @@ fn capacities(
                         )
                         .severity(Severity::Warning)
                         .help("remove it, or set billingMode: PROVISIONED if the table should be provisioned")
-                        .fix(Fix::new(
-                            Applicability::Safe,
-                            table.file,
-                            format!("remove `{field}`"),
-                            Change::RemoveEntry {
-                                entry: Span::new(value.key.start, value.span.end),
-                            },
-                        )),
+                        // Only under a billing mode written as such: without one, the
+                        // capacity may be what was meant, and `billingMode` forgotten.
+                        .fix_if(table.billing_mode.is_some().then(|| {
+                            Fix::new(
+                                Applicability::Safe,
+                                table.file,
+                                format!("remove `{field}`"),
+                                Change::RemoveEntry {
+                                    entry: Span::new(value.key.start, value.span.end),
+                                },
+                            )
+                        })),
                     );
                 }
             }
