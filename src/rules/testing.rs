@@ -172,3 +172,34 @@ pub fn check(findings: &[String], code: &str, expected: &[&str]) {
         findings.join("\n")
     );
 }
+
+/// `<namespace>.yaml` (`text`) after one pass of the fixes of `code`'s findings: the safe
+/// ones, and the unsafe ones too when asked.
+pub fn fixed(name: &str, text: &str, code: &str, unsafe_fixes: bool) -> String {
+    let config = Config::default();
+    let files = tree(&[(name, text)], &[]);
+    let run = pipeline::run(pipeline::Input {
+        config: &config,
+        head: &files,
+        base: None,
+        scope: &Scope::everything(),
+        focus: false,
+        new_only: false,
+    })
+    .unwrap();
+    let fixes: Vec<&crate::edit::Resolved> = run
+        .report
+        .findings
+        .iter()
+        .filter(|item| item.finding.rule.code == code)
+        .filter_map(|item| crate::fix::wanted(item, unsafe_fixes))
+        .collect();
+    let Some(first) = fixes.first() else {
+        return text.to_string();
+    };
+    let source = run.sources.get(first.file);
+    let document = crate::yaml::load(&source.text, &Default::default()).unwrap();
+    let applied = crate::edit::apply(&source.text, &document, &fixes, &Default::default());
+    assert!(applied.refused.is_empty(), "{:?}", applied.refused);
+    applied.text
+}

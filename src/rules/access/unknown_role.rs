@@ -173,4 +173,23 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_replaces_the_role_only_when_unsafe_fixes_are_asked() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles:\n      - acess-service-koa-dev\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL201", false),
+            text
+        );
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL201", true),
+            text.replace("acess-service", "access-service")
+        );
+        // Nothing close: no role to guess.
+        let far = text.replace("acess-service-koa-dev", "billing-reader");
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", &far, "DL201", true),
+            far
+        );
+    }
 }

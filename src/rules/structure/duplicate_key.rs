@@ -183,4 +183,13 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_removes_the_writes_helm_ignores() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    billingMode: PROVISIONED\n    billingMode: PAY_PER_REQUEST\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL003", false),
+            text.replace("    billingMode: PROVISIONED\n", "")
+        );
+    }
 }

@@ -551,4 +551,19 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_renames_to_the_one_did_you_mean_only_when_unsafe_fixes_are_asked() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    rangekey: At\n    attributes: [{name: Id, type: 'S'}, {name: At, type: 'S'}]\n    bilingMode: PAY_PER_REQUEST\n    frobnicate: 1\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL002", false),
+            text
+        );
+        // `frobnicate` has no did-you-mean: nothing to rename it to.
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL002", true),
+            text.replace("rangekey", "rangeKey")
+                .replace("bilingMode", "billingMode")
+        );
+    }
 }

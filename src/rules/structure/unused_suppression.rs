@@ -256,4 +256,14 @@ tables:
             .with("dynalint.toml", "[rules]\npitr-disabled = \"off\"\n");
         check(&lint_tree(tree), "DL005", &[]);
     }
+
+    #[test]
+    fn fix_removes_the_stale_key_or_the_whole_comment() {
+        let text = "tables:\n  - name: Orders  # dynalint: ignore[DL112]\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    # dynalint: ignore[DL112, DL201] -- archive\n    pointInTimeRecovery: false\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL005", false),
+            text.replace("  # dynalint: ignore[DL112]\n", "\n")
+                .replace("DL112, DL201", "DL112")
+        );
+    }
 }

@@ -142,4 +142,16 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_removes_the_attribute() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes:\n      - name: Id\n        type: 'S'\n      - name: Total   # no key uses it\n        type: 'N'\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL102", false),
+            text.replace(
+                "      - name: Total   # no key uses it\n        type: 'N'\n",
+                ""
+            )
+        );
+    }
 }

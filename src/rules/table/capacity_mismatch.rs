@@ -199,4 +199,22 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_removes_capacity_under_pay_per_request() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    billingMode: PAY_PER_REQUEST\n    readCapacity: 5\n    writeCapacity: 5  # from the old table\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL111", false),
+            text.replace(
+                "    readCapacity: 5\n    writeCapacity: 5  # from the old table\n",
+                ""
+            )
+        );
+        // No billing mode written: PROVISIONED may have been meant, the capacity stays.
+        let unwritten = text.replace("    billingMode: PAY_PER_REQUEST\n", "");
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", &unwritten, "DL111", true),
+            unwritten
+        );
+    }
 }

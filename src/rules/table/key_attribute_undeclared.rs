@@ -192,4 +192,28 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_declares_the_key_as_a_string_only_when_unsafe_fixes_are_asked() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    rangeKey: At\n    attributes:\n      - name: Id\n        type: 'S'\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL101", false),
+            text
+        );
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL101", true),
+            text.replace(
+                "type: 'S'\n",
+                "type: 'S'\n      - name: At\n        type: 'S'\n"
+            )
+        );
+        // A misspelling of a declared attribute is not a new attribute.
+        let typo = text
+            .replace("rangeKey: At", "rangeKey: id")
+            .replace("name: Id", "name: ID");
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", &typo, "DL101", true),
+            typo
+        );
+    }
 }

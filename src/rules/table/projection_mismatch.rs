@@ -206,4 +206,20 @@ tables:
             ],
         );
     }
+
+    #[test]
+    fn fix_empties_the_list_only_when_unsafe_fixes_are_asked() {
+        let text = "tables:\n  - name: Orders\n    hashKey: Id\n    rangeKey: At\n    attributes: [{name: Id, type: 'S'}, {name: At, type: 'S'}]\n    globalSecondaryIndex:\n      - name: ByAt\n        hashKey: At\n        projectionType: ALL\n        nonKeyAttributes:\n          - Total\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL108", false),
+            text
+        );
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL108", true),
+            text.replace(
+                "nonKeyAttributes:\n          - Total\n",
+                "nonKeyAttributes: []\n"
+            )
+        );
+    }
 }
