@@ -4,6 +4,7 @@
 //! reported; nothing touches the disk.
 
 use crate::config::Config;
+use crate::fix;
 use crate::pipeline;
 use crate::report::{self, Format, RenderContext};
 use crate::snapshot::MemoryTree;
@@ -22,6 +23,8 @@ const DEFAULTS: &str = "helm/helm-idp-dynamodb/values.yaml";
 pub struct Outcome {
     pub findings: usize,
     pub outputs: Vec<(Format, Vec<u8>)>,
+    /// The fixes `--fix --unsafe-fixes` applied.
+    pub fixes: usize,
 }
 
 /// One side of a change: its values file, and optionally its `dynalint.toml` and chart
@@ -92,6 +95,7 @@ pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
     let nothing = || Outcome {
         findings: 0,
         outputs: Vec::new(),
+        fixes: 0,
     };
     let Ok(head_config) = head.config() else {
         return nothing();
@@ -101,7 +105,8 @@ pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
     let base_config = base.map(|base| base.config().ok().map(Option::unwrap_or_default));
     let head_tree = head.tree();
     let base_tree = base.map(|base| base.tree());
-    let run = pipeline::run(pipeline::Input {
+    let scope = Scope::everything();
+    let input = pipeline::Input {
         config: &config,
         head: &head_tree,
         base: base_tree.as_ref().map(|tree| pipeline::Base {
@@ -109,10 +114,11 @@ pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
             config: base_config.as_ref().and_then(Option::as_ref),
             label: "base".into(),
         }),
-        scope: &Scope::everything(),
+        scope: &scope,
         focus: false,
         new_only: true,
-    });
+    };
+    let run = pipeline::run(input.clone());
     let Ok(pipeline::Run {
         report, sources, ..
     }) = run
@@ -136,9 +142,26 @@ pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
             (format, out)
         })
         .collect();
+    // Every fix, applied until nothing more applies: whatever the input, what it writes
+    // parses (each fix is checked to read as intended), and the loop ends.
+    let fixes = if report.every_finding().any(|item| item.fix.is_some()) {
+        let outcome = fix::run(input, true).expect("the same input ran once already");
+        for changed in &outcome.fixed.changed {
+            let text = String::from_utf8(changed.after.clone()).expect("fixes write UTF-8");
+            assert!(
+                crate::yaml::load(text.trim_start_matches('\u{feff}'), &config.limits.yaml)
+                    .is_ok(),
+                "a fix wrote YAML that does not parse: {text:?}"
+            );
+        }
+        outcome.fixed.applied
+    } else {
+        0
+    };
     Outcome {
         findings: report.findings.len(),
         outputs,
+        fixes,
     }
 }
 

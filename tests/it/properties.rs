@@ -301,3 +301,171 @@ fn fuzz_regressions_stay_fixed() {
     }
     assert!(count > 0, "no inputs in {}", folder.display());
 }
+
+/// One generated table for the fix property: what it is written with, and what each part
+/// must read as once fixed.
+#[derive(Clone, Debug)]
+struct FixTable {
+    flow_attributes: bool,
+    /// Unused attributes (DL102) and whether each type is an unquoted `N` (DL004).
+    unused: Vec<bool>,
+    /// `billingMode` written twice (DL003), the first ignored.
+    duplicate_mode: bool,
+    /// `readCapacity` under PAY_PER_REQUEST (DL111).
+    capacity: bool,
+    /// A tag key Helm reads as a boolean (`no:`, DL004).
+    trap_tag: bool,
+    /// A stale suppression on the name line (DL005).
+    stale: bool,
+    /// A comment line between the attributes.
+    comment: bool,
+}
+
+fn fix_table() -> impl Strategy<Value = FixTable> {
+    (
+        any::<bool>(),
+        prop::collection::vec(any::<bool>(), 0..3),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(flow_attributes, unused, duplicate_mode, capacity, trap_tag, stale, comment)| {
+                FixTable {
+                    flow_attributes,
+                    unused,
+                    duplicate_mode,
+                    capacity,
+                    trap_tag,
+                    stale,
+                    comment,
+                }
+            },
+        )
+}
+
+/// The values file of `tables`, and the JSON Helm must read from it once fixed.
+fn fix_file(tables: &[FixTable]) -> (String, Value) {
+    let mut text = String::from("# generated\ntables:\n");
+    let mut expected = Vec::new();
+    for (index, table) in tables.iter().enumerate() {
+        let name = format!("T{index}");
+        let stale = if table.stale {
+            "  # dynalint: ignore[DL112]"
+        } else {
+            ""
+        };
+        text.push_str(&format!("  - name: {name}{stale}\n    hashKey: Id\n"));
+        if table.duplicate_mode {
+            text.push_str("    billingMode: PROVISIONED\n");
+        }
+        text.push_str("    billingMode: PAY_PER_REQUEST\n");
+        if table.capacity {
+            text.push_str("    readCapacity: 5\n");
+        }
+        let unused: Vec<(String, &str)> = table
+            .unused
+            .iter()
+            .enumerate()
+            .map(|(number, trap)| (format!("U{number}"), if *trap { "N" } else { "'N'" }))
+            .collect();
+        if table.flow_attributes {
+            let mut items = vec!["{name: Id, type: 'S'}".to_string()];
+            items.extend(
+                unused
+                    .iter()
+                    .map(|(name, kind)| format!("{{name: {name}, type: {kind}}}")),
+            );
+            text.push_str(&format!("    attributes: [{}]\n", items.join(", ")));
+        } else {
+            text.push_str("    attributes:\n      - name: Id   # the key\n        type: 'S'\n");
+            for (name, kind) in &unused {
+                if table.comment {
+                    text.push_str("      # kept\n");
+                }
+                text.push_str(&format!("      - name: {name}\n        type: {kind}\n"));
+            }
+        }
+        let tag = if table.trap_tag { "no" } else { "team" };
+        text.push_str(&format!(
+            "    tags: {{{tag}: x}}\n    serviceAccountReadRoles: [\"api-fix-dev\"]\n"
+        ));
+        expected.push(serde_json::json!({
+            "name": name,
+            "hashKey": "Id",
+            "billingMode": "PAY_PER_REQUEST",
+            "attributes": [{"name": "Id", "type": "S"}],
+            "tags": {tag: "x"},
+            "serviceAccountReadRoles": ["api-fix-dev"],
+        }));
+    }
+    (text, serde_json::json!({ "tables": expected }))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// `--fix` on generated files in either line ending, with or without a byte order
+    /// mark: the result reads exactly as the fixes intend and nothing else changed,
+    /// every comment on a line that stays is still there, the line endings and the mark
+    /// are kept, nothing safe is left to fix, and fixing again changes nothing.
+    #[test]
+    fn fixes_read_exactly_as_intended(
+        tables in prop::collection::vec(fix_table(), 1..4),
+        crlf in any::<bool>(),
+        bom in any::<bool>(),
+    ) {
+        use dynalint::snapshot::MemoryTree;
+        let (lf, expected) = fix_file(&tables);
+        let text = if crlf { lf.replace('\n', "\r\n") } else { lf.clone() };
+        let mut bytes = if bom { b"\xef\xbb\xbf".to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(text.as_bytes());
+        let path = "apps-fix/apps/fix-dev/dynamo-tables/values.yaml";
+        let tree = MemoryTree::new()
+            .with(path, bytes.clone())
+            .with("apps-fix/apps/fix-dev/api/Chart.yaml", crate::common::IDP_ADVANCED_CHART);
+        let config = dynalint::config::Config::default();
+        let scope = dynalint::source::Scope::everything();
+        let input = dynalint::pipeline::Input {
+            config: &config,
+            head: &tree,
+            base: None,
+            scope: &scope,
+            focus: false,
+            new_only: false,
+        };
+        let outcome = dynalint::fix::run(input.clone(), false).unwrap();
+        prop_assert!(outcome.fixed.refused.is_empty(), "{:?}", outcome.fixed.refused);
+        prop_assert!(outcome.fixed.unsettled.is_empty());
+        let after = outcome
+            .fixed
+            .changed
+            .first()
+            .map_or(bytes.clone(), |changed| changed.after.clone());
+        prop_assert_eq!(after.starts_with(b"\xef\xbb\xbf"), bom);
+        let fixed = String::from_utf8(after.clone()).unwrap();
+        let fixed = fixed.trim_start_matches('\u{feff}');
+        prop_assert_eq!(fixed.contains("\r\n"), crlf);
+        // No line break of the other kind was written.
+        prop_assert!(!crlf || !fixed.replace("\r\n", "").contains('\n'));
+        let document = dynalint::yaml::load(fixed, &Default::default()).unwrap();
+        prop_assert_eq!(document.root.to_json(), expected);
+        for comment in ["# generated", "# the key", "# kept"] {
+            prop_assert_eq!(
+                fixed.matches(comment).count(),
+                lf.matches(comment).count(),
+                "{} in {:?}", comment, fixed
+            );
+        }
+        prop_assert!(!fixed.contains("dynalint: ignore"));
+        prop_assert_eq!(outcome.run.report.summary.fixable, 0);
+        // Idempotent: the fixed files have nothing more to fix.
+        let again = MemoryTree::new()
+            .with(path, after)
+            .with("apps-fix/apps/fix-dev/api/Chart.yaml", crate::common::IDP_ADVANCED_CHART);
+        let second = dynalint::fix::run(dynalint::pipeline::Input { head: &again, ..input }, false).unwrap();
+        prop_assert!(second.fixed.changed.is_empty());
+    }
+}
