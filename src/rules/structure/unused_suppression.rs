@@ -86,8 +86,8 @@ fn check(review: &SuppressionReview<'_>, findings: &mut Vec<Finding>) {
                         && !key.inherited
                         && review.statuses.enabled(rule)
                         && (review.compared || !rules::is_change_rule(rule))
-                        && !(rule.code >= "DL100"
-                            && review.unread(suppression.file, suppression.target_line)) =>
+                        && (rule.code < "DL100"
+                            || !review.unread(suppression.file, suppression.target_line)) =>
                 {
                     let remove = Change::RemoveSuppression {
                         comment: suppression.span,
