@@ -183,12 +183,38 @@ fn the_pre_commit_block_names_hooks_that_exist() {
     for hook in repo["hooks"].as_array().unwrap() {
         assert!(ids.contains(&hook["id"].as_str().unwrap()), "{hook}");
     }
-    assert_eq!(ids, ["dynalint", "dynalint-system"]);
+    assert_eq!(
+        ids,
+        [
+            "dynalint",
+            "dynalint-system",
+            "dynalint-fix",
+            "dynalint-fix-system"
+        ]
+    );
     let block = blocks("yaml")
         .into_iter()
         .find(|block| block.contains("repos:"))
         .unwrap();
     assert!(block.contains("- id: dynalint-system"));
+    assert!(block.contains("- id: dynalint-fix "));
+    let fix = &hooks[2];
+    assert_eq!(fix["entry"], "dynalint check --fix");
+    assert_eq!(fix["files"], hooks[0]["files"]);
+}
+
+#[test]
+fn the_fixing_section_shows_what_diff_prints_on_the_demo() {
+    let [diff] = blocks("diff").try_into().expect("one diff block");
+    let run = crate::common::Run::of({
+        let mut command = crate::common::dynalint(&project_root());
+        command.args(["check", "--repo", "fixtures/demo", "--diff"]);
+        command
+    });
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, diff);
+    let readme = read("README.md");
+    assert!(readme.contains(&format!("and `{}` on stderr", run.stderr.trim_end())));
 }
 
 #[test]
