@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::edit::{self, Applicability, Resolved};
-use crate::pipeline::{self, Input, Run};
+use crate::pipeline::{self, Again, Input, Run};
 use crate::report::Reported;
 use crate::snapshot::{Content, Overlay, Snapshot};
 use crate::source::strip_bom;
@@ -60,11 +60,17 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
     let mut refused = Vec::new();
     let mut applied = 0;
     let mut pass = 0;
+    let mut previous: Option<Run> = None;
     loop {
-        let run = pipeline::run(Input {
-            head: &overlay,
-            ..input.clone()
-        })?;
+        let again = previous.as_ref().map_or(Again::First, Again::After);
+        let run = pipeline::run_after(
+            Input {
+                head: &overlay,
+                ..input.clone()
+            },
+            again,
+        )?;
+        drop(previous.take());
         // The fixes of each file, in the order findings are reported.
         let mut by_file: BTreeMap<crate::source::FileId, Vec<(&Reported, &Resolved)>> =
             BTreeMap::new();
@@ -89,6 +95,7 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
         }
         pass += 1;
         let mut changed_any = false;
+        let mut changed_now: HashSet<String> = HashSet::new();
         let limits = &input.config.limits.yaml;
         for (file, fixes) in &by_file {
             let source = run.sources.get(*file);
@@ -122,6 +129,7 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
             }
             applied += outcome.applied.len();
             changed_any = true;
+            changed_now.insert(source.path.clone());
             before
                 .entry(source.path.clone())
                 .or_insert_with(|| bytes.clone());
@@ -135,6 +143,15 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
         if !changed_any {
             return Ok(finish(run, &overlay, before, applied, refused, Vec::new()));
         }
+        // The next pass parses again only the files this one changed.
+        let unchanged: Vec<(String, git2::Oid)> = run
+            .head
+            .content_ids()
+            .filter(|(path, _)| !changed_now.contains(*path))
+            .map(|(path, id)| (path.to_string(), id))
+            .collect();
+        overlay.know(unchanged);
+        previous = Some(run);
     }
 }
 

@@ -76,9 +76,30 @@ pub enum Error {
 }
 
 pub fn run(input: Input<'_>) -> Result<Run, Error> {
+    run_after(input, Again::No)
+}
+
+/// Whether a run follows another on mostly the same files (the fix loop's passes).
+#[derive(Clone, Copy)]
+pub enum Again<'a> {
+    No,
+    /// The first of several runs: the head's blob ids are kept for the next.
+    First,
+    /// After this run: the files whose snapshot gives the same blob id as this run read
+    /// are not parsed again (their sources, releases and findings are this run's).
+    After(&'a Run),
+}
+
+/// [`run`], reusing what an earlier run on mostly the same files read.
+pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
     let mut timings = Timings::new();
     let config = input.config;
-    let mut sources = Sources::default();
+    let previous = match again {
+        Again::After(previous) => Some(previous),
+        _ => None,
+    };
+    // The earlier run's sources, so that the readings reused keep their file ids.
+    let mut sources = previous.map_or_else(Sources::default, |run| run.sources.clone());
     let mut warnings = Vec::new();
     let mut head = revision::load(
         input.head,
@@ -86,8 +107,9 @@ pub fn run(input: Input<'_>) -> Result<Run, Error> {
         config,
         &mut sources,
         revision::Options {
-            hash_contents: input.base.is_some(),
+            hash_contents: input.base.is_some() || !matches!(again, Again::No),
             focus: (input.focus && input.base.is_none()).then_some(input.scope),
+            reuse: previous.map(|run| &run.head),
             ..revision::Options::default()
         },
     )

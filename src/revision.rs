@@ -91,6 +91,23 @@ impl Revision {
     }
 }
 
+impl Revision {
+    /// The blob id of every values file and workload read with `hash_contents`, by path:
+    /// what a later reading of the same files can reuse.
+    pub fn content_ids(&self) -> impl Iterator<Item = (&str, git2::Oid)> {
+        let files = self
+            .values
+            .files
+            .iter()
+            .filter_map(|file| Some((file.path.as_str(), file.content?)));
+        let workloads = self
+            .workloads
+            .iter()
+            .map(|(path, (content, _))| (path.as_str(), *content));
+        files.chain(workloads)
+    }
+}
+
 /// How to load a revision.
 #[derive(Clone, Copy, Default)]
 pub struct Options<'a> {

@@ -126,7 +126,7 @@ fn line_starts(text: &str) -> Vec<u32> {
 }
 
 /// Every file read in one run, both sides.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     files: Vec<SourceFile>,
 }

@@ -1,7 +1,7 @@
 //! A snapshot with some files replaced by text in memory: the fix loop's files as fixed
 //! so far (`--fix`, `--diff`), over the working tree or a commit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use super::{Content, Listing, PathFilter, Snapshot};
@@ -9,6 +9,8 @@ use super::{Content, Listing, PathFilter, Snapshot};
 pub struct Overlay<'a> {
     inner: &'a dyn Snapshot,
     files: BTreeMap<String, Vec<u8>>,
+    /// Blob ids of files known not to have changed since they were last read.
+    known: HashMap<String, git2::Oid>,
 }
 
 impl<'a> Overlay<'a> {
@@ -16,12 +18,20 @@ impl<'a> Overlay<'a> {
         Overlay {
             inner,
             files: BTreeMap::new(),
+            known: HashMap::new(),
         }
     }
 
     /// `path` (which the inner snapshot has) now reads as `content`.
     pub fn set(&mut self, path: &str, content: Vec<u8>) {
+        self.known.remove(path);
         self.files.insert(path.to_string(), content);
+    }
+
+    /// The blob ids of files as last read, for those not [`set`](Overlay::set) since:
+    /// a reading of them can be reused.
+    pub fn know(&mut self, ids: impl IntoIterator<Item = (String, git2::Oid)>) {
+        self.known = ids.into_iter().collect();
     }
 
     /// The files replaced, with their new content.
@@ -56,6 +66,9 @@ impl Snapshot for Overlay<'_> {
     }
 
     fn content_id(&self, path: &str) -> Option<git2::Oid> {
+        if let Some(known) = self.known.get(path) {
+            return Some(*known);
+        }
         if self.files.contains_key(path) {
             None
         } else {
