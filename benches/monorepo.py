@@ -7,6 +7,8 @@ workloads, a base commit and a head commit that changes 5% of the files, then me
 - `dynalint check --base` (everything: both revisions, the diff, the change rules);
 - `dynalint check` (the head only);
 - a pre-commit style run on one file (the whole repository as context);
+- `dynalint check --fix` on a copy whose head has a fixable type trap in 100 files
+  (restored before every run), beside `dynalint check` on the same copy;
 - reading and parsing the same values files only (benches/read_parse.rs, same parser,
   same threads), the floor dynalint is compared with;
 - `check-jsonschema` (from PyPI, installed here in a virtual environment) validating the
@@ -170,10 +172,32 @@ def generate(repo, files, per_file, changed_share):
     return [str(path.relative_to(repo)) for path, _, _ in layout]
 
 
-def measure(command, cwd, runs, stdin_path=None, accept=(0, 1)):
-    """Median and fastest wall time (s), peak RSS (MB) over `runs` runs after a warm-up."""
+def fixable_copy(repo, files=100):
+    """A clone of the head with `type: 'N'` unquoted (DL004, a safe fix) in `files` values
+    files, committed, so that `git checkout -- .` restores it between runs."""
+    copy = OUT / "fixable"
+    if copy.exists():
+        shutil.rmtree(copy)
+    subprocess.run(["git", "clone", "-q", str(repo), str(copy)], check=True)
+    paths = sorted(copy.glob("apps-*/apps/*/dynamo-tables/values.yaml"))
+    step = max(1, len(paths) // files)
+    changed = 0
+    for path in paths[::step]:
+        text = path.read_text()
+        if changed < files and "type: 'N'" in text:
+            path.write_text(text.replace("type: 'N'", "type: N", 1))
+            changed += 1
+    git(copy, "commit", "-q", "-am", f"{changed} fixable files")
+    return copy, changed
+
+
+def measure(command, cwd, runs, stdin_path=None, accept=(0, 1), setup=None):
+    """Median and fastest wall time (s), peak RSS (MB) over `runs` runs after a warm-up;
+    `setup` runs before each, untimed."""
     walls, peaks = [], []
     for run in range(runs + 1):
+        if setup:
+            setup()
         stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
         with open(OUT / "last-stderr.txt", "wb") as stderr:
             start = time.perf_counter()
@@ -251,9 +275,9 @@ def main():
 
     rows = []
 
-    def row(name, command, stdin_path=None, runs=options.runs, accept=(0, 1)):
+    def row(name, command, stdin_path=None, runs=options.runs, accept=(0, 1), cwd=repo, setup=None):
         print(f"== {name}", flush=True)
-        median, fastest, peak = measure(command, repo, runs, stdin_path, accept)
+        median, fastest, peak = measure(command, cwd, runs, stdin_path, accept, setup)
         rows.append((name, median, fastest, peak))
         return median
 
@@ -261,6 +285,15 @@ def main():
     head = row("dynalint check (head only)", [dynalint, "check"])
     single = row(f"dynalint check {one_file} (pre-commit)", [dynalint, "check", one_file])
     floor = row("read + parse only (benches/read_parse.rs)", [read_parse, repo], stdin_path=listing, accept=(0,))
+    fixable, fixable_files = fixable_copy(repo)
+    restore = lambda: subprocess.run(["git", "checkout", "-q", "--", "."], cwd=fixable, check=True)
+    unfixed = row(f"dynalint check ({fixable_files} fixable files)", [dynalint, "check"], cwd=fixable)
+    fixed = row(
+        f"dynalint check --fix ({fixable_files} files fixed)",
+        [dynalint, "check", "--fix"],
+        cwd=fixable,
+        setup=restore,
+    )
 
     jsonschema = None
     if not options.skip_check_jsonschema:
@@ -300,6 +333,7 @@ def main():
     if jsonschema is not None:
         lines.append(f"| check-jsonschema / check --base | {jsonschema / full:.0f}x | at least 20x |")
         lines.append(f"| check-jsonschema / check (head) | {jsonschema / head:.0f}x | |")
+    lines.append(f"| check --fix / check, {fixable_files} files fixed | {fixed / unfixed:.2f}x | at most 2x |")
     lines.append(f"| check --base wall time | {full * 1000:,.0f} ms | under 1,000 ms |")
     lines.append(f"| pre-commit run on one file | {single * 1000:,.0f} ms | under 50 ms |")
     full_peak = rows[0][3]
