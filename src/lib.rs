@@ -17,6 +17,7 @@ pub mod exit;
 pub mod finding;
 pub mod github;
 pub mod harness;
+pub mod migrate;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;
