@@ -180,7 +180,14 @@ pub fn plan(request: &Request<'_>) -> Result<Plan, Error> {
 /// What the pull-request comment shows for each table `migrate` would migrate: the
 /// YAML it would write, or why it cannot.
 pub fn propose(request: &Request<'_>) -> Vec<report::Migration> {
-    let Some(base) = &request.run.base else {
+    // Most runs have no such finding: they pair nothing again.
+    let any = request
+        .run
+        .report
+        .findings
+        .iter()
+        .any(|reported| RULES.contains(&reported.finding.rule.code));
+    let (Some(base), true) = (&request.run.base, any) else {
         return Vec::new();
     };
     let changes = diff::pair(&base.values, &request.run.head.values);
@@ -443,7 +450,7 @@ fn build(
                 } else {
                     candidate.base.table.position
                 };
-                let rewrite = files.head(&path, old_name)?;
+                let rewrite = files.head(&path, &candidate.base.table.id.name)?;
                 let shown = rewrite
                     .insert(index, &entry)
                     .map_err(|reason| refuse(&path, reason))?;
@@ -456,7 +463,7 @@ fn build(
                 ));
             }
             None => {
-                let rewrite = files.recreated(base_path, old_name)?;
+                let rewrite = files.recreated(base_path, &candidate.base.table.id.name)?;
                 (
                     base_path.to_string(),
                     rewrite.keep(candidate.base.table.position),
@@ -465,7 +472,7 @@ fn build(
         };
         // The head's definition, as a new table.
         let head_path = candidate.head.release.path.clone();
-        let rewrite = files.head(&head_path, old_name)?;
+        let rewrite = files.head(&head_path, &candidate.base.table.id.name)?;
         let (name, shown) = match &new_name {
             Some(name) => {
                 let shown = rewrite

@@ -145,11 +145,13 @@ pub(super) fn select<'a>(
             }
         }
         if !any {
-            let mut known: Vec<String> = candidates
-                .iter()
-                .map(|candidate| candidate.base.table.name.value.clone())
-                .collect();
-            known.dedup();
+            let mut known: Vec<String> = Vec::new();
+            for candidate in &candidates {
+                let name = &candidate.base.table.name.value;
+                if !known.contains(name) {
+                    known.push(name.clone());
+                }
+            }
             return Err(Error::UnknownTable {
                 name: name.clone(),
                 base: base.to_string(),

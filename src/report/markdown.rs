@@ -513,4 +513,25 @@ mod tests {
         let long = key_marker(&"k".repeat(70_000));
         assert!(long.len() < 200, "{long}");
     }
+
+    #[test]
+    fn a_migration_is_folded_and_cut_at_a_line_within_its_budget() {
+        let migration = |proposal| Migration {
+            finding: "f".into(),
+            command: "dynalint migrate --base abc Orders".into(),
+            proposal,
+        };
+        // 100 lines of 33 bytes: 90 fit in the budget; backticks cannot close the fence.
+        let yaml: String = (0..100)
+            .map(|line| format!("  - {{name: A{line:03}, type: ```S```}} \n"))
+            .collect();
+        assert_eq!(yaml.lines().next().unwrap().len() + 1, 33);
+        let block = migration_block(&migration(Ok(yaml)));
+        assert!(block.starts_with("<details><summary>What <code>dynalint migrate</code> would write</summary>\n\n`dynalint migrate --base abc Orders` keeps the table AWS has and adds the new one beside it:\n\n````yaml\n  - {name: A000,"), "{block}");
+        assert!(block.ends_with("  - {name: A089, type: ```S```} \n# … 10 more lines: the command writes them all\n````\n\n</details>\n"), "{block}");
+        assert!(block.len() < PROPOSAL_BUDGET + 300);
+        // Why it cannot: plain text.
+        let refused = migration_block(&migration(Err("it is a <b>flow</b> list".into())));
+        assert!(refused.contains("`dynalint migrate --base abc Orders` cannot write this one safely: it is a &lt;b&gt;flow&lt;/b&gt; list\n"), "{refused}");
+    }
 }

@@ -15,6 +15,7 @@ mod demo;
 mod floors;
 mod focus;
 mod formats;
+mod migrate;
 mod mistakes;
 mod properties;
 mod readme;
