@@ -32,9 +32,8 @@ pub enum Command {
     },
     /// Print the embedded values JSON schema.
     Schema,
-    /// Rewrite the values so that a table AWS cannot change in place (DL302 replaced,
-    /// DL303 keys, DL304 LSIs, DL310 moved) stays as in the base, and the new definition
-    /// becomes a new, versioned table beside it; then print the steps that remain.
+    /// Keep a table AWS cannot change in place as in the base; its new definition
+    /// becomes a new table beside it (DL302, DL303, DL304, DL310).
     Migrate(MigrateArgs),
     /// Argo CD config-management plugin entry points.
     Argocd {

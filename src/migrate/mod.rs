@@ -351,6 +351,10 @@ fn base_entry(
     text::Entry::read(text, &document, declared.table.position)
 }
 
+fn prefix_of(table: &Table) -> bool {
+    table.use_idp_prefix.as_ref().is_some_and(|flag| flag.value)
+}
+
 fn roles(table: &Table, access: crate::model::Access) -> Vec<String> {
     table
         .grants(access)
@@ -392,12 +396,7 @@ fn build(
         let candidate = &selected[index];
         let parts = naming::Parts::of(&candidate.head.table.name.value);
         let namespace = candidate.head.release.namespace.clone();
-        let prefix = candidate
-            .head
-            .table
-            .use_idp_prefix
-            .as_ref()
-            .is_some_and(|flag| flag.value);
+        let prefix = prefix_of(candidate.head.table);
         let region = candidate.head.table.id.region.clone();
         let naming = &request.config.naming;
         let id_of = |name: &str| TableId {
@@ -439,11 +438,28 @@ fn build(
                 let path = file.path.clone();
                 let mut entry = base_entry(&run.sources, &candidate.base, request.config)
                     .map_err(|reason| refuse(base_path, reason))?;
-                if let Some(release) = head.release_at(&path)
-                    && candidate.base.table.region.is_none()
-                    && release.region.value != candidate.base.table.id.region
-                {
-                    entry = entry.with_region(&candidate.base.table.id.region);
+                if let Some(release) = head.release_at(&path) {
+                    // The old entry names the old table only if the head reads names as
+                    // the base did.
+                    let name = request.config.naming.table_name(
+                        &release.namespace,
+                        old_name,
+                        prefix_of(candidate.base.table),
+                    );
+                    if name != candidate.base.table.id.name {
+                        return Err(refuse(
+                            &path,
+                            format!(
+                                "the head's configuration reads the old entry as AWS table `{name}`, not `{}` (`[naming]` or `[namespaces]` changed): keep them as they were in this change",
+                                candidate.base.table.id.name
+                            ),
+                        ));
+                    }
+                    if candidate.base.table.region.is_none()
+                        && release.region.value != candidate.base.table.id.region
+                    {
+                        entry = entry.with_region(&candidate.base.table.id.region);
+                    }
                 }
                 let index = if same_release(&candidate.head.release.path, base_path) {
                     candidate.head.table.position
@@ -493,12 +509,7 @@ fn build(
             name: request.config.naming.table_name(
                 &candidate.head.release.namespace,
                 &name,
-                candidate
-                    .head
-                    .table
-                    .use_idp_prefix
-                    .as_ref()
-                    .is_some_and(|flag| flag.value),
+                prefix_of(candidate.head.table),
             ),
             region: candidate.head.table.id.region.clone(),
         };

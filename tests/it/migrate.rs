@@ -1,7 +1,7 @@
 //! `dynalint migrate --base REV [TABLE...]` on two-commit repositories: the file bytes it
 //! writes, and what `check --base` says afterwards.
 
-use crate::common::{Repo, Run};
+use crate::common::{Repo, Run, copy_dir, project_root};
 
 const VALUES: &str = "apps-shop/apps/shop-dev/dynamo-tables/values.yaml";
 const BILLING: &str = "apps-billing/apps/shop-dev/dynamo-tables/values.yaml";
@@ -548,4 +548,60 @@ fn a_namespace_move_brings_the_deleted_release_back_and_keeps_the_new_names() {
             ]
         )
     );
+}
+
+/// The README's walk-through, replayed on a copy of the demo: each `$ dynalint ...` line
+/// of its transcript prints what follows it (the base commit's id aside).
+#[test]
+fn the_readme_walk_through_prints_what_it_says() {
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Migrating a table AWS cannot change in place\n")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let block = |language: &str| {
+        section
+            .split(&format!("```{language}\n"))
+            .nth(1)
+            .unwrap()
+            .split("```\n")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let repo = Repo::new();
+    copy_dir(
+        &project_root().join("fixtures/demo"),
+        &repo.path().join("fixtures/demo"),
+    );
+    repo.commit("the demo");
+    let values = "fixtures/demo/apps-koa/apps/koa-dev/dynamo-tables/values.yaml";
+    assert!(block("sh").starts_with(&format!("sed -i 's/SsoId/UserId/' {values}\n")));
+    repo.write(values, read(&repo, values).replace("SsoId", "UserId"));
+    let base = repo.git(&["rev-parse", "--short=12", "HEAD"]);
+    let transcript = block("text");
+    let mut commands = transcript.split("$ dynalint ").skip(1);
+    let shown = "5e0c1a7b9d24";
+    for command in commands.by_ref() {
+        let (line, expected) = command.split_once('\n').unwrap();
+        let mut run = repo.command();
+        run.args(line.split(' '));
+        let run = Run::of(run);
+        assert_eq!(
+            run.stdout.replace(base.trim(), shown),
+            expected,
+            "$ dynalint {line}"
+        );
+    }
+    // And the sh block runs the same commands.
+    let sh = block("sh");
+    for line in transcript
+        .lines()
+        .filter_map(|line| line.strip_prefix("$ dynalint "))
+    {
+        assert!(sh.contains(&format!("cargo run -- {line}\n")), "{line}");
+    }
 }
