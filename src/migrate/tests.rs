@@ -51,6 +51,19 @@ fn an_entry_goes_into_the_list_with_the_files_own_indentation_and_line_endings()
 
 #[test]
 fn a_list_is_opened_where_there_is_none() {
+    let entry = "  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-test\"]\n";
+    for empty in ["tables:", "tables: ~", "tables: null  # none"] {
+        let comment = if empty.ends_with("# none") {
+            "  # none"
+        } else {
+            ""
+        };
+        assert_eq!(
+            inserted(ORDERS, 0, &format!("{empty}\nregion: eu-west-1\n"), 0).unwrap(),
+            format!("tables:{comment}\n{entry}region: eu-west-1\n"),
+            "{empty}"
+        );
+    }
     assert_eq!(
         inserted(
             ORDERS,

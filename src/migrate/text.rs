@@ -291,10 +291,19 @@ impl Rewrite {
             return Ok(Place::Opened(opened));
         }
         let line_break = self.line_break;
-        let tables = self.document.root.entry("tables").cloned();
+        // The `tables` entry: its key, its value's span, how many items it has (none: not
+        // a list), whether it is null.
+        let tables = self.document.root.entry("tables").map(|entry| {
+            (
+                entry.key_span,
+                entry.value.span,
+                entry.value.as_seq().map(<[Node]>::len),
+                matches!(entry.value.value, Value::Null),
+            )
+        });
         match tables {
-            Some(tables) if tables.value.as_seq().is_some_and(|items| !items.is_empty()) => {
-                if self.text[tables.value.span.range()].starts_with('[') {
+            Some((_, value, Some(items), _)) if items > 0 => {
+                if self.text[value.range()].starts_with('[') {
                     return Err("its `tables:` is a flow list (`[...]`): write its items as a block list (`- name: ...`) and run migrate again".into());
                 }
                 let items = self.items();
@@ -306,11 +315,10 @@ impl Rewrite {
                     )?)),
                 }
             }
-            Some(tables) => {
+            Some((key, _, items, null)) => {
                 // `tables: []` or `tables:` with nothing: the value gives way to a block list.
-                let empty =
-                    matches!(&tables.value.value, Value::Null) || tables.value.as_seq().is_some();
-                let key_end = tables.key_span.end as usize;
+                let list = items.is_some();
+                let key_end = key.end as usize;
                 let end = line_end(&self.text, key_end);
                 let rest = &self.text[key_end..end];
                 let after_colon = rest
@@ -319,15 +327,17 @@ impl Rewrite {
                 let value_text = after_colon.split(" #").next().unwrap_or_default();
                 let value = value_text.trim();
                 let written = ["[]", "[ ]", "", "~", "null", "Null", "NULL"].contains(&value)
-                    && (value.is_empty()
-                        || value.starts_with('[') == tables.value.as_seq().is_some());
-                if !empty || !written || (value.is_empty() && tables.value.as_seq().is_some()) {
+                    && if value.is_empty() {
+                        null
+                    } else {
+                        value.starts_with('[') == list
+                    };
+                if !(null || list) || !written {
                     return Err("its `tables:` is not a list dynalint can add an entry to".into());
                 }
                 let value_end = key_end + 1 + value_text.trim_end().len();
                 self.edit(Span::new(key_end as u32, value_end as u32), ":".into());
-                let column = tables.key_span.start as usize
-                    - line_start(&self.text, tables.key_span.start as usize);
+                let column = key.start as usize - line_start(&self.text, key.start as usize);
                 let at = if end == self.text.len() && !ends_a_line(&self.text, end) {
                     self.edit(Span::at(end as u32), line_break.into());
                     end

@@ -25,7 +25,7 @@ tables:
     serviceAccountReadRoles: [\"api-shop-dev\"]
 ";
 
-/// The `Orders` entry of [`SHOP`], from its name on.
+/// The `Orders` entry of [`SHOP`], from its dash on.
 const ORDERS: &str = "  - name: Orders
     hashKey: CustomerId
     rangeKey: OrderDate
@@ -55,7 +55,7 @@ fn read(repo: &Repo, path: &str) -> String {
     String::from_utf8(std::fs::read(repo.path().join(path)).unwrap()).unwrap()
 }
 
-/// After a migration: `check --base HEAD`'s findings of the migrated rules, and its plan.
+/// After a migration: `check --base HEAD`'s findings (rule and message), and its plan.
 fn check_after(repo: &Repo) -> (Vec<String>, Vec<String>) {
     let run = repo.check(&["--base", "HEAD", "--format", "json"]);
     let json = run.json();
@@ -345,13 +345,20 @@ fn diff_shows_the_change_and_writes_nothing() {
 
 #[test]
 fn versions_go_on_from_the_highest_and_skip_taken_names() {
-    // Orders-v2 is re-keyed; Orders-v3 is taken by another release of the namespace.
+    // Orders-v2 is re-keyed: the new table is Orders-v3.
     let base = SHOP.replace("name: Orders", "name: Orders-v2");
     let repo = shop(&base);
+    repo.values("shop-dev", &base.replace("CustomerId", "AccountId"));
+    let diff = migrate(&repo, &["--base", "HEAD", "--diff"]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(
+        diff.stdout.contains("\n+  - name: Orders-v3\n"),
+        "{}",
+        diff.stdout
+    );
+    // Unless another release of the namespace has an Orders-v3 already (committed or not).
     let taken = "tables:\n  - name: Orders-v3\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
     repo.write(BILLING, taken);
-    repo.commit("a third version elsewhere");
-    repo.values("shop-dev", &base.replace("CustomerId", "AccountId"));
     let run = migrate(&repo, &["--base", "HEAD", "Orders-v2"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let old = ORDERS.replace("name: Orders", "name: Orders-v2");
@@ -363,11 +370,16 @@ fn versions_go_on_from_the_highest_and_skip_taken_names() {
         base.replace(&old, &format!("{old}{new}"))
     );
     assert_eq!(read(&repo, BILLING), taken);
+    let (findings, mut changes) = check_after(&repo);
+    changes.sort();
     assert_eq!(
-        check_after(&repo),
+        (findings, changes),
         (
             Vec::new(),
-            vec![format!("create shop-dev-Orders-v4 {VALUES}")]
+            vec![
+                format!("create shop-dev-Orders-v3 {BILLING}"),
+                format!("create shop-dev-Orders-v4 {VALUES}"),
+            ]
         )
     );
 }
@@ -476,7 +488,12 @@ fn a_file_that_cannot_take_the_table_is_a_clear_error_and_nothing_is_written() {
 #[test]
 fn the_comment_shows_what_migrate_would_write() {
     let repo = shop(SHOP);
-    repo.values("shop-dev", &SHOP.replace("CustomerId", "AccountId"));
+    // Both keys change: two findings of one table.
+    let rekeyed = |text: &str| {
+        text.replace("CustomerId", "AccountId")
+            .replace("OrderDate", "CreatedAt")
+    };
+    repo.values("shop-dev", &rekeyed(SHOP));
     let run = repo.check(&["--base", "HEAD", "--format", "markdown"]);
     assert_eq!(run.code, 1);
     let base = repo.git(&["rev-parse", "--short=12", "HEAD"]);
@@ -495,15 +512,12 @@ fn the_comment_shows_what_migrate_would_write() {
 </details>
 ",
         dedent(ORDERS),
-        dedent(
-            &ORDERS
-                .replace("name: Orders", "name: Orders-v2")
-                .replace("CustomerId", "AccountId")
-        ),
+        dedent(&rekeyed(ORDERS).replace("name: Orders", "name: Orders-v2")),
         base = base.trim()
     );
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
     // Once, under the table's first finding.
+    assert_eq!(run.stdout.matches("`DL303 key-schema-changed`").count(), 2);
     assert_eq!(run.stdout.matches("<summary>What <code>").count(), 1);
 }
 
