@@ -2,7 +2,7 @@
 //! base, check it by running the pipeline again over the head as it would be written,
 //! then write it (or show it with `--diff`) and say what remains.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use super::{print_stdout, sides};
 use crate::cli::MigrateArgs;
@@ -79,6 +79,21 @@ pub(super) fn migrate(args: &MigrateArgs) -> anyhow::Result<u8> {
         print_stdout(&diff)?;
         eprint!("{}", migrate::done(&plan, false, &plan_line));
         return Ok(FINDINGS);
+    }
+    // Files edited meanwhile (an editor, a formatter) are not overwritten: all are checked
+    // before any is written.
+    for file in &plan.files {
+        let now = match std::fs::read(root.join(&file.path)) {
+            Ok(bytes) => Some(bytes),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", file.path)),
+        };
+        if now != file.before {
+            bail!(
+                "{} changed on disk while dynalint migrated it; nothing was written: run migrate again",
+                file.path
+            );
+        }
     }
     for file in &plan.files {
         let path = root.join(&file.path);
