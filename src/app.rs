@@ -19,9 +19,13 @@ use crate::schema;
 use crate::snapshot::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::source::Scope;
 
+mod migrate;
+mod sides;
+
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Migrate(args) => migrate::migrate(&args),
         Command::Rules => {
             print_stdout(&rules_table())?;
             Ok(CLEAN)
@@ -72,25 +76,12 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     if args.unsafe_fixes && !(args.fix || args.diff) {
         bail!("--unsafe-fixes goes with --fix or --diff");
     }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let root = match &args.repo {
-        Some(repo) => {
-            let root = cwd.join(repo);
-            if !root.is_dir() {
-                bail!("--repo {}: not a directory", repo.display());
-            }
-            root
-        }
-        None => repository_root(&cwd),
-    };
-    let config_path = match &args.config {
-        Some(path) => Some(cwd.join(path)),
-        None => Config::discover(&root),
-    };
-    let config = match &config_path {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
+    let sides::Setup {
+        cwd,
+        root,
+        config_path,
+        config,
+    } = sides::setup(args.repo.as_deref(), args.config.as_deref())?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let outputs = outputs(&args.formats)?;
 
@@ -134,30 +125,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     // Said once the head is read, as the base is read after it.
     let mut base_warnings = Vec::new();
     let base_tree = match &commits {
-        Some(commits) => {
-            if commits.head == Some(commits.base) {
-                base_warnings.push(format!(
-                    "the base and the head are the same commit ({}): there is no change to review (on `pull_request_target`, check out the pull request's head)",
-                    short(commits.base)
-                ));
-            }
-            let tree =
-                GitTree::new(&root, commits.base).context("cannot read the base revision")?;
-            // The commit under review: the one named, else the checked-out one.
-            let head_commit = commits
-                .head
-                .or_else(|| snapshot::resolve(&root, "HEAD").ok())
-                .and_then(|commit| GitTree::new(&root, commit).ok());
-            let (config, warning) = revision_config(
-                &root,
-                config_path.as_deref(),
-                args.config.is_some(),
-                &tree,
-                head_commit.as_ref(),
-            );
-            base_warnings.extend(warning);
-            Some((tree, config, short(commits.base)))
-        }
+        Some(commits) => Some(sides::base_side(
+            &root,
+            config_path.as_deref(),
+            args.config.is_some(),
+            commits,
+            &mut base_warnings,
+        )?),
         None => None,
     };
     let input = pipeline::Input {
@@ -183,6 +157,20 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     } else {
         pipeline::run(input)
     };
+    let run = sides::ran(run, &root, &base_warnings)?;
+    // What `dynalint migrate` would write, for the comment (of the files as they are on
+    // disk: not while fixing them).
+    let migrations = match (&base_tree, &fixed) {
+        (Some((tree, _, label)), None) => crate::migrate::propose(&crate::migrate::Request {
+            run: &run,
+            config: &config,
+            head: head_tree.as_ref(),
+            base: tree,
+            base_label: label,
+            tables: &[],
+        }),
+        _ => Vec::new(),
+    };
     let pipeline::Run {
         report,
         sources,
@@ -190,27 +178,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         base,
         warnings,
         mut timings,
-    } = match run {
-        Ok(run) => {
-            for warning in &base_warnings {
-                eprintln!("dynalint: warning: {warning}");
-            }
-            run
-        }
-        Err(pipeline::Error::NothingToLint { include }) => bail!(
-            "no values file under {} matches the include globs ({}); check --repo, or `include` in dynalint.toml",
-            root.display(),
-            include.join(", ")
-        ),
-        Err(error) => {
-            if matches!(error, pipeline::Error::Base { .. }) {
-                for warning in &base_warnings {
-                    eprintln!("dynalint: warning: {warning}");
-                }
-            }
-            return Err(error.into());
-        }
-    };
+    } = run;
     for warning in &warnings {
         eprintln!("dynalint: warning: {warning}");
     }
@@ -347,6 +315,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             legs.extend(args.paths.iter().map(|path| path.display().to_string()));
             actions.comment_key(&legs)
         }),
+        migrations: &migrations,
     };
     // One output that cannot be written does not stop the others, nor the comment; the
     // run then ends with exit 2.

@@ -32,6 +32,9 @@ pub enum Command {
     },
     /// Print the embedded values JSON schema.
     Schema,
+    /// Keep a table AWS cannot change in place as in the base; its new definition
+    /// becomes a new table beside it (DL302, DL303, DL304, DL310).
+    Migrate(MigrateArgs),
     /// Argo CD config-management plugin entry points.
     Argocd {
         #[command(subcommand)]
@@ -132,6 +135,48 @@ pub struct CheckArgs {
     /// When to colour the text output on standard output (files are never coloured).
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+}
+
+/// `dynalint migrate`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+For each selected table: its entry is copied back from the base revision, grants included,
+into the values file where the base had it (AWS keeps it as it is); the head's new
+definition becomes a new table with the next version suffix (Orders -> Orders-v2,
+Orders-v2 -> Orders-v3, Orders-shadow -> Orders-v2-shadow; names already taken are
+skipped), with the head's grants. A head definition that already has a name of its own (a
+rename, or a move to another namespace) keeps it. Comments, quoting and line endings of the
+rest of the file stay byte for byte, and the result is read again before it is written.
+
+Afterwards `dynalint check --base REV` plans one create per table, and nothing else for
+the old one. Then: dual-write, backfill, switch reads, and retire the old table in a
+change of its own under `deletionPolicy: Orphan`.
+
+Exit status: 0 migrated (or nothing to migrate), 1 with --diff when there is something to
+migrate, 2 when a table cannot be migrated safely (nothing is written) or on bad input.")]
+pub struct MigrateArgs {
+    /// The tables to migrate, by `name` as written (in the base or the head) or by AWS
+    /// name [default: every table with a DL302, DL303, DL304 or DL310 finding].
+    #[arg(value_name = "TABLE")]
+    pub tables: Vec<String>,
+
+    /// The revision the change is compared with, as for `check --base` (at its
+    /// merge-base with HEAD): the tables as they exist in AWS.
+    #[arg(long, value_name = "REV", required = true)]
+    pub base: String,
+
+    /// Repository root (default: the git top level of the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+
+    /// Configuration file (default: dynalint.toml or .dynalint.toml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the unified diff that migrate would apply and write nothing (exit 1 when
+    /// there is something to migrate).
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -133,6 +133,7 @@ pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
         blob_url: Some("https://github.com/acme/gitops/blob/head".into()),
         base_blob_url: Some("https://github.com/acme/gitops/blob/base".into()),
         comment_key: "fuzz".into(),
+        migrations: &[],
     };
     let outputs = Format::ALL
         .into_iter()

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod fix;
 pub mod github;
 pub mod harness;
+pub mod migrate;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;

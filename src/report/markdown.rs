@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::diff::{Action, PlanEntry};
 use crate::report::text::{plan_line, summary_line};
-use crate::report::{RenderContext, Report, Reported, Summary, printable};
+use crate::report::{Migration, RenderContext, Report, Reported, Summary, printable};
 use crate::rule_meta::Severity;
 use crate::rules;
 use crate::source::Side;
@@ -289,8 +289,79 @@ fn finding(item: &Reported, context: &RenderContext<'_>) -> String {
             inline(help, false)
         );
     }
+    if let Some(migration) = context
+        .migrations
+        .iter()
+        .find(|migration| migration.finding == item.fingerprint)
+    {
+        out.push_str(&migration_block(migration));
+    }
     out.push('\n');
     out
+}
+
+/// Bytes of YAML shown for one migration; the rest is counted, and the command shows it.
+const PROPOSAL_BUDGET: usize = 3_000;
+
+/// What `dynalint migrate` would write, folded: the command, then the YAML (or why it
+/// cannot), cut at a line within [`PROPOSAL_BUDGET`].
+fn migration_block(migration: &Migration) -> String {
+    let mut out = String::from(
+        "<details><summary>What <code>dynalint migrate</code> would write</summary>\n\n",
+    );
+    match &migration.proposal {
+        Ok(yaml) => {
+            let mut shown = String::new();
+            let total = yaml.lines().count();
+            for (index, line) in yaml.lines().enumerate() {
+                let line = printable_block(line);
+                if shown.len() + line.len() + 1 > PROPOSAL_BUDGET {
+                    let _ = writeln!(
+                        shown,
+                        "# … {} more lines: the command writes them all",
+                        total - index
+                    );
+                    break;
+                }
+                shown.push_str(&line);
+                shown.push('\n');
+            }
+            let longest = shown
+                .split(|character| character != '`')
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            let _ = write!(
+                out,
+                "{} keeps the table AWS has and adds the new one beside it:\n\n{fence}yaml\n{shown}{fence}\n",
+                code(&migration.command, false)
+            );
+        }
+        Err(reason) => {
+            let _ = writeln!(
+                out,
+                "{} cannot write this one safely: {}",
+                code(&migration.command, false),
+                text(reason, false)
+            );
+        }
+    }
+    out.push_str("\n</details>\n");
+    out
+}
+
+/// A line of a code block: control characters shown escaped (tabs kept).
+fn printable_block(line: &str) -> String {
+    line.chars()
+        .map(|character| {
+            if character.is_control() && character != '\t' {
+                character.escape_default().to_string()
+            } else {
+                character.to_string()
+            }
+        })
+        .collect()
 }
 
 fn file_heading(item: &Reported, context: &RenderContext<'_>) -> String {
@@ -441,5 +512,26 @@ mod tests {
         assert_eq!(key_marker("ci --> <b>"), "<!-- dynalint-key: ci -_ _b_ -->");
         let long = key_marker(&"k".repeat(70_000));
         assert!(long.len() < 200, "{long}");
+    }
+
+    #[test]
+    fn a_migration_is_folded_and_cut_at_a_line_within_its_budget() {
+        let migration = |proposal| Migration {
+            finding: "f".into(),
+            command: "dynalint migrate --base abc Orders".into(),
+            proposal,
+        };
+        // 100 lines of 33 bytes: 90 fit in the budget; backticks cannot close the fence.
+        let yaml: String = (0..100)
+            .map(|line| format!("  - {{name: A{line:03}, type: ```S```}} \n"))
+            .collect();
+        assert_eq!(yaml.lines().next().unwrap().len() + 1, 33);
+        let block = migration_block(&migration(Ok(yaml)));
+        assert!(block.starts_with("<details><summary>What <code>dynalint migrate</code> would write</summary>\n\n`dynalint migrate --base abc Orders` keeps the table AWS has and adds the new one beside it:\n\n````yaml\n  - {name: A000,"), "{block}");
+        assert!(block.ends_with("  - {name: A089, type: ```S```} \n# … 10 more lines: the command writes them all\n````\n\n</details>\n"), "{block}");
+        assert!(block.len() < PROPOSAL_BUDGET + 300);
+        // Why it cannot: plain text.
+        let refused = migration_block(&migration(Err("it is a <b>flow</b> list".into())));
+        assert!(refused.contains("`dynalint migrate --base abc Orders` cannot write this one safely: it is a &lt;b&gt;flow&lt;/b&gt; list\n"), "{refused}");
     }
 }

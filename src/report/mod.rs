@@ -107,6 +107,18 @@ impl Report {
     }
 }
 
+/// What `dynalint migrate` would write for a table AWS cannot change in place (DL302,
+/// DL303, DL304, DL310), shown in the pull-request comment under one of its findings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migration {
+    /// The fingerprint of the finding it is shown under.
+    pub finding: String,
+    /// The command that writes it: `dynalint migrate --base REV TABLE`.
+    pub command: String,
+    /// The table entries as they would be written (YAML), or why they cannot be.
+    pub proposal: Result<String, String>,
+}
+
 /// An output format of `dynalint check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -170,6 +182,8 @@ pub struct RenderContext<'a> {
     pub base_blob_url: Option<String>,
     /// What tells this comment from other dynalint comments on the same pull request.
     pub comment_key: String,
+    /// What `dynalint migrate` would write, for the findings it answers.
+    pub migrations: &'a [Migration],
 }
 
 impl RenderContext<'_> {

@@ -16,6 +16,7 @@ mod fix;
 mod floors;
 mod focus;
 mod formats;
+mod migrate;
 mod mistakes;
 mod properties;
 mod readme;

@@ -3,7 +3,7 @@
 use crate::diff::{ChangeSet, Pair};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::change::{applied, at_head};
+use crate::rules::change::{applied, at_head, migrate_command};
 use crate::rules::{Check, Rule};
 use crate::span::Spanned;
 
@@ -39,6 +39,8 @@ tables:
 ## How to fix
 Keep the key schema. To change it, create a new table (a new name) with the new keys,
 migrate the data, switch the service, then remove the old table.
+`dynalint migrate --base <REV> Orders` writes the first step: the old entry back as in the
+base revision, and the new definition as `Orders-v2` beside it.
 "#,
     },
     check: Check::Change(check),
@@ -48,11 +50,12 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
     for pair in applied(changes) {
         let (old, new) = (pair.base.table, pair.head.table);
         let name = &new.id.name;
+        let help = format!(
+            "keep the key schema; to change it, {} keeps the table as it is and declares the new keys as a new, versioned table beside it; migrate the data, then remove the old one",
+            migrate_command(old)
+        );
         let mut report = |span, locus: &str, message: String| {
-            findings.push(
-                at_head(&RULE.meta, pair, span, locus, message)
-                    .help("keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one"),
-            );
+            findings.push(at_head(&RULE.meta, pair, span, locus, message).help(help.clone()));
         };
         if old.hash_key.value != new.hash_key.value {
             report(
@@ -165,7 +168,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &sort)]),
             "DL303",
             &[
-                "koa-dev.yaml:4:15 error DL303 the sort key of table `koa-dev-Orders` changes from `OrderDate` to `CreatedAt`: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
+                "koa-dev.yaml:4:15 error DL303 the sort key of table `koa-dev-Orders` changes from `OrderDate` to `CreatedAt`: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (keep the key schema; to change it, `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new keys as a new, versioned table beside it; migrate the data, then remove the old one)",
             ],
         );
         let typed = ORDERS.replace(
@@ -176,7 +179,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &typed)]),
             "DL303",
             &[
-                "koa-dev.yaml:6:34 error DL303 the type of key attribute `CustomerId` of table `koa-dev-Orders` changes from `S` to `N`: the provider silently ignores it (no update is made), and AWS keeps the old type while the values say the new one (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
+                "koa-dev.yaml:6:34 error DL303 the type of key attribute `CustomerId` of table `koa-dev-Orders` changes from `S` to `N`: the provider silently ignores it (no update is made), and AWS keeps the old type while the values say the new one (keep the key schema; to change it, `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new keys as a new, versioned table beside it; migrate the data, then remove the old one)",
             ],
         );
         let no_sort = ORDERS
@@ -186,7 +189,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &no_sort)]),
             "DL303",
             &[
-                "koa-dev.yaml:2:11 error DL303 the sort key `OrderDate` of table `koa-dev-Orders` is removed: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (keep the key schema; to change it, create a new table with the new keys, migrate the data, then remove the old one)",
+                "koa-dev.yaml:2:11 error DL303 the sort key `OrderDate` of table `koa-dev-Orders` is removed: DynamoDB cannot change a table's keys, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (keep the key schema; to change it, `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new keys as a new, versioned table beside it; migrate the data, then remove the old one)",
             ],
         );
     }

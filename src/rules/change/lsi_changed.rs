@@ -3,7 +3,7 @@
 use crate::diff::ChangeSet;
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::change::{applied, at_head, index_key_types_changed};
+use crate::rules::change::{applied, at_head, index_key_types_changed, migrate_command};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -42,6 +42,8 @@ tables:
 ## How to fix
 Use a global secondary index instead (it can be added to an existing table), or create a
 new table with the LSI, migrate the data and switch over.
+`dynalint migrate --base <REV> Orders` writes the first step: the old entry back as in the
+base revision, and the new definition as `Orders-v2` beside it.
 "#,
     },
     check: Check::Change(check),
@@ -54,7 +56,11 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
         let (old, new) = (pair.base.table, pair.head.table);
         let (before, after) = (by_name(&old.lsis), by_name(&new.lsis));
         let name = &new.id.name;
-        let help = "LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate";
+        let help = format!(
+            "LSIs exist only from a table's creation: use a global secondary index, or {} keeps the table as it is and declares the new LSIs on a new, versioned table beside it",
+            migrate_command(old)
+        );
+        let help = help.as_str();
         for (index_name, index) in &after {
             let message = match before.get(index_name) {
                 None => format!(
@@ -164,7 +170,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &added)]),
             "DL304",
             &[
-                "koa-dev.yaml:12:16 error DL304 local secondary index `ByTotal` is added to existing table `koa-dev-Orders`: AWS creates LSIs only with the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:12:16 error DL304 local secondary index `ByTotal` is added to existing table `koa-dev-Orders`: AWS creates LSIs only with the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new LSIs on a new, versioned table beside it)",
             ],
         );
         let changed = ORDERS.replace("projectionType: ALL", "projectionType: KEYS_ONLY");
@@ -172,14 +178,14 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &changed)]),
             "DL304",
             &[
-                "koa-dev.yaml:11:60 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:11:60 error DL304 local secondary index `ByStatus` of existing table `koa-dev-Orders` changes: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new LSIs on a new, versioned table beside it)",
             ],
         );
         check(
             &lint_change(&[("koa-dev.yaml", &added)], &[("koa-dev.yaml", ORDERS)]),
             "DL304",
             &[
-                "koa-dev.yaml:10:5 error DL304 local secondary index `ByTotal` is removed from existing table `koa-dev-Orders`: AWS cannot remove an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:10:5 error DL304 local secondary index `ByTotal` is removed from existing table `koa-dev-Orders`: AWS cannot remove an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new LSIs on a new, versioned table beside it)",
             ],
         );
     }
@@ -191,7 +197,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &retyped)]),
             "DL304",
             &[
-                "koa-dev.yaml:8:30 error DL304 the type of key attribute `Status` of local secondary index `ByStatus` of existing table `koa-dev-Orders` changes from `S` to `N`: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or create a new table and migrate)",
+                "koa-dev.yaml:8:30 error DL304 the type of key attribute `Status` of local secondary index `ByStatus` of existing table `koa-dev-Orders` changes from `S` to `N`: AWS cannot change an LSI, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted (LSIs exist only from a table's creation: use a global secondary index, or `dynalint migrate --base <REV> Orders` keeps the table as it is and declares the new LSIs on a new, versioned table beside it)",
             ],
         );
     }

@@ -132,3 +132,22 @@ pub(super) fn by_name(indexes: &[Index]) -> BTreeMap<&str, &Index> {
         .map(|index| (index.name.value.as_str(), index))
         .collect()
 }
+
+/// The command that keeps a table AWS cannot change in place as it is and declares the
+/// new definition as a new table beside it (`dynalint migrate`), for the help of DL302,
+/// DL303, DL304 and DL310.
+pub fn migrate_command(table: &crate::model::Table) -> String {
+    let name = &table.name.value;
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || "-_.".contains(character));
+    if plain {
+        format!("`dynalint migrate --base <REV> {name}`")
+    } else {
+        format!(
+            "`dynalint migrate --base <REV> '{}'`",
+            name.replace('\'', r"'\''")
+        )
+    }
+}

@@ -3,7 +3,7 @@
 use crate::diff::{ChangeSet, Removal};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::change::{at_head, observe_note, removal_severity};
+use crate::rules::change::{at_head, migrate_command, observe_note, removal_severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -35,7 +35,9 @@ old release only observed the table, or `deletionPolicy: Delete` where it orphan
 
 ## How to fix
 First set `deletionPolicy: Orphan` on the old release (its own change), then move the
-table; or keep it where it is.
+table; or keep it where it is. To move its data to a new table of the new release instead,
+`dynalint migrate --base <REV> Orders` writes the first step: the entry back in the old
+release as in the base revision, and the new release's definition as `Orders-v2`.
 "#,
     },
     check: Check::Change(check),
@@ -59,9 +61,15 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
             severity = severity.max(Severity::Warning);
         }
         let help = if removal_severity(&pair.base) == Severity::Note {
-            "the old release leaves the table and the new one adopts it: check that the new release's values match the table"
+            format!(
+                "the old release leaves the table and the new one adopts it: check that the new release's values match the table, or {} keeps it in the old release and declares a new, versioned table in the new one",
+                migrate_command(pair.base.table)
+            )
         } else {
-            "set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table"
+            format!(
+                "set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table; or {} keeps it in the old release and declares a new, versioned table in the new one",
+                migrate_command(pair.base.table)
+            )
         };
         findings.push(
             at_head(
@@ -115,7 +123,7 @@ mod tests {
             ),
             "DL310",
             &[
-                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:2:11 error DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is deleted with its data, while the new one creates it (set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table)",
+                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:2:11 error DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is deleted with its data, while the new one creates it (set `deletionPolicy: Orphan` on the old release first, in a change of its own, then move the table; or `dynalint migrate --base <REV> Orders` keeps it in the old release and declares a new, versioned table in the new one)",
             ],
         );
         let orphaned = format!("deletionPolicy: Orphan\n{ORDERS}");
@@ -129,7 +137,7 @@ mod tests {
             ),
             "DL310",
             &[
-                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:3:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:3:11 note DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it (the old release leaves the table and the new one adopts it: check that the new release's values match the table, or `dynalint migrate --base <REV> Orders` keeps it in the old release and declares a new, versioned table in the new one)",
             ],
         );
         // Into a release that deletes, or that manages what was only observed: a warning.
@@ -144,7 +152,7 @@ mod tests {
             ),
             "DL310",
             &[
-                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:2:11 warning DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it; the new release manages it (managementPolicies: Control) where the old one only observed it, and applies these values to it; the new release has deletionPolicy: Delete, so a later removal deletes it in AWS (the old release leaves the table and the new one adopts it: check that the new release's values match the table)",
+                "apps-other/apps/koa-dev/dynamo-tables/values.yaml:2:11 warning DL310 table `koa-dev-Orders` moves from `apps-test/apps/koa-dev/dynamo-tables/values.yaml` to `apps-other/apps/koa-dev/dynamo-tables/values.yaml`, another release: in the old release it is left in AWS (deletionPolicy: Orphan), while the new one creates it; the new release manages it (managementPolicies: Control) where the old one only observed it, and applies these values to it; the new release has deletionPolicy: Delete, so a later removal deletes it in AWS (the old release leaves the table and the new one adopts it: check that the new release's values match the table, or `dynalint migrate --base <REV> Orders` keeps it in the old release and declares a new, versioned table in the new one)",
             ],
         );
     }

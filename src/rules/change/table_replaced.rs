@@ -3,7 +3,7 @@
 use crate::diff::{ChangeSet, Removal, ReplaceReason};
 use crate::finding::Finding;
 use crate::rule_meta::{RuleMeta, Severity};
-use crate::rules::change::{observe_note, removal_severity};
+use crate::rules::change::{migrate_command, observe_note, removal_severity};
 use crate::rules::{Check, Rule, on_table};
 
 pub static RULE: Rule = Rule {
@@ -43,8 +43,11 @@ tables:
 
 ## How to fix
 Keep the AWS identity of tables that hold data. To move data, declare the new table
-beside the old one, copy the data (AWS Backup restore, an export to S3 and import, or a
-dual-write), switch the service, and only then remove the old table.
+beside the old one, copy the data (a dual-write and a backfill), switch the service, and
+only then remove the old table. `dynalint migrate --base <REV> Orders` writes the first
+step: it copies the old entry back from the base revision and keeps the new definition
+beside it — under its new name for a rename or a namespace move, with the next version
+suffix (`Orders-v2`) for a `useIdpPrefix` or region change.
 "#,
     },
     check: Check::Change(check),
@@ -92,15 +95,24 @@ fn check(changes: &ChangeSet<'_>, findings: &mut Vec<Finding>) {
                         old.table.id.name, old.table.id.region, new.table.id.region
                     ),
                 )
-                .help("keep the region; to move the data, create a table in the new region (a new name), copy the data, then remove the old one")
+                .help(format!(
+                    "keep the region; to move the data, {} keeps the table where it is and declares the one in the new region as a new table beside it; copy the data, then remove the old one",
+                    migrate_command(old.table)
+                ))
                 .related(old.table.name_site(), "the table in the base revision"),
             );
             continue;
         }
         let help = if removal_severity(old) == Severity::Note {
-            "the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or migrate the data first"
+            format!(
+                "the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or run {} to keep the old table as it is beside the new one while the data moves",
+                migrate_command(old.table)
+            )
         } else {
-            "keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one"
+            format!(
+                "keep the AWS identity of a table with data; to migrate, {} keeps the old table as it is and declares the new one beside it; copy the data, then remove the old one",
+                migrate_command(old.table)
+            )
         };
         findings.push(
             on_table(
@@ -157,7 +169,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &renamed)]),
             "DL302",
             &[
-                "koa-dev.yaml:2:11 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders2` (renamed from `Orders` to `Orders2`): the old table is deleted with its data, and `koa-dev-Orders2` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+                "koa-dev.yaml:2:11 error DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders2` (renamed from `Orders` to `Orders2`): the old table is deleted with its data, and `koa-dev-Orders2` is created empty (keep the AWS identity of a table with data; to migrate, `dynalint migrate --base <REV> Orders` keeps the old table as it is and declares the new one beside it; copy the data, then remove the old one)",
             ],
         );
         let prefixed = ORDERS.replace(
@@ -168,7 +180,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-dev.yaml", &prefixed)]),
             "DL302",
             &[
-                "koa-dev.yaml:3:19 error DL302 table `koa-dev-Orders` is replaced by `idp-koa-dev-Orders` (useIdpPrefix changes from false to true): the old table is deleted with its data, and `idp-koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+                "koa-dev.yaml:3:19 error DL302 table `koa-dev-Orders` is replaced by `idp-koa-dev-Orders` (useIdpPrefix changes from false to true): the old table is deleted with its data, and `idp-koa-dev-Orders` is created empty (keep the AWS identity of a table with data; to migrate, `dynalint migrate --base <REV> Orders` keeps the old table as it is and declares the new one beside it; copy the data, then remove the old one)",
             ],
         );
         let moved_region = format!("region: eu-central-1\n{ORDERS}");
@@ -179,7 +191,7 @@ tables:
             ),
             "DL302",
             &[
-                "koa-dev.yaml:1:9 error DL302 the region of table `koa-dev-Orders` changes from eu-west-1 to eu-central-1: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved (keep the region; to move the data, create a table in the new region (a new name), copy the data, then remove the old one)",
+                "koa-dev.yaml:1:9 error DL302 the region of table `koa-dev-Orders` changes from eu-west-1 to eu-central-1: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved (keep the region; to move the data, `dynalint migrate --base <REV> Orders` keeps the table where it is and declares the one in the new region as a new table beside it; copy the data, then remove the old one)",
             ],
         );
         // `region: null` brings the default region back: at that line.
@@ -191,7 +203,7 @@ tables:
             ),
             "DL302",
             &[
-                "koa-dev.yaml:1:1 error DL302 the region of table `koa-dev-Orders` changes from eu-central-1 to eu-west-1: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved (keep the region; to move the data, create a table in the new region (a new name), copy the data, then remove the old one)",
+                "koa-dev.yaml:1:1 error DL302 the region of table `koa-dev-Orders` changes from eu-central-1 to eu-west-1: Terraform would replace the table, and the provider refuses an update that needs a new table, so the Table stays Synced=False and every other change to it is blocked until the values are reverted; nothing is deleted or moved (keep the region; to move the data, `dynalint migrate --base <REV> Orders` keeps the table where it is and declares the one in the new region as a new table beside it; copy the data, then remove the old one)",
             ],
         );
         let orphaned = |text: &str| format!("deletionPolicy: Orphan\n{text}");
@@ -202,7 +214,7 @@ tables:
             ),
             "DL302",
             &[
-                "koa-dev.yaml:3:11 note DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders2` (renamed from `Orders` to `Orders2`): the old table is left in AWS (deletionPolicy: Orphan), and `koa-dev-Orders2` is created empty (the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or migrate the data first)",
+                "koa-dev.yaml:3:11 note DL302 table `koa-dev-Orders` is replaced by `koa-dev-Orders2` (renamed from `Orders` to `Orders2`): the old table is left in AWS (deletionPolicy: Orphan), and `koa-dev-Orders2` is created empty (the old table stays in AWS, unmanaged, and the service gets an empty one: keep the AWS identity, or run `dynalint migrate --base <REV> Orders` to keep the old table as it is beside the new one while the data moves)",
             ],
         );
     }
@@ -213,7 +225,7 @@ tables:
             &lint_change(&[("koa-dev.yaml", ORDERS)], &[("koa-qa.yaml", ORDERS)]),
             "DL302",
             &[
-                "koa-qa.yaml:2:11 error DL302 table `koa-dev-Orders` is replaced by `koa-qa-Orders` (moves from namespace `koa-dev` to `koa-qa`): the old table is deleted with its data, and `koa-qa-Orders` is created empty (keep the AWS identity of a table with data; to migrate, create the new table beside the old one, copy the data, then remove the old one)",
+                "koa-qa.yaml:2:11 error DL302 table `koa-dev-Orders` is replaced by `koa-qa-Orders` (moves from namespace `koa-dev` to `koa-qa`): the old table is deleted with its data, and `koa-qa-Orders` is created empty (keep the AWS identity of a table with data; to migrate, `dynalint migrate --base <REV> Orders` keeps the old table as it is and declares the new one beside it; copy the data, then remove the old one)",
             ],
         );
     }
