@@ -149,8 +149,7 @@ pub fn run_sides(base: Option<Side<'_>>, head: Side<'_>) -> Outcome {
         for changed in &outcome.fixed.changed {
             let text = String::from_utf8(changed.after.clone()).expect("fixes write UTF-8");
             assert!(
-                crate::yaml::load(text.trim_start_matches('\u{feff}'), &config.limits.yaml)
-                    .is_ok(),
+                crate::yaml::load(text.trim_start_matches('\u{feff}'), &config.limits.yaml).is_ok(),
                 "a fix wrote YAML that does not parse: {text:?}"
             );
         }
