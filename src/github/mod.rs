@@ -1,6 +1,8 @@
 //! GitHub: the pull-request context of an Actions run, and the pull-request comment.
 
 #[cfg(feature = "github")]
+mod client;
+#[cfg(feature = "github")]
 pub mod comment;
 pub mod event;
 #[cfg(feature = "github")]
