@@ -9,6 +9,8 @@ pub mod comment;
 mod dedupe;
 pub mod event;
 #[cfg(feature = "github")]
+pub mod one_click;
+#[cfg(feature = "github")]
 pub mod review;
 #[cfg(feature = "github")]
 mod sticky;

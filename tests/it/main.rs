@@ -19,3 +19,5 @@ mod formats;
 mod mistakes;
 mod properties;
 mod readme;
+#[cfg(feature = "github")]
+mod suggest;
