@@ -681,3 +681,56 @@ fn suggest_goes_with_comment() {
         run.stderr
     );
 }
+
+/// The README's workflow for suggestions: the Action with `suggest: true`, the
+/// permission it needs, and the history the diff needs.
+#[test]
+fn the_readme_workflow_turns_suggestions_on() {
+    let readme = std::fs::read_to_string(crate::common::project_root().join("README.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        match &mut current {
+            None if line.trim_end() == "```yaml" => current = Some(String::new()),
+            Some(_) if line.trim_end() == "```" => blocks.push(current.take().unwrap()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    let matching: Vec<&String> = blocks
+        .iter()
+        .filter(|block| block.contains("suggest: true"))
+        .collect();
+    assert_eq!(matching.len(), 1, "one workflow block turns suggestions on");
+    let workflow = dynalint::yaml::load(matching[0], &Default::default())
+        .unwrap()
+        .root
+        .to_json();
+    assert_eq!(workflow["permissions"]["pull-requests"], "write");
+    assert_eq!(workflow["permissions"]["contents"], "read");
+    let on = workflow.get("on").or_else(|| workflow.get("true")).unwrap();
+    assert!(on.get("pull_request").is_some(), "{on}");
+    let steps = workflow["jobs"]["dynalint"]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["with"]["fetch-depth"], 0);
+    let dynalint = steps
+        .iter()
+        .find(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.starts_with("dynalint/dynalint@"))
+        })
+        .unwrap();
+    assert_eq!(dynalint["with"]["suggest"], true);
+    assert_ne!(dynalint["with"]["comment"], false);
+    let action = dynalint::yaml::load(
+        &std::fs::read_to_string(crate::common::project_root().join("action.yml")).unwrap(),
+        &Default::default(),
+    )
+    .unwrap()
+    .root
+    .to_json();
+    assert_eq!(action["inputs"]["suggest"]["default"], "false");
+}
