@@ -72,11 +72,6 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     if args.unsafe_fixes && !(args.fix || args.diff) {
         bail!("--unsafe-fixes goes with --fix or --diff");
     }
-    if args.suggest && !args.comment {
-        bail!(
-            "--suggest goes with --comment: the suggestions are posted beside the pull-request comment"
-        );
-    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = match &args.repo {
         Some(repo) => {

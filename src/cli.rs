@@ -132,7 +132,7 @@ pub struct CheckArgs {
     /// With --comment: also post the fixes of findings on lines the pull request changes
     /// as one review of one-click suggestions (needs `pull-requests: write`; a read-only
     /// token is a warning, never a failure).
-    #[arg(long)]
+    #[arg(long, requires = "comment")]
     pub suggest: bool,
 
     /// When to colour the text output on standard output (files are never coloured).

@@ -675,7 +675,7 @@ fn suggest_goes_with_comment() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.starts_with(
-            "dynalint: error: --suggest goes with --comment: the suggestions are posted beside the pull-request comment"
+            "dynalint: error: the following required arguments were not provided: --comment\nUsage: dynalint check --comment --suggest"
         ),
         "{}",
         run.stderr
