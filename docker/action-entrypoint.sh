@@ -3,7 +3,8 @@
 # variables (action.yml's `runs.env`: the runner's own INPUT_FAIL-ON style names keep
 # their hyphens, which shells drop); they become separate arguments of dynalint and are
 # never evaluated by a shell. Writes the SARIF file and the job summary, posts the
-# comment, sets the step outputs, and exits with dynalint's status.
+# comment (and with `suggest` the review of suggestions), sets the step outputs, and
+# exits with dynalint's status.
 set -u
 
 fail() {
@@ -16,6 +17,7 @@ fail_on=${DYNALINT_INPUT_FAIL_ON:-}
 new_only=${DYNALINT_INPUT_NEW_ONLY:-true}
 comment=${DYNALINT_INPUT_COMMENT:-}
 comment_key=${DYNALINT_INPUT_COMMENT_KEY:-}
+suggest=${DYNALINT_INPUT_SUGGEST:-false}
 sarif_file=${DYNALINT_INPUT_SARIF_FILE:-}
 config=${DYNALINT_INPUT_CONFIG:-}
 token=${DYNALINT_INPUT_GITHUB_TOKEN:-}
@@ -45,6 +47,12 @@ case "$new_only" in
 true | false) ;;
 *) fail "new-only must be true or false" ;;
 esac
+case "$suggest" in
+true | false) ;;
+*) fail "suggest must be true or false" ;;
+esac
+[ "$suggest" = true ] && [ "$comment" != true ] &&
+    fail "suggest needs comment: true (the suggestions are posted beside the comment)"
 # Paths given to the action are relative to the workspace, like every other step's.
 case "$sarif_file" in
 "" | /*) sarif_path=$sarif_file ;;
@@ -78,6 +86,7 @@ set -- check --repo "$repo" --format github --format "text=/dev/stderr" --format
 if [ "$comment" = true ]; then
     set -- "$@" --comment
     [ -n "$comment_key" ] && set -- "$@" --comment-key "$comment_key"
+    [ "$suggest" = true ] && set -- "$@" --suggest
     if [ -n "$token" ]; then
         GITHUB_TOKEN=$token
         export GITHUB_TOKEN

@@ -337,7 +337,18 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
     timings.stage("output");
     if args.comment {
-        comment(&actions, &report, &context, summary_written)?;
+        let written = comment(&actions, &report, &context, summary_written)?;
+        // A refused or unreachable comment: the review would fare no better.
+        if args.suggest && written {
+            suggest(
+                &root,
+                commits.as_ref(),
+                &actions,
+                &report,
+                &context,
+                summary_written,
+            )?;
+        }
     }
     // The process ends here: freeing every table and source one by one would only
     // delay the exit (a tenth of a second on a large repository).
@@ -404,25 +415,39 @@ fn comment(
     _report: &Report,
     _context: &report::RenderContext<'_>,
     _summary_written: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     bail!("--comment: this dynalint was built without the `github` feature")
 }
 
-/// `--comment`: the sticky pull-request comment.
+#[cfg(not(feature = "github"))]
+fn suggest(
+    _root: &Path,
+    _commits: Option<&Commits>,
+    _actions: &github::Actions,
+    _report: &Report,
+    _context: &report::RenderContext<'_>,
+    _summary_written: bool,
+) -> anyhow::Result<()> {
+    bail!("--suggest: this dynalint was built without the `github` feature")
+}
+
+/// `--comment`: the sticky pull-request comment. Whether it is on the pull request (or
+/// not needed): not when GitHub refused it or could not be reached, nor outside a pull
+/// request.
 #[cfg(feature = "github")]
 fn comment(
     actions: &github::Actions,
     report: &Report,
     context: &report::RenderContext<'_>,
     summary_written: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let Some(target) =
         github::comment::Target::of_run(actions, &github::event::Environment::from_process())?
     else {
         github::warning(
             "--comment: this run is not for a pull request (GitHub Actions on a `pull_request` event); no comment written",
         );
-        return Ok(());
+        return Ok(false);
     };
     let body = report::markdown::comment(report, context, report::markdown::COMMENT_BUDGET);
     let needed = !report.findings.is_empty()
@@ -459,6 +484,7 @@ fn comment(
             if !summary_written && actions.active {
                 write_step_summary(actions, report, context);
             }
+            return Ok(false);
         }
         // An outage must not turn the lint's verdict into a failure, nor hide the report.
         Outcome::Unavailable { message } => {
@@ -468,7 +494,35 @@ fn comment(
             if !summary_written && actions.active {
                 write_step_summary(actions, report, context);
             }
+            return Ok(false);
         }
+    }
+    Ok(true)
+}
+
+/// `--suggest`: the fixes on lines the pull request changes, as one review of one-click
+/// suggestions; when GitHub refused it or could not be reached, the report is in the job
+/// summary too, as for the comment.
+#[cfg(feature = "github")]
+fn suggest(
+    root: &Path,
+    commits: Option<&Commits>,
+    actions: &github::Actions,
+    report: &Report,
+    context: &report::RenderContext<'_>,
+    summary_written: bool,
+) -> anyhow::Result<()> {
+    let degraded = github::one_click::run(
+        root,
+        commits.map(|commits| commits.base),
+        actions,
+        &github::event::Environment::from_process(),
+        report,
+        context,
+    )
+    .context("--suggest")?;
+    if degraded && !summary_written && actions.active {
+        write_step_summary(actions, report, context);
     }
     Ok(())
 }

@@ -132,6 +132,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "KEY", requires = "comment")]
     pub comment_key: Option<String>,
 
+    /// With --comment: also post the fixes of findings on lines the pull request changes
+    /// as one review of one-click suggestions (needs `pull-requests: write`; a read-only
+    /// token is a warning, never a failure).
+    #[arg(long, requires = "comment")]
+    pub suggest: bool,
+
     /// When to colour the text output on standard output (files are never coloured).
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,

@@ -10,6 +10,9 @@ pub struct PullRequest {
     pub number: u64,
     /// The commit the pull request is compared with.
     pub base_sha: String,
+    /// The pull request's head commit (`pull_request.head.sha`): where review comments
+    /// go, and the lines they are on.
+    pub head_sha: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +204,7 @@ pub fn pull_request(environment: &Environment) -> Result<Option<PullRequest>, Ev
     Ok(Some(PullRequest {
         number: payload.number,
         base_sha,
+        head_sha: payload.head.and_then(|head| head.sha),
     }))
 }
 
@@ -223,13 +227,14 @@ mod tests {
     fn the_base_of_a_pull_request_event() {
         let (_file, environment) = event_file(
             "pull_request",
-            r#"{"action": "synchronize", "pull_request": {"number": 42, "base": {"sha": "abc123", "ref": "main"}}}"#,
+            r#"{"action": "synchronize", "pull_request": {"number": 42, "base": {"sha": "abc123", "ref": "main"}, "head": {"sha": "def456"}}}"#,
         );
         assert_eq!(
             pull_request(&environment).unwrap(),
             Some(PullRequest {
                 number: 42,
-                base_sha: "abc123".into()
+                base_sha: "abc123".into(),
+                head_sha: Some("def456".into()),
             })
         );
     }

@@ -1,10 +1,21 @@
-//! GitHub: the pull-request context of an Actions run, and the pull-request comment.
+//! GitHub: the pull-request context of an Actions run, the pull-request comment, and the
+//! review that carries the fixes as suggestions (`--suggest`).
 
 #[cfg(feature = "github")]
+mod client;
+#[cfg(feature = "github")]
 pub mod comment;
+#[cfg(feature = "github")]
+mod dedupe;
 pub mod event;
 #[cfg(feature = "github")]
+pub mod one_click;
+#[cfg(feature = "github")]
+pub mod review;
+#[cfg(feature = "github")]
 mod sticky;
+#[cfg(feature = "github")]
+pub mod suggestion;
 
 /// A warning on stderr, and in GitHub Actions also as a `::warning` annotation (the
 /// runner reads workflow commands from both streams; stdout may carry a report).

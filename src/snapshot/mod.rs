@@ -2,6 +2,7 @@
 //! tools) files in memory. Discovery and reading go through [`Snapshot`] so every side is
 //! read the same way.
 
+mod changed_lines;
 mod filter;
 mod git_tree;
 mod memory;
@@ -11,6 +12,7 @@ mod working_tree;
 use std::io;
 use std::path::Path;
 
+pub use changed_lines::{ChangedLines, FileLines, changed_lines};
 pub use filter::{Children, PathFilter};
 pub use git_tree::{Commits, GitError, GitTree, commits, resolve};
 pub use memory::MemoryTree;

@@ -542,3 +542,37 @@ fn why_dynalint_could_not_check_is_an_annotation_and_in_the_summary() {
         step.summary
     );
 }
+
+#[test]
+fn suggest_goes_with_the_comment() {
+    let (repo, _) = workspace();
+    let step = run_step(
+        repo.path(),
+        &[("comment", "false"), ("suggest", "true")],
+        &[],
+    );
+    assert_eq!(step.code, 2);
+    assert!(
+        step.stdout
+            .contains("::error title=dynalint::suggest needs comment: true"),
+        "{}",
+        step.stdout
+    );
+    let step = run_step(repo.path(), &[("suggest", "yes")], &[]);
+    assert_eq!(step.code, 2);
+    assert!(
+        step.stdout
+            .contains("::error title=dynalint::suggest must be true or false"),
+        "{}",
+        step.stdout
+    );
+    // With the comment, dynalint takes it (outside a pull request, neither is written).
+    let step = run_step(repo.path(), &[("suggest", "true")], &[]);
+    assert_eq!(step.code, 0, "{}", step.stderr);
+    assert!(
+        step.stderr
+            .contains("--comment: this run is not for a pull request"),
+        "{}",
+        step.stderr
+    );
+}

@@ -20,3 +20,5 @@ mod migrate;
 mod mistakes;
 mod properties;
 mod readme;
+#[cfg(feature = "github")]
+mod suggest;
