@@ -19,7 +19,9 @@ use crate::schema;
 use crate::snapshot::{self, Commits, GitTree, Snapshot, WorkingTree};
 use crate::source::Scope;
 
+mod fixing;
 mod migrate;
+mod publish;
 mod sides;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -182,48 +184,11 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     for warning in &warnings {
         eprintln!("dynalint: warning: {warning}");
     }
-    if let Some(fixed) = &fixed {
-        for refused in &fixed.refused {
-            eprintln!("dynalint: warning: {refused}");
-        }
-        for path in &fixed.unsettled {
-            eprintln!(
-                "dynalint: warning: {path}: the fixes did not settle after {} passes; what remains is reported",
-                fix::MAX_PASSES
-            );
-        }
-        let more = report
-            .findings
-            .iter()
-            .filter(|item| item.fix.is_some() && fix::wanted(item, args.unsafe_fixes).is_none())
-            .count();
-        let more = if more > 0 {
-            format!(" ({more} more with --unsafe-fixes)")
-        } else {
-            String::new()
-        };
-        let files = plural(fixed.changed.len(), "file");
-        if args.diff {
-            let diff: String = fixed.changed.iter().map(fix::Changed::diff).collect();
-            print_stdout(&diff)?;
-            eprintln!(
-                "dynalint: {} would be applied to {files}{more}",
-                plural(fixed.applied, "fix")
-            );
-            std::mem::forget((report, head, base, sources));
-            return Ok(if fixed.changed.is_empty() {
-                CLEAN
-            } else {
-                FINDINGS
-            });
-        }
-        for changed in &fixed.changed {
-            write_fixed(&root, changed)?;
-        }
-        eprintln!(
-            "dynalint: applied {} to {files}{more}",
-            plural(fixed.applied, "fix")
-        );
+    if let Some(fixed) = &fixed
+        && let Some(exit) = fixing::report(fixed, &report, &root, args.diff, args.unsafe_fixes)?
+    {
+        std::mem::forget((report, head, base, sources));
+        return Ok(exit);
     }
     let config_name = config_path
         .as_ref()
@@ -333,14 +298,14 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             .iter()
             .any(|output| matches!(output.format, Format::Text | Format::Github))
     {
-        summary_written = write_step_summary(&actions, &report, &context);
+        summary_written = publish::write_step_summary(&actions, &report, &context);
     }
     timings.stage("output");
     if args.comment {
-        let written = comment(&actions, &report, &context, summary_written)?;
+        let written = publish::comment(&actions, &report, &context, summary_written)?;
         // A refused or unreachable comment: the review would fare no better.
         if args.suggest && written {
-            suggest(
+            publish::suggest(
                 &root,
                 commits.as_ref(),
                 &actions,
@@ -357,174 +322,6 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         return Ok(USAGE_ERROR);
     }
     Ok(if failed { FINDINGS } else { CLEAN })
-}
-
-/// `1 fix`, `2 files`.
-fn plural(count: usize, noun: &str) -> String {
-    match (count, noun.ends_with('x')) {
-        (1, _) => format!("1 {noun}"),
-        (_, true) => format!("{count} {noun}es"),
-        _ => format!("{count} {noun}s"),
-    }
-}
-
-/// Writes a fixed file, unless it changed on disk since it was read.
-fn write_fixed(root: &Path, changed: &fix::Changed) -> anyhow::Result<()> {
-    let path = root.join(&changed.path);
-    let now = std::fs::read(&path).with_context(|| format!("cannot read {}", changed.path))?;
-    if now != changed.before {
-        bail!(
-            "{} changed while dynalint was fixing it; not written (run again)",
-            changed.path
-        );
-    }
-    std::fs::write(&path, &changed.after).with_context(|| format!("cannot write {}", changed.path))
-}
-
-/// Appends the markdown summary to `$GITHUB_STEP_SUMMARY`; a failure is a warning, as
-/// the report itself is written.
-fn write_step_summary(
-    actions: &github::Actions,
-    report: &Report,
-    context: &report::RenderContext<'_>,
-) -> bool {
-    let Some(path) = &actions.step_summary else {
-        return false;
-    };
-    let summary = report::markdown::summary(report, context);
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(summary.as_bytes()));
-    match written {
-        Ok(()) => true,
-        Err(error) => {
-            eprintln!(
-                "dynalint: warning: cannot write the job summary to {}: {error}",
-                path.display()
-            );
-            false
-        }
-    }
-}
-
-#[cfg(not(feature = "github"))]
-fn comment(
-    _actions: &github::Actions,
-    _report: &Report,
-    _context: &report::RenderContext<'_>,
-    _summary_written: bool,
-) -> anyhow::Result<bool> {
-    bail!("--comment: this dynalint was built without the `github` feature")
-}
-
-#[cfg(not(feature = "github"))]
-fn suggest(
-    _root: &Path,
-    _commits: Option<&Commits>,
-    _actions: &github::Actions,
-    _report: &Report,
-    _context: &report::RenderContext<'_>,
-    _summary_written: bool,
-) -> anyhow::Result<()> {
-    bail!("--suggest: this dynalint was built without the `github` feature")
-}
-
-/// `--comment`: the sticky pull-request comment. Whether it is on the pull request (or
-/// not needed): not when GitHub refused it or could not be reached, nor outside a pull
-/// request.
-#[cfg(feature = "github")]
-fn comment(
-    actions: &github::Actions,
-    report: &Report,
-    context: &report::RenderContext<'_>,
-    summary_written: bool,
-) -> anyhow::Result<bool> {
-    let Some(target) =
-        github::comment::Target::of_run(actions, &github::event::Environment::from_process())?
-    else {
-        github::warning(
-            "--comment: this run is not for a pull request (GitHub Actions on a `pull_request` event); no comment written",
-        );
-        return Ok(false);
-    };
-    let body = report::markdown::comment(report, context, report::markdown::COMMENT_BUDGET);
-    let needed = !report.findings.is_empty()
-        || report
-            .changes
-            .as_ref()
-            .is_some_and(|changes| !changes.is_empty());
-    let outcome = github::comment::publish(
-        &target,
-        &report::markdown::key_marker(&context.comment_key),
-        &body,
-        needed,
-        github::comment::Retry::default(),
-    )
-    .context("--comment")?;
-    use github::comment::Outcome;
-    match outcome {
-        Outcome::Created { id } | Outcome::Updated { id } | Outcome::Unchanged { id } => {
-            eprintln!(
-                "dynalint: pull request #{} comment {id} {}",
-                target.number,
-                match outcome {
-                    Outcome::Created { .. } => "created",
-                    Outcome::Updated { .. } => "updated",
-                    _ => "already up to date",
-                }
-            );
-        }
-        Outcome::NotNeeded => {}
-        Outcome::Forbidden { message } => {
-            github::warning(&format!(
-                "--comment: GitHub refused to write the comment ({message}); a pull request from a fork gets a read-only token. The report is in the job summary."
-            ));
-            if !summary_written && actions.active {
-                write_step_summary(actions, report, context);
-            }
-            return Ok(false);
-        }
-        // An outage must not turn the lint's verdict into a failure, nor hide the report.
-        Outcome::Unavailable { message } => {
-            github::warning(&format!(
-                "--comment: the comment could not be written ({message}). The report is in the job summary."
-            ));
-            if !summary_written && actions.active {
-                write_step_summary(actions, report, context);
-            }
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// `--suggest`: the fixes on lines the pull request changes, as one review of one-click
-/// suggestions; when GitHub refused it or could not be reached, the report is in the job
-/// summary too, as for the comment.
-#[cfg(feature = "github")]
-fn suggest(
-    root: &Path,
-    commits: Option<&Commits>,
-    actions: &github::Actions,
-    report: &Report,
-    context: &report::RenderContext<'_>,
-    summary_written: bool,
-) -> anyhow::Result<()> {
-    let degraded = github::one_click::run(
-        root,
-        commits.map(|commits| commits.base),
-        actions,
-        &github::event::Environment::from_process(),
-        report,
-        context,
-    )
-    .context("--suggest")?;
-    if degraded && !summary_written && actions.active {
-        write_step_summary(actions, report, context);
-    }
-    Ok(())
 }
 
 /// The path from the git repository's root to `root` (`--repo`), with a trailing `/`;

@@ -7,8 +7,9 @@ use anyhow::{Context, bail};
 use super::{print_stdout, sides};
 use crate::cli::MigrateArgs;
 use crate::exit::{CLEAN, FINDINGS};
-use crate::migrate::{self, Overlay};
+use crate::migrate;
 use crate::pipeline;
+use crate::snapshot::Overlay;
 use crate::snapshot::{self, Snapshot, WorkingTree};
 use crate::source::Scope;
 
@@ -65,7 +66,7 @@ pub(super) fn migrate(args: &MigrateArgs) -> anyhow::Result<u8> {
         .files
         .iter()
         .map(|file| (file.path.clone(), file.after.clone()));
-    let overlay = Overlay::new(&head_tree, written);
+    let overlay = Overlay::with(&head_tree, written);
     let after = sides::ran(run_over(&overlay), &root, &[])?;
     migrate::verify(&plan, &after)?;
     let plan_line = after

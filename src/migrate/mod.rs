@@ -14,7 +14,6 @@
 //! anything is written.
 
 mod naming;
-mod overlay;
 mod select;
 mod steps;
 #[cfg(test)]
@@ -33,7 +32,6 @@ use crate::revision::Revision;
 use crate::snapshot::{Content, Snapshot};
 use crate::source::{Sources, strip_bom};
 
-pub use overlay::Overlay;
 pub use steps::{done, nothing_to_do};
 pub use verify::verify;
 

@@ -244,7 +244,7 @@ fn migrate(
         .iter()
         .map(|file| (file.path.clone(), file.after.clone()))
         .collect();
-    let overlay = Overlay::new(&head_tree, files.clone());
+    let overlay = crate::snapshot::Overlay::with(&head_tree, files.clone());
     verify(&plan, &run_over(&overlay))?;
     let texts = files
         .into_iter()

@@ -1,5 +1,6 @@
-//! A snapshot with some files replaced by text in memory: the fix loop's files as fixed
-//! so far (`--fix`, `--diff`), over the working tree or a commit.
+//! A snapshot with some files replaced (or added) in memory: the fix loop's files as
+//! fixed so far (`--fix`, `--diff`), the head as a migration would write it (checked
+//! before anything is written), over the working tree or a commit.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -22,7 +23,18 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    /// `path` (which the inner snapshot has) now reads as `content`.
+    /// `inner` with each `(path, bytes)` in place of its file, or added.
+    pub fn with(
+        inner: &'a dyn Snapshot,
+        files: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) -> Overlay<'a> {
+        Overlay {
+            files: files.into_iter().collect(),
+            ..Overlay::new(inner)
+        }
+    }
+
+    /// `path` now reads as `content`.
     pub fn set(&mut self, path: &str, content: Vec<u8>) {
         self.known.remove(path);
         self.files.insert(path.to_string(), content);
@@ -48,7 +60,19 @@ impl<'a> Overlay<'a> {
 
 impl Snapshot for Overlay<'_> {
     fn list(&self, filter: &PathFilter) -> io::Result<Listing> {
-        self.inner.list(filter)
+        let mut listing = self.inner.list(filter)?;
+        let added = self
+            .files
+            .keys()
+            .filter(|path| !self.inner.exists(path))
+            .cloned()
+            .collect::<Vec<_>>();
+        if !added.is_empty() {
+            listing.files.extend(added);
+            listing.files.sort();
+            listing.files.dedup();
+        }
+        Ok(listing)
     }
 
     fn read(&self, path: &str, max_size: u64) -> io::Result<Content> {

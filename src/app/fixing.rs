@@ -1,0 +1,85 @@
+//! `check --fix` and `--diff`: what the fixes did, said on stderr; the diff printed, or
+//! the fixed files written.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use super::print_stdout;
+use crate::exit::{CLEAN, FINDINGS};
+use crate::fix;
+use crate::report::Report;
+
+/// Says what fixing did, then prints the diff (`--diff`: the exit status is returned) or
+/// writes the fixed files.
+pub(super) fn report(
+    fixed: &fix::Fixed,
+    report: &Report,
+    root: &Path,
+    diff: bool,
+    unsafe_fixes: bool,
+) -> anyhow::Result<Option<u8>> {
+    for refused in &fixed.refused {
+        eprintln!("dynalint: warning: {refused}");
+    }
+    for path in &fixed.unsettled {
+        eprintln!(
+            "dynalint: warning: {path}: the fixes did not settle after {} passes; what remains is reported",
+            fix::MAX_PASSES
+        );
+    }
+    let more = report
+        .findings
+        .iter()
+        .filter(|item| item.fix.is_some() && fix::wanted(item, unsafe_fixes).is_none())
+        .count();
+    let more = if more > 0 {
+        format!(" ({more} more with --unsafe-fixes)")
+    } else {
+        String::new()
+    };
+    let files = plural(fixed.changed.len(), "file");
+    if diff {
+        let diff: String = fixed.changed.iter().map(fix::Changed::diff).collect();
+        print_stdout(&diff)?;
+        eprintln!(
+            "dynalint: {} would be applied to {files}{more}",
+            plural(fixed.applied, "fix")
+        );
+        return Ok(Some(if fixed.changed.is_empty() {
+            CLEAN
+        } else {
+            FINDINGS
+        }));
+    }
+    for changed in &fixed.changed {
+        write_fixed(root, changed)?;
+    }
+    eprintln!(
+        "dynalint: applied {} to {files}{more}",
+        plural(fixed.applied, "fix")
+    );
+    Ok(None)
+}
+
+/// `1 fix`, `2 files`.
+fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.ends_with('x')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+/// Writes a fixed file, unless it changed on disk since it was read.
+fn write_fixed(root: &Path, changed: &fix::Changed) -> anyhow::Result<()> {
+    let path = root.join(&changed.path);
+    let now = std::fs::read(&path).with_context(|| format!("cannot read {}", changed.path))?;
+    if now != changed.before {
+        bail!(
+            "{} changed while dynalint was fixing it; not written (run again)",
+            changed.path
+        );
+    }
+    std::fs::write(&path, &changed.after).with_context(|| format!("cannot write {}", changed.path))
+}
