@@ -62,6 +62,23 @@ fn sarif_validates_and_has_what_code_scanning_reads() {
 
     let runs = sarif["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1);
+    // What the schema validated includes fixes: the DL201 role, as a replacement whose
+    // region has its end (an insertion must delete nothing).
+    let role = runs[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["ruleId"] == "DL201")
+        .expect("the demo's DL201");
+    let change = &role["fixes"][0]["artifactChanges"][0];
+    assert_eq!(
+        change["replacements"][0],
+        serde_json::json!({
+            "deletedRegion": {"startLine": 11, "startColumn": 31, "endLine": 11, "endColumn": 55},
+            "insertedContent": {"text": "\"access-service-koa-prod\""}
+        })
+    );
+    assert_eq!(role["fixes"][0]["properties"]["safe"], false);
     let run = &runs[0];
     // upload-sarif applies its `category` only to a run without automationDetails: two
     // jobs uploading with two categories must not overwrite each other's alerts.
