@@ -209,7 +209,7 @@ pub fn apply(
     let outcome = |indexes: &[usize]| {
         let picked: Vec<&Resolved> = indexes.iter().map(|&index| fixes[index]).collect();
         let new = splice(text, &picked);
-        verify(document, &new, &picked, limits).map(|()| new)
+        verify(document, text, &new, &picked, limits).map(|()| new)
     };
     let mut applied = Applied {
         text: text.to_string(),
@@ -258,6 +258,7 @@ fn splice(text: &str, fixes: &[&Resolved]) -> String {
 /// repeated key.
 fn verify(
     old: &Document,
+    old_text: &str,
     new: &str,
     fixes: &[&Resolved],
     limits: &yaml::Limits,
@@ -270,6 +271,10 @@ fn verify(
             Intent::Same => {}
             Intent::Set(at, value) => {
                 expected.set.insert(*at, value.clone());
+                // A scalar with an anchor is fixed for every alias that copies it.
+                if let Some(name) = anchor(old_text, *at) {
+                    expected.aliases.insert(format!("*{name}"), value.clone());
+                }
             }
             Intent::Rename(at, to) => {
                 expected.rename.insert(*at, to.clone());
@@ -286,7 +291,7 @@ fn verify(
         }
     }
     let wanted = expected.intents();
-    let json = expected.convert(&old.root);
+    let json = expected.convert(&old.root, old_text);
     if expected.matched != wanted {
         return Err("the file no longer has what the fix changes".to_string());
     }
@@ -307,6 +312,8 @@ struct Expected {
     remove_entry: HashSet<Span>,
     remove_item: HashSet<Span>,
     append: HashMap<Span, Vec<Json>>,
+    /// Aliases (`*name`) of an anchored scalar that a fix sets, and its new value.
+    aliases: HashMap<String, Json>,
     /// How many of the intents found their place (each must, exactly once).
     matched: usize,
 }
@@ -320,9 +327,15 @@ impl Expected {
             + self.append.len()
     }
 
-    fn convert(&mut self, node: &Node) -> Json {
+    fn convert(&mut self, node: &Node, text: &str) -> Json {
         if let Some(value) = self.set.get(&node.span) {
             self.matched += 1;
+            return value.clone();
+        }
+        if let Some(value) = text
+            .get(node.span.range())
+            .and_then(|written| self.aliases.get(written))
+        {
             return value.clone();
         }
         match &node.value {
@@ -332,7 +345,7 @@ impl Expected {
                     if self.remove_item.contains(&item.span) {
                         self.matched += 1;
                     } else {
-                        out.push(self.convert(item));
+                        out.push(self.convert(item, text));
                     }
                 }
                 if let Some(appended) = self.append.get(&node.span) {
@@ -355,7 +368,7 @@ impl Expected {
                         }
                         None => entry.key.clone(),
                     };
-                    let value = self.convert(&entry.value);
+                    let value = self.convert(&entry.value, text);
                     out.insert(key, value);
                 }
                 Json::Object(out)
@@ -469,6 +482,17 @@ fn resolve_change(change: &Change, text: &str, root: &Node) -> Option<(Edit, Int
             ))
         }
     }
+}
+
+/// The anchor name of the scalar at `at` (`&kind N`), when the file defines that name
+/// once: its aliases (`*kind`) copy exactly this scalar.
+fn anchor(text: &str, at: Span) -> Option<&str> {
+    let before = text.get(..at.start as usize)?.trim_end_matches([' ', '\t']);
+    let start =
+        before.rfind(|character: char| character.is_whitespace() || "[{,:".contains(character))?;
+    let name = before[start + 1..].strip_prefix('&')?;
+    let defined = text.matches(&format!("&{name}")).count();
+    (!name.is_empty() && defined == 1).then_some(name)
 }
 
 /// The intent of writing the string `value` at `at`: a renamed key or a set value.

@@ -147,7 +147,7 @@ fn removing_a_write_helm_ignores_reads_the_same() {
 }
 
 #[test]
-fn an_alias_is_never_edited_and_an_anchor_only_when_nothing_copies_it() {
+fn an_alias_is_never_edited_and_an_anchor_is_fixed_with_its_copies() {
     let text = "a: &kind N\nb: *kind\n";
     let alias = at(text, "*kind", 0);
     assert_eq!(
@@ -161,8 +161,9 @@ fn an_alias_is_never_edited_and_an_anchor_only_when_nothing_copies_it() {
         .unwrap_err(),
         "not resolved"
     );
+    // Quoting the anchored scalar fixes every alias of it, as intended.
     let anchored = at(text, "N", 0);
-    assert!(
+    assert_eq!(
         fixed(
             text,
             vec![Change::Quote {
@@ -170,20 +171,33 @@ fn an_alias_is_never_edited_and_an_anchor_only_when_nothing_copies_it() {
                 key: false
             }]
         )
-        .unwrap_err()
-        .starts_with("it would change how Helm reads other values")
+        .unwrap(),
+        "a: &kind 'N'\nb: *kind\n"
     );
-    let alone = "a: &kind N\nb: x\n";
-    assert_eq!(
+    // A mapping copied whole: its scalar would change in the copy too, unsaid: refused.
+    let copied = "a: &kinds {type: N}\nb: *kinds\n";
+    assert!(
         fixed(
-            alone,
+            copied,
             vec![Change::Quote {
-                at: at(alone, "N", 0),
+                at: at(copied, "N", 0),
                 key: false
             }]
         )
-        .unwrap(),
-        "a: &kind 'N'\nb: x\n"
+        .unwrap_err()
+        .starts_with("it would change how Helm reads other values")
+    );
+    // An anchor name defined twice: which copy is whose is not for a fix to guess.
+    let twice = "a: &kind N\nb: *kind\nc: &kind x\nd: *kind\n";
+    assert!(
+        fixed(
+            twice,
+            vec![Change::Quote {
+                at: at(twice, "N", 0),
+                key: false
+            }]
+        )
+        .is_err()
     );
 }
 

@@ -193,8 +193,9 @@ fn fix_and_head_do_not_go_together() {
 }
 
 #[test]
-fn an_anchor_is_fixed_only_when_nothing_copies_it() {
-    let copied = "\
+fn an_anchor_is_fixed_with_its_aliases_or_not_at_all() {
+    // An anchored scalar: quoting it fixes every alias of it, which is what is meant.
+    let scalar = "\
 tables:
   - name: Orders
     hashKey: Id
@@ -203,9 +204,32 @@ tables:
     tags: {kind: &kind no, also: *kind}
     serviceAccountReadRoles: [\"api-shop-dev\"]
 ";
-    let repo = repo(copied);
+    let repo = repo(scalar);
     let run = repo.check(&["--fix"]);
-    assert_eq!(read(&repo), copied.as_bytes(), "a copy changed unseen");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        String::from_utf8(read(&repo)).unwrap(),
+        scalar.replace("&kind no", "&kind 'no'")
+    );
+    // An anchored mapping copied whole: the copy would change unsaid, so no fix.
+    let mapping = "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes:
+      - {name: Id, type: 'S'}
+    tags: &tags {kind: no}
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+  - name: Invoices
+    hashKey: Id
+    attributes:
+      - {name: Id, type: 'S'}
+    tags: *tags
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+";
+    let repo = self::repo(mapping);
+    let run = repo.check(&["--fix"]);
+    assert_eq!(read(&repo), mapping.as_bytes(), "a copy changed unseen");
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
@@ -213,14 +237,6 @@ tables:
             "dynalint: warning: {PATH}:6:24: DL004 yaml-type-trap not fixed (quote it: `'no'`): it would change how Helm reads other values (an alias or a `<<` merge copies what it changes)\n\
              dynalint: applied 0 fixes to 0 files\n"
         )
-    );
-    let alone = copied.replace(", also: *kind", "");
-    let repo = self::repo(&alone);
-    let run = repo.check(&["--fix"]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(
-        String::from_utf8(read(&repo)).unwrap(),
-        alone.replace("&kind no", "&kind 'no'")
     );
 }
 
