@@ -5,6 +5,7 @@
 mod common;
 
 mod action;
+mod attack;
 mod argocd;
 mod bad_input;
 mod change;
