@@ -274,6 +274,40 @@ fn attack_symlinked_twin_release_fails_after_a_partial_write() {
     );
 }
 
+/// With DL005 turned off in config, a stale suppression above the earlier of two
+/// `pointInTimeRecovery` lines suppresses nothing (DL112 is reported on the later line).
+/// The DL003 fix removes the earlier line, so the suppression now reaches the kept line
+/// and DL112 disappears from the report: a fix silently hid a finding.
+#[test]
+fn attack_dl003_fix_moves_a_stale_suppression_onto_a_finding() {
+    let repo = Repo::new();
+    repo.workload("shop-dev", "api");
+    repo.write("dynalint.toml", "[rules]\nDL005 = \"off\"\n");
+    repo.values(
+        "shop-dev",
+        "\
+tables:
+  - name: Orders
+    hashKey: Id
+    attributes:
+      - name: Id
+        type: 'S'
+    # dynalint: ignore[DL112] -- the archive copy
+    pointInTimeRecovery: true
+    pointInTimeRecovery: false
+    serviceAccountReadRoles: [\"api-shop-dev\"]
+",
+    );
+    repo.commit("base");
+    assert!(rules(&repo.check(&["--format", "json"])).contains(&"DL112".to_string()));
+    let fixed = repo.check(&["--fix", "--format", "json"]);
+    assert!(
+        rules(&fixed).contains(&"DL112".to_string()),
+        "DL112 vanished after the DL003 fix:\n{}",
+        read(&repo, &values())
+    );
+}
+
 #[cfg(feature = "github")]
 mod github {
     use serde_json::{Value, json};
