@@ -87,7 +87,7 @@ pub struct CheckArgs {
 
     /// Apply the safe fixes to the files, lint again until nothing more is fixable, and
     /// report what remains (its exit status).
-    #[arg(long, conflicts_with = "head")]
+    #[arg(long, conflicts_with_all = ["head", "comment"])]
     pub fix: bool,
 
     /// With --fix or --diff, also apply the unsafe fixes (they can change what AWS does:
@@ -97,7 +97,7 @@ pub struct CheckArgs {
 
     /// Print the unified diff that --fix would apply, and write nothing; exit 1 when
     /// there is something to fix.
-    #[arg(long, conflicts_with = "fix")]
+    #[arg(long, conflicts_with_all = ["fix", "comment"])]
     pub diff: bool,
 
     /// Judge the change only on the findings it introduces: those the base revision has

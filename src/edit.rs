@@ -192,11 +192,57 @@ pub fn apply(
     fixes: &[&Resolved],
     limits: &yaml::Limits,
 ) -> Applied {
-    let mut order: Vec<usize> = (0..fixes.len()).collect();
-    order.sort_by_key(|&index| (fixes[index].start(), index));
+    let (chosen, deferred) = layer(fixes, (0..fixes.len()).collect());
+    let check = Check {
+        text,
+        document,
+        fixes,
+        limits,
+    };
+    let (ok, refused) = check.acceptable(chosen);
+    let picked: Vec<&Resolved> = ok.iter().map(|&index| fixes[index]).collect();
+    Applied {
+        text: splice(text, &picked),
+        applied: ok,
+        deferred,
+        refused,
+    }
+}
+
+/// Why each fix would not be applied alone to `text` (`None`: it would), for the fixes a
+/// report offers: one that `--fix` would refuse is not offered.
+pub fn refusals(
+    text: &str,
+    document: &Document,
+    fixes: &[&Resolved],
+    limits: &yaml::Limits,
+) -> Vec<Option<String>> {
+    let check = Check {
+        text,
+        document,
+        fixes,
+        limits,
+    };
+    let mut reasons = vec![None; fixes.len()];
+    // Fixes that overlap are checked in separate layers, each without the others.
+    let mut rest: Vec<usize> = (0..fixes.len()).collect();
+    while !rest.is_empty() {
+        let (chosen, deferred) = layer(fixes, rest);
+        for (index, reason) in check.acceptable(chosen).1 {
+            reasons[index] = Some(reason);
+        }
+        rest = deferred;
+    }
+    reasons
+}
+
+/// Of `indexes`, those that do not overlap the ones before them (in order of their first
+/// edit), and the others.
+fn layer(fixes: &[&Resolved], mut indexes: Vec<usize>) -> (Vec<usize>, Vec<usize>) {
+    indexes.sort_by_key(|&index| (fixes[index].start(), index));
     let mut chosen: Vec<usize> = Vec::new();
     let mut deferred = Vec::new();
-    for index in order {
+    for index in indexes {
         if chosen
             .iter()
             .any(|&other| fixes[other].overlaps(fixes[index]))
@@ -206,37 +252,55 @@ pub fn apply(
             chosen.push(index);
         }
     }
-    let outcome = |indexes: &[usize]| {
-        let picked: Vec<&Resolved> = indexes.iter().map(|&index| fixes[index]).collect();
-        let new = splice(text, &picked);
-        verify(document, text, &new, &picked, limits).map(|()| new)
-    };
-    let mut applied = Applied {
-        text: text.to_string(),
-        deferred,
-        ..Applied::default()
-    };
-    match outcome(&chosen) {
-        Ok(new) => {
-            applied.text = new;
-            applied.applied = chosen;
-        }
-        // Some fix would read otherwise than it says: keep, one by one, those that do not.
-        Err(_) => {
-            for index in chosen {
-                let mut trial = applied.applied.clone();
-                trial.push(index);
-                match outcome(&trial) {
-                    Ok(new) => {
-                        applied.text = new;
-                        applied.applied = trial;
+    (chosen, deferred)
+}
+
+/// Applying fixes to one file's text and checking the result.
+struct Check<'a> {
+    text: &'a str,
+    document: &'a Document,
+    fixes: &'a [&'a Resolved],
+    limits: &'a yaml::Limits,
+}
+
+impl Check<'_> {
+    fn verify(&self, indexes: &[usize]) -> Result<(), String> {
+        let picked: Vec<&Resolved> = indexes.iter().map(|&index| self.fixes[index]).collect();
+        let new = splice(self.text, &picked);
+        verify(self.document, self.text, &new, &picked, self.limits)
+    }
+
+    /// Of non-overlapping `indexes`, those that applied together read as intended, and why
+    /// the others do not. A set that fails is halved until what fails is found: a file
+    /// with many fixes and one bad one is parsed again a few times, not once per fix.
+    fn acceptable(&self, indexes: Vec<usize>) -> (Vec<usize>, Vec<(usize, String)>) {
+        match self.verify(&indexes) {
+            Ok(()) => (indexes, Vec::new()),
+            Err(reason) if indexes.len() == 1 => (Vec::new(), vec![(indexes[0], reason)]),
+            Err(_) => {
+                let mut first = indexes;
+                let second = first.split_off(first.len() / 2);
+                let (mut ok, mut refused) = self.acceptable(first);
+                let (more, also) = self.acceptable(second);
+                ok.extend(more);
+                refused.extend(also);
+                ok.sort_by_key(|&index| self.fixes[index].start());
+                // Each half reads as intended; together they may not (two removals that
+                // would empty one list): then one by one.
+                if self.verify(&ok).is_err() {
+                    let candidates = std::mem::take(&mut ok);
+                    for index in candidates {
+                        ok.push(index);
+                        if let Err(reason) = self.verify(&ok) {
+                            ok.pop();
+                            refused.push((index, reason));
+                        }
                     }
-                    Err(reason) => applied.refused.push((index, reason)),
                 }
+                (ok, refused)
             }
         }
     }
-    applied
 }
 
 /// `text` with the fixes' edits applied (they do not overlap).

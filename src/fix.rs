@@ -75,6 +75,13 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
         let mut by_file: BTreeMap<crate::source::FileId, Vec<(&Reported, &Resolved)>> =
             BTreeMap::new();
         for item in run.report.every_finding() {
+            // A fix the report does not offer, as it would not read as intended: said once.
+            if let (Some((title, reason)), Some(proposed)) = (&item.fix_refused, &item.finding.fix)
+                && (unsafe_fixes || proposed.applicability == Applicability::Safe)
+                && refused_keys.insert((item.fingerprint.clone(), title.clone()))
+            {
+                refused.push(refusal(item, title, reason));
+            }
             let Some(fix) = wanted(item, unsafe_fixes) else {
                 continue;
             };
@@ -114,15 +121,7 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
             for (index, reason) in &outcome.refused {
                 let (item, fix) = fixes[*index];
                 refused_keys.insert((item.fingerprint.clone(), fix.title.clone()));
-                refused.push(format!(
-                    "{}:{}:{}: {} {} not fixed ({}): {reason}",
-                    item.path,
-                    item.start.line,
-                    item.start.column,
-                    item.finding.rule.code,
-                    item.finding.rule.name,
-                    fix.title
-                ));
+                refused.push(refusal(item, &fix.title, reason));
             }
             if outcome.applied.is_empty() {
                 continue;
@@ -153,6 +152,18 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
         overlay.know(unchanged);
         previous = Some(run);
     }
+}
+
+/// `path:line:column: CODE name not fixed (title): reason`.
+fn refusal(item: &Reported, title: &str, reason: &str) -> String {
+    format!(
+        "{}:{}:{}: {} {} not fixed ({title}): {reason}",
+        item.path,
+        item.start.line,
+        item.start.column,
+        item.finding.rule.code,
+        item.finding.rule.name,
+    )
 }
 
 fn finish(

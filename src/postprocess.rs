@@ -253,6 +253,7 @@ pub(crate) fn finish(
                 related,
                 finding,
                 fix: None,
+                fix_refused: None,
             }
         })
         .collect();
@@ -343,23 +344,37 @@ pub(crate) fn finish(
 }
 
 /// The fixes of the findings in files of the head, made concrete: each such file is
-/// parsed once more (only files with a fixable finding).
+/// parsed once more (only files with a fixable finding). A fix that would not read as
+/// intended on its own (an alias copies what it changes) is not offered, and why is kept
+/// for `--fix` to say.
 fn resolve_fixes(reported: &mut [Reported], sources: &Sources, limits: &crate::yaml::Limits) {
-    let mut documents: HashMap<crate::source::FileId, Option<crate::yaml::Document>> =
-        HashMap::new();
-    for item in reported.iter_mut() {
-        let Some(fix) = &item.finding.fix else {
+    let mut by_file: BTreeMap<crate::source::FileId, Vec<usize>> = BTreeMap::new();
+    for (index, item) in reported.iter().enumerate() {
+        if let Some(fix) = &item.finding.fix
+            && sources.get(fix.file).side == crate::source::Side::Head
+        {
+            by_file.entry(fix.file).or_default().push(index);
+        }
+    }
+    for (file, indexes) in by_file {
+        let source = sources.get(file);
+        let Ok(document) = crate::yaml::load(&source.text, limits) else {
             continue;
         };
-        let file = sources.get(fix.file);
-        if file.side != crate::source::Side::Head {
-            continue;
+        let resolved: Vec<(usize, crate::edit::Resolved)> = indexes
+            .into_iter()
+            .filter_map(|index| {
+                let fix = reported[index].finding.fix.as_ref()?;
+                Some((index, crate::edit::resolve(fix, &source.text, &document)?))
+            })
+            .collect();
+        let fixes: Vec<&crate::edit::Resolved> = resolved.iter().map(|(_, fix)| fix).collect();
+        let refusals = crate::edit::refusals(&source.text, &document, &fixes, limits);
+        for ((index, fix), refusal) in resolved.into_iter().zip(refusals) {
+            match refusal {
+                None => reported[index].fix = Some(fix),
+                Some(reason) => reported[index].fix_refused = Some((fix.title, reason)),
+            }
         }
-        let document = documents
-            .entry(fix.file)
-            .or_insert_with(|| crate::yaml::load(&file.text, limits).ok());
-        item.fix = document
-            .as_ref()
-            .and_then(|document| crate::edit::resolve(fix, &file.text, document));
     }
 }

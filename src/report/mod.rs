@@ -45,6 +45,9 @@ pub struct Reported {
     pub related: Vec<RelatedLocation>,
     /// The finding's fix, made concrete for its file (none when it cannot be made there).
     pub fix: Option<crate::edit::Resolved>,
+    /// A fix the rule proposes that would not read as intended here (an alias copies
+    /// what it changes): its title and why, for `--fix` to say. Not offered.
+    pub fix_refused: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -164,10 +164,7 @@ tables:
 fn attack_a_line_removing_fix_moves_an_error_under_a_config_ignore() {
     let repo = Repo::new();
     repo.workload("shop-dev", "api");
-    repo.write(
-        "dynalint.toml",
-        format!("ignore = [\"{}:12\"]\n", values()),
-    );
+    repo.write("dynalint.toml", format!("ignore = [\"{}:12\"]\n", values()));
     repo.values(
         "shop-dev",
         "\
@@ -360,7 +357,9 @@ mod github {
     }
 
     fn run(repo: &Repo, server: &MockServer, base: &str, head: &str, args: &[&str]) -> Run {
-        let event = tempfile::NamedTempFile::new().map(|file| file.into_temp_path()).unwrap();
+        let event = tempfile::NamedTempFile::new()
+            .map(|file| file.into_temp_path())
+            .unwrap();
         std::fs::write(
             &event,
             json!({"pull_request": {"number": 7, "base": {"sha": base}, "head": {"sha": head}}})
@@ -483,7 +482,9 @@ tables:
         repo.workload("shop-dev", "api");
         repo.values("shop-dev", BASE);
         let base = repo.commit("base");
-        let change = format!("{BASE}  - name: Carts\n    hashKey: Id\n    attributes:\n      - name: Id\n        type: N\n");
+        let change = format!(
+            "{BASE}  - name: Carts\n    hashKey: Id\n    attributes:\n      - name: Id\n        type: N\n"
+        );
         repo.values("shop-dev", &change);
         let first = repo.commit("the change");
         let server = MockServer::start().await;

@@ -240,12 +240,19 @@ fn trap(
             key: false,
         },
     };
-    let fix = Fix::new(
-        Applicability::Safe,
-        context.file,
-        format!("quote it: `'{quoted}'`"),
-        change,
-    );
+    // A name or key Helm has been rendering as the number or boolean may be a live
+    // table's identity: quoting it then renames or re-keys that table in AWS. Unsafe.
+    let (applicability, title) = if names_a_table(pointer) {
+        (
+            Applicability::Unsafe,
+            format!(
+                "quote it: `'{quoted}'` (if the table exists, it exists as Helm reads it now: quoting renames or re-keys it)"
+            ),
+        )
+    } else {
+        (Applicability::Safe, format!("quote it: `'{quoted}'`"))
+    };
+    let fix = Fix::new(applicability, context.file, title, change);
     Some(finish(
         context,
         Finding::new(&RULE.meta, Site::new(context.file, node.span), message)
@@ -253,6 +260,27 @@ fn trap(
             .fix(fix),
         pointer,
     ))
+}
+
+/// Whether the field at `pointer` is part of what names a table or its keys in AWS: a
+/// table's or index's `name` and keys, an attribute's `name`, a `region`.
+fn names_a_table(pointer: &str) -> bool {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    let index = |segment: &str| segment.parse::<usize>().is_ok();
+    match segments.as_slice() {
+        ["region"] => true,
+        ["tables", table, field] => {
+            index(table) && ["name", "hashKey", "rangeKey", "region"].contains(field)
+        }
+        ["tables", table, "attributes", item, "name"] => index(table) && index(item),
+        ["tables", table, list, item, field] => {
+            index(table)
+                && index(item)
+                && ["localSecondaryIndex", "globalSecondaryIndex"].contains(list)
+                && ["name", "hashKey", "rangeKey"].contains(field)
+        }
+        _ => false,
+    }
 }
 
 /// Unquoted mapping keys that Helm reads as a boolean or a number, so that the key it
@@ -559,5 +587,39 @@ tables:
             crate::rules::testing::fixed("koa-dev.yaml", octal, "DL004", true),
             octal
         );
+    }
+
+    #[test]
+    fn quoting_what_names_a_table_is_unsafe() {
+        // Helm renders these as 83 and true today: a table that exists has those names.
+        let text = "tables:\n  - name: 0123\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"access-service-koa-dev\"]\n";
+        let tree = MemoryTree::new().with(&values_path("koa-dev"), text).with(
+            "helm/helm-idp-dynamodb/values.schema.json",
+            "{\"type\": \"object\"}",
+        );
+        let findings = lint_tree(tree);
+        check(
+            &findings,
+            "DL004",
+            &[
+                "koa-dev.yaml:2:11 error DL004 `name` of table #1: Helm reads unquoted `0123` as the octal number 83, not the text \"0123\" (quote it: `'0123'`)",
+            ],
+        );
+        assert_eq!(
+            crate::rules::testing::fixed("koa-dev.yaml", text, "DL004", false),
+            text
+        );
+        for (pointer, names) in [
+            ("/tables/0/name", true),
+            ("/tables/3/hashKey", true),
+            ("/tables/0/attributes/1/name", true),
+            ("/tables/0/globalSecondaryIndex/0/rangeKey", true),
+            ("/region", true),
+            ("/tables/0/attributes/1/type", false),
+            ("/tables/0/tags/team", false),
+            ("/tables/0/globalSecondaryIndex/0/projectionType", false),
+        ] {
+            assert_eq!(super::names_a_table(pointer), names, "{pointer}");
+        }
     }
 }
