@@ -184,8 +184,12 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     for warning in &warnings {
         eprintln!("dynalint: warning: {warning}");
     }
+    let fails = report
+        .worst()
+        .is_some_and(|severity| fail_on.fails(severity));
     if let Some(fixed) = &fixed
-        && let Some(exit) = fixing::report(fixed, &report, &root, args.diff, args.unsafe_fixes)?
+        && let Some(exit) =
+            fixing::report(fixed, &report, &root, args.diff, args.unsafe_fixes, fails)?
     {
         std::mem::forget((report, head, base, sources));
         return Ok(exit);
@@ -237,9 +241,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
 
     timings.stage("report");
-    let failed = report
-        .worst()
-        .is_some_and(|severity| fail_on.fails(severity));
+    let failed = fails;
     let actions = github::Actions::from_process();
     let head_commit = match &commits {
         Some(Commits {

@@ -138,7 +138,13 @@ impl Resolved {
         self.edits.iter().any(|mine| {
             other.edits.iter().any(|theirs| {
                 let (a, b) = (mine.span, theirs.span);
-                a.start < b.end && b.start < a.end || a.start == b.start
+                // An insertion at either end of another edit is ambiguous too.
+                let touches = |insertion: Span, other: Span| {
+                    insertion.start == insertion.end
+                        && other.start <= insertion.start
+                        && insertion.start <= other.end
+                };
+                a.start < b.end && b.start < a.end || touches(a, b) || touches(b, a)
             })
         })
     }
@@ -500,6 +506,23 @@ fn resolve_change(change: &Change, text: &str, root: &Node) -> Option<(Edit, Int
                 return None;
             }
             find_node(root, *at)?;
+            // The only item of a block list: the list becomes `[]` (without items a block
+            // list would read as null).
+            if let Some(entry) = sole_item_of(root, *at)
+                && !written(entry.value.span)?.starts_with('[')
+            {
+                let between =
+                    text.get(entry.key_span.end as usize..entry.value.span.start as usize)?;
+                if between.trim_start().starts_with(':') && !between.contains('#') {
+                    return Some((
+                        Edit {
+                            span: Span::new(entry.key_span.end, entry.value.span.end),
+                            text: ": []".to_string(),
+                        },
+                        Intent::RemoveItem(*at),
+                    ));
+                }
+            }
             let span = removal(text, *at, Style::Item)?;
             Some((
                 Edit {
@@ -618,6 +641,26 @@ fn find_node(root: &Node, span: Span) -> Option<&Node> {
 /// The span of the mapping key that starts at `start`, if the tree has one there.
 fn find_key(root: &Node, start: u32) -> Option<Span> {
     find_entry(root, start).map(|entry| entry.key_span)
+}
+
+/// The mapping entry whose value is a list of exactly the item at `item`.
+fn sole_item_of(root: &Node, item: Span) -> Option<&yaml::Entry> {
+    match &root.value {
+        Value::Map(entries) => entries.iter().find_map(|entry| {
+            if entry.value.span.start > item.start || item.end > entry.value.span.end {
+                return None;
+            }
+            match entry.value.as_seq() {
+                Some([only]) if only.span == item => Some(entry),
+                _ => sole_item_of(&entry.value, item),
+            }
+        }),
+        Value::Seq(items) => items
+            .iter()
+            .filter(|child| child.span.start <= item.start && item.end <= child.span.end)
+            .find_map(|child| sole_item_of(child, item)),
+        _ => None,
+    }
 }
 
 /// The mapping entry whose key starts at `start`.

@@ -116,6 +116,21 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
             if strip_bom(&bytes) != source.text.as_bytes() {
                 continue;
             }
+            // Fixes that move lines where something names lines: not applied.
+            let guard = LineGuard::new(source, &document, input.config);
+            let fixes: Vec<(&Reported, &Resolved)> = fixes
+                .iter()
+                .copied()
+                .filter(|(item, fix)| match guard.refuses(source, fix) {
+                    Some(reason) => {
+                        if refused_keys.insert((item.fingerprint.clone(), fix.title.clone())) {
+                            refused.push(refusal(item, &fix.title, &reason));
+                        }
+                        false
+                    }
+                    None => true,
+                })
+                .collect();
             let resolved: Vec<&Resolved> = fixes.iter().map(|(_, fix)| *fix).collect();
             let outcome = edit::apply(&source.text, &document, &resolved, limits);
             for (index, reason) in &outcome.refused {
@@ -151,6 +166,79 @@ pub fn run(input: Input<'_>, unsafe_fixes: bool) -> Result<Outcome, pipeline::Er
             .collect();
         overlay.know(unchanged);
         previous = Some(run);
+    }
+}
+
+/// What names lines of a file by number, which a fix that adds or removes lines would
+/// make name others: `ignore` entries of dynalint.toml (`path:line`), and suppression
+/// comments on lines of their own (they cover the next line, whatever it then is).
+struct LineGuard {
+    /// The file has `ignore` entries by line.
+    ignored_by_line: bool,
+    /// The lines (their byte ranges, line break included) that comment-only
+    /// suppressions cover, with the suppression's line.
+    covered: Vec<(usize, usize, usize)>,
+}
+
+impl LineGuard {
+    fn new(
+        source: &crate::source::SourceFile,
+        document: &crate::yaml::Document,
+        config: &crate::config::Config,
+    ) -> LineGuard {
+        let suppressions = crate::suppress::parse(
+            crate::source::FileId(0),
+            source,
+            &document.literal_text,
+            crate::rules::find,
+        );
+        let covered = suppressions
+            .iter()
+            .filter_map(|suppression| {
+                let line = source.position(suppression.span.start).line;
+                (line != suppression.target_line).then(|| {
+                    let start = source.line_start(suppression.target_line)? as usize;
+                    let end = source
+                        .line_start(suppression.target_line + 1)
+                        .map_or(source.text.len(), |next| next as usize);
+                    Some((start, end, line))
+                })?
+            })
+            .collect();
+        LineGuard {
+            ignored_by_line: config
+                .ignores
+                .iter()
+                .any(|ignore| ignore.path == source.path),
+            covered,
+        }
+    }
+
+    /// Why `fix` must not be applied here, if it must not.
+    fn refuses(&self, source: &crate::source::SourceFile, fix: &Resolved) -> Option<String> {
+        let breaks = |text: &str| text.matches('\n').count() + text.matches('\r').count();
+        let moves_lines = fix
+            .edits
+            .iter()
+            .any(|edit| breaks(source.slice(edit.span)) != breaks(&edit.text));
+        if !moves_lines {
+            return None;
+        }
+        if self.ignored_by_line {
+            return Some(format!(
+                "dynalint.toml's `ignore` names lines of {} by number, and this fix adds or removes lines: the entries would cover other lines (fix it by hand, then update them)",
+                source.path
+            ));
+        }
+        let line = self.covered.iter().find_map(|(start, end, line)| {
+            fix.edits
+                .iter()
+                .any(|edit| (edit.span.start as usize) < *end && *start < edit.span.end as usize)
+                .then_some(*line)
+        })?;
+        Some(format!(
+            "it removes lines the suppression on line {line} is for: the suppression would then cover the next line"
+        ))
     }
 }
 

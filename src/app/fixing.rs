@@ -10,14 +10,15 @@ use crate::exit::{CLEAN, FINDINGS};
 use crate::fix;
 use crate::report::Report;
 
-/// Says what fixing did, then prints the diff (`--diff`: the exit status is returned) or
-/// writes the fixed files.
+/// Says what fixing did, then prints the diff (`--diff`: the exit status is returned, 1
+/// when there is something to fix or what remains `fails`) or writes the fixed files.
 pub(super) fn report(
     fixed: &fix::Fixed,
     report: &Report,
     root: &Path,
     diff: bool,
     unsafe_fixes: bool,
+    fails: bool,
 ) -> anyhow::Result<Option<u8>> {
     for refused in &fixed.refused {
         eprintln!("dynalint: warning: {refused}");
@@ -46,14 +47,39 @@ pub(super) fn report(
             "dynalint: {} would be applied to {files}{more}",
             plural(fixed.applied, "fix")
         );
-        return Ok(Some(if fixed.changed.is_empty() {
+        if fails {
+            eprintln!(
+                "dynalint: after them, {} remain: `dynalint check` shows them",
+                crate::report::text::counts_line(&report.summary)
+            );
+        }
+        // Something to fix, or what remains fails as `check` would: never a pass that
+        // `check` would not give.
+        return Ok(Some(if fixed.changed.is_empty() && !fails {
             CLEAN
         } else {
             FINDINGS
         }));
     }
+    // Two paths of one file (a symbolic link inside the repository) are fixed alike:
+    // written once.
+    let mut written: Vec<(std::path::PathBuf, &[u8])> = Vec::new();
     for changed in &fixed.changed {
-        write_fixed(root, changed)?;
+        let real = root
+            .join(&changed.path)
+            .canonicalize()
+            .unwrap_or_else(|_| root.join(&changed.path));
+        match written.iter().find(|(path, _)| *path == real) {
+            Some((_, after)) if *after == changed.after.as_slice() => continue,
+            Some(_) => bail!(
+                "{} is a link to a file fixed under another path, which it would fix otherwise; not written",
+                changed.path
+            ),
+            None => {
+                write_fixed(root, changed)?;
+                written.push((real, &changed.after));
+            }
+        }
     }
     eprintln!(
         "dynalint: applied {} to {files}{more}",

@@ -203,11 +203,20 @@ fn an_alias_is_never_edited_and_an_anchor_is_fixed_with_its_copies() {
 
 #[test]
 fn a_list_is_never_left_reading_as_null() {
+    // The only item of a block list: the list becomes `[]`.
     let text = "attributes:\n  - name: Total\nnext: 1\n";
     let document = yaml::load(text, &yaml::Limits::default()).unwrap();
     let item = document.root.get("attributes").unwrap().as_seq().unwrap()[0].span;
+    assert_eq!(
+        fixed(text, vec![Change::RemoveItem { at: item }]).unwrap(),
+        "attributes: []\nnext: 1\n"
+    );
+    // With a comment after the key, removing the line would leave null: refused.
+    let commented = "attributes:  # why\n  - name: Total\nnext: 1\n";
+    let document = yaml::load(commented, &yaml::Limits::default()).unwrap();
+    let item = document.root.get("attributes").unwrap().as_seq().unwrap()[0].span;
     assert!(
-        fixed(text, vec![Change::RemoveItem { at: item }])
+        fixed(commented, vec![Change::RemoveItem { at: item }])
             .unwrap_err()
             .starts_with("it would change how Helm reads")
     );

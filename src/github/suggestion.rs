@@ -97,7 +97,8 @@ pub struct Suggestion {
     /// The comment's text: what and why, the suggestion block, the hidden marker.
     pub body: String,
     /// What the marker carries: the finding's fingerprint and a hash of the path, the
-    /// lines and the block, so the same suggestion is recognised on a re-run.
+    /// text replaced and the block, so the same suggestion is recognised on a re-run,
+    /// even on lines a push moved.
     pub key: String,
 }
 
@@ -224,15 +225,19 @@ pub fn plan<'a>(
         if !seen.insert((path.clone(), replacement.clone())) {
             continue;
         }
+        // By what it replaces, not where: a push that only moves the lines (GitHub keeps
+        // the comment on them) does not make it a new suggestion.
+        let replaced = {
+            let start = file.line_start(replacement.first).unwrap_or(0) as usize;
+            let end = file
+                .line_start(replacement.last + 1)
+                .map_or(file.text.len(), |next| next as usize);
+            file.text.get(start..end).unwrap_or_default()
+        };
         let key = format!(
             "{}:{}",
             item.fingerprint,
-            stable_hash(&[
-                &path,
-                &replacement.first.to_string(),
-                &replacement.last.to_string(),
-                &replacement.block,
-            ])
+            stable_hash(&[&path, replaced, &replacement.block])
         );
         plan.suggestions.push(Suggestion {
             body: body(

@@ -228,8 +228,34 @@ impl TableReader<'_> {
             stream: string_field(node, "streamViewType"),
             deletion_protection: boolean(node.entry("deletionProtection")),
             tags,
+            misspelled_keys: misspelled_keys(node),
         })
     }
+}
+
+/// The values of fields of a table or of its indexes whose name misspells `hashKey` or
+/// `rangeKey` (`rangekey: CreatedAt`): the chart does not read them, but they say which
+/// attributes are meant as keys.
+fn misspelled_keys(table: &Node) -> Vec<String> {
+    let indexes = ["localSecondaryIndex", "globalSecondaryIndex"]
+        .into_iter()
+        .filter_map(|list| table.get(list)?.as_seq())
+        .flatten();
+    let mut found = Vec::new();
+    for node in std::iter::once(table).chain(indexes) {
+        for entry in node.as_map().into_iter().flatten() {
+            let fields = ["hashKey", "rangeKey"];
+            if fields.contains(&entry.key.as_str()) {
+                continue;
+            }
+            if crate::suggest::closest(&entry.key, fields).is_some()
+                && let Some(value) = entry.value.as_str()
+            {
+                found.push(value.to_string());
+            }
+        }
+    }
+    found
 }
 
 fn read_index(item: &Node) -> Option<Index> {

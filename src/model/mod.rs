@@ -501,6 +501,9 @@ pub struct Table {
     pub deletion_protection: Option<Spanned<bool>>,
     /// Tag keys and values (values as written, for comparing).
     pub tags: BTreeMap<String, String>,
+    /// The values of fields that misspell `hashKey` or `rangeKey` (DL002's): the
+    /// attributes they name are meant as keys.
+    pub misspelled_keys: Vec<String>,
 }
 
 impl Table {

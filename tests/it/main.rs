@@ -5,8 +5,8 @@
 mod common;
 
 mod action;
+mod adversarial;
 mod argocd;
-mod attack;
 mod bad_input;
 mod change;
 mod cli;

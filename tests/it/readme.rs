@@ -214,7 +214,11 @@ fn the_fixing_section_shows_what_diff_prints_on_the_demo() {
     assert_eq!(run.code, 1);
     assert_eq!(run.stdout, diff);
     let readme = read("README.md");
-    assert!(readme.contains(&format!("and `{}` on stderr", run.stderr.trim_end())));
+    assert!(
+        readme.contains(&format!("```text\n{}```", run.stderr)),
+        "the README lacks what --diff says on stderr:\n{}",
+        run.stderr
+    );
 }
 
 #[test]

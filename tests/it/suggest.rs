@@ -148,9 +148,15 @@ fn values() -> String {
 }
 
 /// The marker of a suggestion: the fingerprint, and the hash of path, lines and block.
+/// The marker of a suggestion replacing lines `first..=last` of [`HEAD`]: keyed by the
+/// text it replaces, not by where it is.
 fn marker(fingerprint: &str, path: &str, first: usize, last: usize, block: &str) -> String {
-    let hash =
-        dynalint::finding::stable_hash(&[path, &first.to_string(), &last.to_string(), block]);
+    let replaced: String = HEAD
+        .split_inclusive('\n')
+        .skip(first - 1)
+        .take(last + 1 - first)
+        .collect();
+    let hash = dynalint::finding::stable_hash(&[path, &replaced, block]);
     format!("<!-- dynalint-suggestion: {fingerprint}:{hash} -->")
 }
 

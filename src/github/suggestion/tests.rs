@@ -243,7 +243,8 @@ fn only_fixes_on_changed_lines_of_files_as_in_the_head_are_suggested() {
         .iter()
         .find(|item| item.finding.rule.code == "DL004")
         .unwrap();
-    let hash = stable_hash(&[&path, "15", "15", "        type: 'N'"]);
+    // Keyed by the text it replaces (line 15 as written), not by its line number.
+    let hash = stable_hash(&[&path, "        type: N\n", "        type: 'N'"]);
     let key = format!("{}:{hash}", trap.fingerprint);
     assert_eq!(
         *suggestion,

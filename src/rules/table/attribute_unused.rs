@@ -62,6 +62,7 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
             if keys.contains(name.as_str()) || !reported.insert(name.as_str()) {
                 continue;
             }
+            let misspelled = table.misspelled_keys.contains(name);
             findings.push(
                 on_table(
                     &RULE.meta,
@@ -73,13 +74,21 @@ fn check(project: &Project<'_>, findings: &mut Vec<Finding>) {
                         table.id.name
                     ),
                 )
-                .help("remove it from `attributes`: only key attributes are declared, items may carry any other attribute")
-                .fix(Fix::new(
-                    Applicability::Safe,
-                    table.file,
-                    format!("remove attribute `{name}`"),
-                    Change::RemoveItem { at: attribute.span },
-                )),
+                .help(if misspelled {
+                    "a field that misspells `hashKey` or `rangeKey` names it: correct that field (DL002), and the attribute is used".to_string()
+                } else {
+                    "remove it from `attributes`: only key attributes are declared, items may carry any other attribute".to_string()
+                })
+                // Not when a misspelled key field names it: it is meant as a key, and
+                // removing it would lose its type.
+                .fix_if((!misspelled).then(|| {
+                    Fix::new(
+                        Applicability::Safe,
+                        table.file,
+                        format!("remove attribute `{name}`"),
+                        Change::RemoveItem { at: attribute.span },
+                    )
+                })),
             );
         }
     }

@@ -1,7 +1,6 @@
-//! Adversarial tests of the fix engine (`check --fix`, `--unsafe-fixes`, `--diff`),
-//! `dynalint migrate` and `check --comment --suggest`. Each test is a problem found by
-//! attacking them and FAILS on the code it was written against: it states what should
-//! happen. Run them with `cargo test --test it -- attack`.
+//! Attacks on the fix engine (`check --fix`, `--unsafe-fixes`, `--diff`) and on `check
+//! --comment --suggest`: inputs that once made a fix change what AWS does, hide a
+//! finding, or pass where `check` fails. Each comment says the attack, then what holds.
 
 use crate::common::{Repo, Run};
 
@@ -22,12 +21,9 @@ fn rules(run: &Run) -> Vec<String> {
         .collect()
 }
 
-/// With a permissive chart schema (which dynalint honours), Helm renders `name: 0123` as
-/// the table `shop-dev-83` and `hashKey: yes` as the key `true`: those tables exist in AWS
-/// as such. The "safe" DL004 fix quotes them: the table is renamed (Crossplane deletes
-/// `shop-dev-83` with its data and creates an empty `shop-dev-0123`) and the other one
-/// re-keyed. `check --fix --base HEAD` writes that and exits 0 with "plan: 1 to create":
-/// no DL301/DL302/DL303 is reported, neither by the fixing run nor by a later check.
+/// With a permissive chart schema, Helm renders `name: 0123` as the table `shop-dev-83`
+/// and `hashKey: yes` as the key `true`: tables that may exist in AWS as such. Quoting
+/// them would rename or re-key them: DL004's fix there is unsafe, and `--fix` leaves it.
 #[test]
 fn attack_dl004_safe_fix_renames_a_table_helm_already_renders() {
     let repo = Repo::new();
@@ -66,11 +62,10 @@ tables:
     );
 }
 
-/// DL002 downgraded to a warning (or the typo suppressed): the table is no longer set
-/// aside, DL102 calls `CreatedAt` unused (the LSI's misspelled `rangekey` names it) and
-/// its SAFE fix removes it; the unsafe DL002 fix renames `rangekey`, then DL101's unsafe
-/// fix re-declares `CreatedAt` as `'S'`. One `--fix --unsafe-fixes` turns the LSI sort
-/// key from N into S and reports the result as clean. An LSI exists only at creation.
+/// DL002 downgraded: the LSI's misspelled `rangekey: CreatedAt` leaves `CreatedAt`
+/// unused to DL102. Removing it, then renaming the field (DL002) and declaring the key
+/// again (DL101, as 'S') would turn an N sort key into S. DL102 offers no fix for an
+/// attribute a misspelled key field names.
 #[test]
 fn attack_dl102_safe_fix_deletes_the_attribute_a_misspelled_key_names() {
     let repo = Repo::new();
@@ -108,10 +103,9 @@ tables:
     );
 }
 
-/// `--fix` refuses the DL111 fixes (another table merges them with `<<`: removing them
-/// leaves a PROVISIONED table without capacity), yet JSON (and SARIF, the editor and
-/// `--suggest`, which never re-verify) offer the very same fix as safe, and the text
-/// summary says "2 fixable with --fix".
+/// Fixes `--fix` refuses (another table merges the capacities with `<<`: removing them
+/// leaves a PROVISIONED table without capacity) are not offered anywhere: not in JSON,
+/// SARIF, the fixable count or suggestions.
 #[test]
 fn attack_a_fix_that_fix_refuses_is_still_offered_as_safe() {
     let repo = Repo::new();
@@ -156,10 +150,9 @@ tables:
     );
 }
 
-/// A config `ignore = ["path:line"]` entry silences line 12 (a DL112 warning). A safe
-/// DL102 fix above it removes two lines: the DL201 error that was on line 14 moves onto
-/// line 12 and is now ignored, so `--fix` reports "1 suppressed" and exits 0 where the
-/// unfixed file exits 1. A fix must never make an error disappear.
+/// A config `ignore = ["path:line"]` silences line 12; a fix removing lines above it
+/// would move the DL201 error of line 14 under it. In a file `ignore` names by line, a
+/// fix that adds or removes lines is not applied, and that is said.
 #[test]
 fn attack_a_line_removing_fix_moves_an_error_under_a_config_ignore() {
     let repo = Repo::new();
@@ -196,10 +189,8 @@ tables:
     );
 }
 
-/// `check --diff --base HEAD` on a change that deletes a table (DL301, an error) and
-/// grants an unknown role: nothing to fix, so it exits 0 and says only "0 fixes would be
-/// applied". The exit code must not depend on the output mode (section 2); `--fix`
-/// exits 1 here.
+/// `check --diff --base HEAD` on a change that deletes a table, with nothing to fix: it
+/// exits 1 as `check` does, never a pass that `check` would not give.
 #[test]
 fn attack_diff_exits_0_on_a_table_deletion() {
     let repo = Repo::new();
@@ -220,9 +211,9 @@ fn attack_diff_exits_0_on_a_table_deletion() {
     );
 }
 
-/// One fix refused in a big file makes `apply` verify every other fix one by one, each
-/// by parsing the whole file again: quadratic. 500 traps and one refused (an alias) take
-/// 43 s in a debug build against 0.55 s without the refused one.
+/// One refused fix among hundreds in a big file: the set is halved to find it, not each
+/// fix checked by parsing the whole file again (which took 43 s for 500 in a debug
+/// build).
 #[test]
 fn attack_one_refused_fix_makes_fixing_a_big_file_quadratic() {
     let mut text = String::from("tables:\n");
@@ -245,9 +236,8 @@ fn attack_one_refused_fix_makes_fixing_a_big_file_quadratic() {
     );
 }
 
-/// Two release paths, one a symlink to the other (inside the repository, so followed):
-/// both get the same fix; the first write changes the target, the second sees "changed
-/// while dynalint was fixing it" and exits 2 after the first file was already written.
+/// Two release paths, one a symbolic link to the other: both get the same fix, and the
+/// file is written once (the second path is not taken for a file changed meanwhile).
 #[test]
 #[cfg(unix)]
 fn attack_symlinked_twin_release_fails_after_a_partial_write() {
@@ -271,10 +261,9 @@ fn attack_symlinked_twin_release_fails_after_a_partial_write() {
     );
 }
 
-/// With DL005 turned off in config, a stale suppression above the earlier of two
-/// `pointInTimeRecovery` lines suppresses nothing (DL112 is reported on the later line).
-/// The DL003 fix removes the earlier line, so the suppression now reaches the kept line
-/// and DL112 disappears from the report: a fix silently hid a finding.
+/// With DL005 off, a stale suppression above the earlier of two `pointInTimeRecovery`
+/// lines: removing that line (DL003) would make it cover the kept line and hide DL112.
+/// A fix that removes the line a suppression is for is not applied, and that is said.
 #[test]
 fn attack_dl003_fix_moves_a_stale_suppression_onto_a_finding() {
     let repo = Repo::new();
@@ -400,9 +389,8 @@ mod github {
 
     const BASE: &str = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes:\n      - name: Id\n        type: 'S'\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
 
-    /// `check --fix --comment` in a pull request: the comment (linked to the PR's head
-    /// commit) says "No problems" and the job passes, while the head commit still has
-    /// the DL004 error (`type: N`, the boolean false to Helm); nothing commits the fix.
+    /// `check --fix --comment` would comment on the fixed working tree as if it were the
+    /// pull request's commit: a usage error.
     #[tokio::test]
     async fn attack_fix_with_comment_reports_a_clean_pull_request_that_is_not() {
         let repo = Repo::new();
@@ -429,9 +417,8 @@ mod github {
         );
     }
 
-    /// The same refused fix as `attack_a_fix_that_fix_refuses_is_still_offered_as_safe`,
-    /// on lines the pull request adds: `--suggest` posts it as a "Safe fix", one click
-    /// away from leaving `Carts` PROVISIONED without capacity.
+    /// The refused fix of `attack_a_fix_that_fix_refuses_is_still_offered_as_safe`, on
+    /// lines the pull request adds: not posted as a suggestion.
     #[tokio::test]
     async fn attack_suggest_posts_a_fix_that_fix_refuses() {
         let repo = Repo::new();
@@ -473,9 +460,9 @@ tables:
         );
     }
 
-    /// A push that only adds a line above an already-suggested fix: GitHub keeps the old
-    /// suggestion on its (unchanged, moved) line, yet the marker's key hashes the line
-    /// numbers, so the re-run posts the same suggestion a second time.
+    /// A push that only adds a line above a suggested fix: GitHub keeps the suggestion on
+    /// its moved line, and the re-run does not post it again (the marker is keyed by
+    /// the text replaced, not by line numbers).
     #[tokio::test]
     async fn attack_a_push_that_shifts_lines_duplicates_a_suggestion() {
         let repo = Repo::new();
