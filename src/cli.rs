@@ -86,7 +86,8 @@ pub struct CheckArgs {
     pub head: Option<String>,
 
     /// Apply the safe fixes to the files, lint again until nothing more is fixable, and
-    /// report what remains (its exit status).
+    /// report what remains (its exit status). Not with --head or --comment: the comment
+    /// reports the commit, not the fixed files.
     #[arg(long, conflicts_with_all = ["head", "comment"])]
     pub fix: bool,
 
@@ -96,7 +97,7 @@ pub struct CheckArgs {
     pub unsafe_fixes: bool,
 
     /// Print the unified diff that --fix would apply, and write nothing; exit 1 when
-    /// there is something to fix.
+    /// there is something to fix or what remains fails, as `check` would.
     #[arg(long, conflicts_with_all = ["fix", "comment"])]
     pub diff: bool,
 
