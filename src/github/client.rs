@@ -220,6 +220,33 @@ pub(crate) struct Failure {
     error: octocrab::Error,
 }
 
+/// One page of a listing: the first of `route` (100 items a page) without a cursor, else
+/// the page after it; and the cursor of the next, if there is one.
+pub(crate) async fn page<T: serde::de::DeserializeOwned>(
+    client: &octocrab::Octocrab,
+    route: String,
+    cursor: Option<octocrab::Page<T>>,
+    what: &'static str,
+) -> Result<(Vec<T>, Option<octocrab::Page<T>>), Failure> {
+    let mut page = match cursor {
+        None => client
+            .get::<octocrab::Page<T>, _, _>(route, Some(&[("per_page", "100")]))
+            .await
+            .map_err(failed(what))?,
+        Some(previous) => match client
+            .get_page::<T>(&previous.next)
+            .await
+            .map_err(failed(what))?
+        {
+            Some(page) => page,
+            None => return Ok((Vec::new(), None)),
+        },
+    };
+    let items = std::mem::take(&mut page.items);
+    let next = page.next.is_some().then_some(page);
+    Ok((items, next))
+}
+
 pub(crate) fn failed(what: &'static str) -> impl FnOnce(octocrab::Error) -> Failure {
     move |error| Failure { what, error }
 }

@@ -11,7 +11,7 @@
 use serde::Deserialize;
 
 pub use super::client::{CommentError, Retry, Target};
-use super::client::{Ended, Failure, failed, session};
+use super::client::{Ended, Failure, failed, page, session};
 use super::sticky::{Comment, CommentsApi, upsert};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -98,36 +98,22 @@ impl CommentsApi for Octocrab<'_> {
             &self.target.repository,
             self.target.number,
         );
-        let listing = failed("listing the pull request's comments");
-        let page = match cursor {
-            None => self
-                .client
-                .get::<octocrab::Page<ApiComment>, _, _>(
-                    format!("/repos/{owner}/{repository}/issues/{number}/comments"),
-                    Some(&[("per_page", "100")]),
-                )
-                .await
-                .map_err(listing)?,
-            Some(previous) => match self
-                .client
-                .get_page::<ApiComment>(&previous.next)
-                .await
-                .map_err(listing)?
-            {
-                Some(page) => page,
-                None => return Ok((Vec::new(), None)),
-            },
-        };
-        let comments = page
-            .items
-            .iter()
+        let route = format!("/repos/{owner}/{repository}/issues/{number}/comments");
+        let (items, next) = page(
+            self.client,
+            route,
+            cursor,
+            "listing the pull request's comments",
+        )
+        .await?;
+        let comments = items
+            .into_iter()
             .map(|comment| Comment {
                 id: comment.id,
-                body: comment.body.clone().unwrap_or_default(),
-                author: comment.user.as_ref().map(|user| user.login.clone()),
+                body: comment.body.unwrap_or_default(),
+                author: comment.user.map(|user| user.login),
             })
             .collect();
-        let next = page.next.is_some().then_some(page);
         Ok((comments, next))
     }
 

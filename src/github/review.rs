@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::client::{CommentError, Ended, Failure, Retry, Target, failed, session};
+use super::client::{CommentError, Ended, Failure, Retry, Target, failed, page, session};
 use super::dedupe::{ReviewComment, ReviewsApi, post_new};
 use super::suggestion::Suggestion;
 
@@ -128,35 +128,21 @@ impl ReviewsApi for Octocrab<'_> {
             &self.target.repository,
             self.target.number,
         );
-        let listing = failed("listing the pull request's review comments");
-        let page = match cursor {
-            None => self
-                .client
-                .get::<octocrab::Page<ApiReviewComment>, _, _>(
-                    format!("/repos/{owner}/{repository}/pulls/{number}/comments"),
-                    Some(&[("per_page", "100")]),
-                )
-                .await
-                .map_err(listing)?,
-            Some(previous) => match self
-                .client
-                .get_page::<ApiReviewComment>(&previous.next)
-                .await
-                .map_err(listing)?
-            {
-                Some(page) => page,
-                None => return Ok((Vec::new(), None)),
-            },
-        };
-        let comments = page
-            .items
-            .iter()
+        let route = format!("/repos/{owner}/{repository}/pulls/{number}/comments");
+        let (items, next) = page(
+            self.client,
+            route,
+            cursor,
+            "listing the pull request's review comments",
+        )
+        .await?;
+        let comments = items
+            .into_iter()
             .map(|comment| ReviewComment {
-                body: comment.body.clone().unwrap_or_default(),
-                author: comment.user.as_ref().map(|user| user.login.clone()),
+                body: comment.body.unwrap_or_default(),
+                author: comment.user.map(|user| user.login),
             })
             .collect();
-        let next = page.next.is_some().then_some(page);
         Ok((comments, next))
     }
 
