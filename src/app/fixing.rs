@@ -9,6 +9,7 @@ use super::print_stdout;
 use crate::exit::{CLEAN, FINDINGS};
 use crate::fix;
 use crate::report::Report;
+use crate::report::text::plural;
 
 /// Says what fixing did, then prints the diff (`--diff`: the exit status is returned, 1
 /// when there is something to fix or what remains `fails`) or writes the fixed files.
@@ -86,15 +87,6 @@ pub(super) fn report(
         plural(fixed.applied, "fix")
     );
     Ok(None)
-}
-
-/// `1 fix`, `2 files`.
-fn plural(count: usize, noun: &str) -> String {
-    match (count, noun.ends_with('x')) {
-        (1, _) => format!("1 {noun}"),
-        (_, true) => format!("{count} {noun}es"),
-        _ => format!("{count} {noun}s"),
-    }
 }
 
 /// Writes a fixed file, unless it changed on disk since it was read.

@@ -172,11 +172,12 @@ fn snippet_group<'a>(item: &'a Reported, sources: &'a Sources) -> Group<'a> {
     group
 }
 
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
+/// `1 file`, `2 files`, `3 fixes`.
+pub fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.ends_with('x')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        _ => format!("{count} {noun}s"),
     }
 }
 
