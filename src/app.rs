@@ -43,6 +43,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             print_stdout(&format!("{}\n", rules::explain(meta)))?;
             Ok(CLEAN)
         }
+        Command::Server => {
+            crate::server::run().context("dynalint server")?;
+            Ok(CLEAN)
+        }
         Command::Schema => {
             print_stdout(schema::EMBEDDED)?;
             Ok(CLEAN)

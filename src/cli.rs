@@ -32,6 +32,9 @@ pub enum Command {
     },
     /// Print the embedded values JSON schema.
     Schema,
+    /// A language server on stdin/stdout (LSP): diagnostics as values files are typed,
+    /// quick fixes, the rule's documentation on hover.
+    Server,
     /// Keep a table AWS cannot change in place as in the base; its new definition
     /// becomes a new table beside it (DL302, DL303, DL304, DL310).
     Migrate(MigrateArgs),

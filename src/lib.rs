@@ -29,6 +29,7 @@ pub mod roles;
 pub mod rule_meta;
 pub mod rules;
 pub mod schema;
+pub mod server;
 pub mod snapshot;
 pub mod source;
 pub mod span;

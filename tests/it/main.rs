@@ -21,5 +21,6 @@ mod migrate;
 mod mistakes;
 mod properties;
 mod readme;
+mod server;
 #[cfg(feature = "github")]
 mod suggest;

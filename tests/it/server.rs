@@ -1,0 +1,227 @@
+//! `dynalint server` driven over stdio as an editor drives it: initialize, open, change,
+//! code actions, hover, close, shutdown and exit; exact ranges in UTF-16.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::common::Repo;
+
+const PATH: &str = "apps-shop/apps/shop-dev/dynamo-tables/values.yaml";
+
+/// A server process and its two ends.
+struct Server {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    next_id: u64,
+}
+
+impl Server {
+    /// `dynalint server`, initialized with `root` as the workspace folder.
+    fn start(root: &std::path::Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dynalint"))
+            .arg("server")
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        let mut server = Server {
+            child,
+            input,
+            output,
+            next_id: 1,
+        };
+        let root_uri = format!("file://{}", root.display());
+        let answer = server.request(
+            "initialize",
+            json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+        );
+        assert_eq!(answer["result"]["serverInfo"]["name"], "dynalint");
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.input.flush().unwrap();
+    }
+
+    fn receive(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.output.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length: ") {
+                length = value.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.output.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and returns its response (notifications before it are skipped).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.receive();
+            if message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let message = self.receive();
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+            {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+
+    fn stop(mut self) -> i32 {
+        let answer = self.request("shutdown", Value::Null);
+        assert_eq!(answer["result"], Value::Null);
+        self.notify("exit", Value::Null);
+        self.child.wait().unwrap().code().unwrap()
+    }
+}
+
+fn repo() -> Repo {
+    let repo = Repo::new();
+    repo.workload("shop-dev", "api");
+    repo.values("shop-dev", "tables: []\n");
+    repo
+}
+
+/// `(code, start line, start character, end character)` of each diagnostic.
+fn summary(diagnostics: &[Value]) -> Vec<(String, u64, u64, u64)> {
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let range = &diagnostic["range"];
+            (
+                diagnostic["code"].as_str().unwrap().to_string(),
+                range["start"]["line"].as_u64().unwrap(),
+                range["start"]["character"].as_u64().unwrap(),
+                range["end"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diagnostics_of_unsaved_text_with_utf16_ranges_fixes_and_hover() {
+    let repo = repo();
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let mut server = Server::start(repo.path());
+    // Unsaved text, with characters of two and four bytes (one and two UTF-16 units)
+    // before the trap on its line.
+    let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    tags: {note: \"é😀\", kind: no}\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let diagnostics = server.diagnostics(&uri);
+    // `no` starts at 30 in UTF-16 units (29 characters, 33 bytes into the line).
+    assert_eq!(summary(&diagnostics), [("DL004".to_string(), 4, 30, 32)]);
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic["source"], "dynalint");
+    assert_eq!(diagnostic["severity"], 1);
+    assert!(
+        diagnostic["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("docs/rules.md#dl004-yaml-type-trap")
+    );
+
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+    );
+    let actions = actions["result"].as_array().unwrap();
+    assert_eq!(actions.len(), 2);
+    assert_eq!(actions[0]["title"], "DL004: quote it: `'no'`");
+    assert_eq!(actions[0]["isPreferred"], true);
+    assert_eq!(
+        actions[0]["edit"]["changes"][&uri],
+        json!([{"range": diagnostic["range"], "newText": "'no'"}])
+    );
+    assert_eq!(
+        actions[1]["edit"]["changes"][&uri][0]["newText"],
+        "  # dynalint: ignore[DL004] -- "
+    );
+
+    let hover = server.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": diagnostic["range"]["start"]}),
+    );
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("# DL004 yaml-type-trap (error by default)")
+    );
+
+    // Typing the fix clears the diagnostic; the file on disk was never written.
+    let fixed = text.replace("kind: no", "kind: 'no'");
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(PATH)).unwrap(),
+        "tables: []\n"
+    );
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn closing_a_document_clears_its_diagnostics_and_unknown_methods_are_answered() {
+    let repo = repo();
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let mut server = Server::start(repo.path());
+    let text =
+        "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    assert!(!server.diagnostics(&uri).is_empty());
+    server.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    let unknown = server.request("dynalint/unknown", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    // A document outside the include globs gets none, and nothing breaks.
+    let other = format!("file://{}/README.yaml", repo.path().display());
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": other, "languageId": "yaml", "version": 1, "text": "a: N\n"}}),
+    );
+    assert_eq!(server.diagnostics(&other), Vec::<Value>::new());
+    assert_eq!(server.stop(), 0);
+}
