@@ -64,7 +64,7 @@ mod tests {
             lines.position(n),
             Position {
                 line: 0,
-                character: 6
+                character: 7
             }
         );
         let b = text.find('b').unwrap();
