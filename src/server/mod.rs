@@ -4,6 +4,7 @@
 //! fixes, a suppression with a reason, and the rule's documentation on hover.
 
 mod position;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,12 +49,10 @@ pub enum ServerError {
 
 /// Serves one client on stdin/stdout until it says `exit`.
 pub fn run() -> Result<(), ServerError> {
-    let (connection, threads) = Connection::stdio();
+    let (connection, threads) = transport::stdio();
     serve(&connection)?;
     drop(connection);
-    // The reader thread ends with the client's `exit`; an I/O error there is the
-    // client's going away, not ours to report.
-    let _ = threads.join();
+    threads.join();
     Ok(())
 }
 

@@ -225,3 +225,16 @@ fn closing_a_document_clears_its_diagnostics_and_unknown_methods_are_answered() 
     assert_eq!(server.diagnostics(&other), Vec::<Value>::new());
     assert_eq!(server.stop(), 0);
 }
+
+#[test]
+fn a_malformed_message_is_skipped_and_the_server_goes_on() {
+    let repo = repo();
+    let mut server = Server::start(repo.path());
+    // Not JSON, then a header without a length: both skipped, said on stderr.
+    write!(server.input, "Content-Length: 8\r\n\r\nnot json").unwrap();
+    write!(server.input, "X-Nothing: 1\r\n\r\n").unwrap();
+    server.input.flush().unwrap();
+    let unknown = server.request("dynalint/unknown", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    assert_eq!(server.stop(), 0);
+}
