@@ -32,7 +32,7 @@ use crate::pipeline::{self, Run};
 use crate::report::Reported;
 use crate::rule_meta::Severity;
 use crate::rules;
-use crate::snapshot::{Overlay, WorkingTree};
+use crate::snapshot::{GitTree, Overlay, WorkingTree};
 use crate::source::{Scope, SourceFile};
 use position::{Lines, range_of};
 
@@ -74,6 +74,16 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
         }),
     )?;
     let mut state = State::new(workspace_root(&params));
+    // `initializationOptions.base` (`"origin/main"`): the change rules while typing,
+    // against the merge-base, read from git once.
+    if let Some(base) = params
+        .initialization_options
+        .as_ref()
+        .and_then(|options| options.get("base"))
+        .and_then(serde_json::Value::as_str)
+    {
+        state.compare_with(base, connection);
+    }
     loop {
         let timeout = if state.dirty {
             DEBOUNCE
@@ -142,6 +152,8 @@ struct State {
     last: Option<Run>,
     /// Documents that had diagnostics published (to clear them when closed).
     published: Vec<Url>,
+    /// The merge-base with `initializationOptions.base`, and how messages name it.
+    base: Option<(GitTree, String)>,
 }
 
 impl State {
@@ -156,6 +168,38 @@ impl State {
             dirty: false,
             last: None,
             published: Vec::new(),
+            base: None,
+        }
+    }
+
+    /// Compares the open documents with `base` (at its merge-base with HEAD); when it
+    /// cannot be read, says so to the user and goes on without the change rules.
+    fn compare_with(&mut self, base: &str, connection: &Connection) {
+        let tree = crate::snapshot::commits(&self.root, base, None)
+            .map_err(|error| error.to_string())
+            .and_then(|commits| {
+                let label = commits.base.to_string()[..12].to_string();
+                GitTree::new(&self.root, commits.base)
+                    .map(|tree| (tree, label))
+                    .map_err(|error| error.to_string())
+            });
+        match tree {
+            Ok(base) => self.base = Some(base),
+            Err(error) => {
+                let params = lsp_types::ShowMessageParams {
+                    typ: lsp_types::MessageType::WARNING,
+                    message: format!(
+                        "dynalint: initializationOptions.base `{base}`: {error}; the change rules are off"
+                    ),
+                };
+                let _ = connection.sender.send(
+                    Notification::new(
+                        lsp_types::notification::ShowMessage::METHOD.to_string(),
+                        params,
+                    )
+                    .into(),
+                );
+            }
         }
     }
 
@@ -242,7 +286,11 @@ impl State {
             pipeline::run(pipeline::Input {
                 config: &self.config,
                 head: &head,
-                base: None,
+                base: self.base.as_ref().map(|(tree, label)| pipeline::Base {
+                    snapshot: tree,
+                    config: None,
+                    label: label.clone(),
+                }),
                 scope: &scope,
                 focus: true,
                 new_only: false,

@@ -21,6 +21,11 @@ struct Server {
 impl Server {
     /// `dynalint server`, initialized with `root` as the workspace folder.
     fn start(root: &std::path::Path) -> Server {
+        Server::start_with(root, Value::Null)
+    }
+
+    /// With these `initializationOptions`.
+    fn start_with(root: &std::path::Path, options: Value) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dynalint"))
             .arg("server")
             .current_dir(root)
@@ -39,7 +44,7 @@ impl Server {
         let root_uri = format!("file://{}", root.display());
         let answer = server.request(
             "initialize",
-            json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+            json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options}),
         );
         assert_eq!(answer["result"]["serverInfo"]["name"], "dynalint");
         server.notify("initialized", json!({}));
@@ -236,5 +241,35 @@ fn a_malformed_message_is_skipped_and_the_server_goes_on() {
     server.input.flush().unwrap();
     let unknown = server.request("dynalint/unknown", json!({}));
     assert_eq!(unknown["error"]["code"], -32601);
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn with_a_base_the_change_rules_run_while_typing() {
+    let repo = Repo::new();
+    repo.workload("shop-dev", "api");
+    repo.values("shop-dev", crate::common::TWO_TABLES);
+    repo.commit("two tables");
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let mut server = Server::start_with(repo.path(), json!({"base": "HEAD"}));
+    // The buffer deletes `Invoices` before anything is saved or committed.
+    let (orders, _) = crate::common::TWO_TABLES.split_at(
+        crate::common::TWO_TABLES
+            .find("  - name: Invoices")
+            .unwrap(),
+    );
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": orders}}),
+    );
+    let diagnostics = server.diagnostics(&uri);
+    assert_eq!(summary(&diagnostics), [("DL301".to_string(), 0, 0, 6)]);
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Crossplane deletes it in AWS"),
+        "{diagnostics:?}"
+    );
     assert_eq!(server.stop(), 0);
 }
