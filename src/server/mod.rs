@@ -74,6 +74,16 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
         }),
     )?;
     let mut state = State::new(workspace_root(&params));
+    if params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+        .and_then(|watched| watched.dynamic_registration)
+        == Some(true)
+    {
+        watch(connection, &state.config);
+    }
     // `initializationOptions.base` (`"origin/main"`): the change rules while typing,
     // against the merge-base, read from git once.
     if let Some(base) = params
@@ -146,6 +156,8 @@ struct State {
     config: Config,
     /// Open documents by URI.
     documents: BTreeMap<Url, Document>,
+    /// `dynalint.toml` when it does not parse, and why.
+    config_problem: Option<(Url, String)>,
     /// The open documents changed since they were last linted.
     dirty: bool,
     /// The last lint of the open documents.
@@ -158,17 +170,42 @@ struct State {
 
 impl State {
     fn new(root: PathBuf) -> State {
-        let config = Config::discover(&root)
-            .and_then(|path| Config::load(&path).ok())
-            .unwrap_or_default();
-        State {
+        let mut state = State {
             root,
-            config,
+            config: Config::default(),
+            config_problem: None,
             documents: BTreeMap::new(),
             dirty: false,
             last: None,
             published: Vec::new(),
             base: None,
+        };
+        state.load_config();
+        state
+    }
+
+    /// Reads `dynalint.toml` again: one that does not parse is a diagnostic on it, and the
+    /// last configuration that did stays.
+    fn load_config(&mut self) {
+        let Some(path) = Config::discover(&self.root) else {
+            self.config = Config::default();
+            self.config_problem = None;
+            return;
+        };
+        match Config::load(&path) {
+            Ok(config) => {
+                self.config = config;
+                self.config_problem = None;
+            }
+            Err(error) => {
+                let message = error.to_string();
+                let shown = path.display().to_string();
+                let message = message
+                    .strip_prefix(&format!("{shown}: "))
+                    .unwrap_or(&message)
+                    .to_string();
+                self.config_problem = Url::from_file_path(&path).ok().map(|uri| (uri, message));
+            }
         }
     }
 
@@ -252,9 +289,7 @@ impl State {
             DidSaveTextDocument::METHOD => self.dirty = true,
             // `dynalint.toml`, the chart's defaults or a workload changed on disk.
             DidChangeWatchedFiles::METHOD => {
-                self.config = Config::discover(&self.root)
-                    .and_then(|path| Config::load(&path).ok())
-                    .unwrap_or_default();
+                self.load_config();
                 self.dirty = true;
             }
             _ => {}
@@ -306,8 +341,18 @@ impl State {
             publish(connection, uri.clone(), diagnostics);
             published.push(uri.clone());
         }
+        if let Some((uri, message)) = &self.config_problem {
+            let diagnostic = Diagnostic {
+                severity: Some(DiagnosticSeverity::ERROR),
+                source: Some("dynalint".to_string()),
+                message: format!("{message} (the last configuration that read stays in use)"),
+                ..Diagnostic::default()
+            };
+            publish(connection, uri.clone(), vec![diagnostic]);
+            published.push(uri.clone());
+        }
         for uri in std::mem::take(&mut self.published) {
-            if !self.documents.contains_key(&uri) {
+            if !published.contains(&uri) {
                 publish(connection, uri, Vec::new());
             }
         }
@@ -411,6 +456,41 @@ impl State {
             })
         })
     }
+}
+
+/// Asks the client to say when what the lint reads besides the values changes on disk:
+/// `dynalint.toml`, the chart's defaults and schema, workloads' `Chart.yaml`.
+fn watch(connection: &Connection, config: &Config) {
+    let patterns = [
+        "**/dynalint.toml".to_string(),
+        "**/.dynalint.toml".to_string(),
+        format!("**/{}", config.chart_defaults),
+        format!("**/{}", config.chart_schema),
+        "**/Chart.yaml".to_string(),
+    ];
+    let watchers: Vec<lsp_types::FileSystemWatcher> = patterns
+        .into_iter()
+        .map(|pattern| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(pattern),
+            kind: None,
+        })
+        .collect();
+    let params = lsp_types::RegistrationParams {
+        registrations: vec![lsp_types::Registration {
+            id: "dynalint-watched-files".to_string(),
+            method: DidChangeWatchedFiles::METHOD.to_string(),
+            register_options: serde_json::to_value(
+                lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers },
+            )
+            .ok(),
+        }],
+    };
+    let request = Request::new(
+        RequestId::from("dynalint-watch".to_string()),
+        lsp_types::request::RegisterCapability::METHOD.to_string(),
+        params,
+    );
+    let _ = connection.sender.send(request.into());
 }
 
 fn invalid(id: RequestId) -> Response {

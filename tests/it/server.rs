@@ -44,10 +44,20 @@ impl Server {
         let root_uri = format!("file://{}", root.display());
         let answer = server.request(
             "initialize",
-            json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options}),
+            json!({
+                "processId": null,
+                "rootUri": root_uri,
+                "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+                "initializationOptions": options,
+            }),
         );
         assert_eq!(answer["result"]["serverInfo"]["name"], "dynalint");
         server.notify("initialized", json!({}));
+        // The client can watch files: the server asks it to, for what it reads.
+        let registration = server.receive();
+        assert_eq!(registration["method"], "client/registerCapability");
+        let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+        assert_eq!(watchers[0]["globPattern"], "**/dynalint.toml");
         server
     }
 
@@ -271,5 +281,42 @@ fn with_a_base_the_change_rules_run_while_typing() {
             .contains("Crossplane deletes it in AWS"),
         "{diagnostics:?}"
     );
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn a_configuration_changed_on_disk_relints_and_a_broken_one_is_a_diagnostic_on_it() {
+    let repo = repo();
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let config = format!("file://{}/dynalint.toml", repo.path().display());
+    let mut server = Server::start(repo.path());
+    let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    pointInTimeRecovery: false\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    assert_eq!(
+        summary(&server.diagnostics(&uri)),
+        [("DL112".to_string(), 4, 25, 30)]
+    );
+    let changed = |server: &mut Server| {
+        server.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": config, "type": 2}]}),
+        )
+    };
+    // Turning the rule off in dynalint.toml, on disk, re-lints the open file.
+    repo.write("dynalint.toml", "[rules]\npitr-disabled = \"off\"\n");
+    changed(&mut server);
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    // A broken one: one diagnostic on it; the last good configuration stays.
+    repo.write("dynalint.toml", "[rules\n");
+    changed(&mut server);
+    let problem = server.diagnostics(&config);
+    assert_eq!(problem.len(), 1, "{problem:?}");
+    assert_eq!(problem[0]["severity"], 1);
+    repo.write("dynalint.toml", "");
+    changed(&mut server);
+    assert_eq!(server.diagnostics(&config), Vec::<Value>::new());
     assert_eq!(server.stop(), 0);
 }
