@@ -44,8 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(CLEAN)
         }
         Command::Server => {
-            crate::server::run().context("dynalint server")?;
-            Ok(CLEAN)
+            let shut_down = crate::server::run().context("dynalint server")?;
+            Ok(if shut_down { CLEAN } else { FINDINGS })
         }
         Command::Schema => {
             print_stdout(schema::EMBEDDED)?;

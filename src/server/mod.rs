@@ -47,17 +47,19 @@ pub enum ServerError {
     Initialize(#[from] serde_json::Error),
 }
 
-/// Serves one client on stdin/stdout until it says `exit`.
-pub fn run() -> Result<(), ServerError> {
+/// Serves one client on stdin/stdout until it says `exit`; whether it asked for
+/// `shutdown` first (the exit status is 0 then, 1 otherwise, as LSP says).
+pub fn run() -> Result<bool, ServerError> {
     let (connection, threads) = transport::stdio();
-    serve(&connection)?;
+    let shut_down = serve(&connection)?;
     drop(connection);
     threads.join();
-    Ok(())
+    Ok(shut_down)
 }
 
-/// The server's whole life on one connection: initialize, the message loop, shutdown.
-pub fn serve(connection: &Connection) -> Result<(), ServerError> {
+/// The server's whole life on one connection: initialize, the message loop, shutdown;
+/// whether the client asked for `shutdown` before it left.
+pub fn serve(connection: &Connection) -> Result<bool, ServerError> {
     let capabilities = ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
@@ -103,7 +105,7 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
         match connection.receiver.recv_timeout(timeout) {
             Ok(Message::Request(request)) => {
                 if connection.handle_shutdown(&request)? {
-                    return Ok(());
+                    return Ok(true);
                 }
                 // Answers come from the documents as last linted: lint first if behind.
                 if state.dirty {
@@ -112,6 +114,9 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
                 let response = state.answer(request);
                 let _ = connection.sender.send(response.into());
             }
+            Ok(Message::Notification(notification)) if notification.method == "exit" => {
+                return Ok(false);
+            }
             Ok(Message::Notification(notification)) => state.notify(notification),
             Ok(Message::Response(_)) => {}
             Err(RecvTimeoutError::Timeout) => {
@@ -119,7 +124,7 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
                     state.lint(connection);
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(false),
         }
     }
 }

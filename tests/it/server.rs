@@ -320,3 +320,23 @@ fn a_configuration_changed_on_disk_relints_and_a_broken_one_is_a_diagnostic_on_i
     assert_eq!(server.diagnostics(&config), Vec::<Value>::new());
     assert_eq!(server.stop(), 0);
 }
+
+#[test]
+fn exit_without_shutdown_is_status_1_and_a_30_mb_buffer_is_answered() {
+    let repo = repo();
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let mut server = Server::start(repo.path());
+    // 30 MB of values: over the file size limit, a finding, not a crash.
+    let mut big = String::from("tables:\n");
+    while big.len() < 30 * 1024 * 1024 {
+        big.push_str("  # padding padding padding padding padding padding padding padding\n");
+    }
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": big}}),
+    );
+    let diagnostics = server.diagnostics(&uri);
+    assert_eq!(summary(&diagnostics)[0].0, "DL001", "{diagnostics:?}");
+    server.notify("exit", Value::Null);
+    assert_eq!(server.child.wait().unwrap().code(), Some(1));
+}
