@@ -125,15 +125,16 @@ fn line_starts(text: &str) -> Vec<u32> {
     starts
 }
 
-/// Every file read in one run, both sides.
+/// Every file read in one run, both sides. Shared, so that a later run reusing this
+/// one's readings (the fix loop's passes, the language server) copies no text.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
-    files: Vec<SourceFile>,
+    files: Vec<std::sync::Arc<SourceFile>>,
 }
 
 impl Sources {
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
+        self.files.push(std::sync::Arc::new(file));
         FileId(self.files.len() as u32 - 1)
     }
 

@@ -169,6 +169,9 @@ struct State {
     last: Option<Run>,
     /// Documents that had diagnostics published (to clear them when closed).
     published: Vec<Url>,
+    /// The blob ids of the files the last lint read, by path: read again only when they
+    /// change.
+    known: Vec<(String, git2::Oid)>,
     /// The merge-base with `initializationOptions.base`, and how messages name it.
     base: Option<(GitTree, String)>,
 }
@@ -183,6 +186,7 @@ impl State {
             dirty: false,
             last: None,
             published: Vec::new(),
+            known: Vec::new(),
             base: None,
         };
         state.load_config();
@@ -295,6 +299,9 @@ impl State {
             // `dynalint.toml`, the chart's defaults or a workload changed on disk.
             DidChangeWatchedFiles::METHOD => {
                 self.load_config();
+                // Read everything again.
+                self.known.clear();
+                self.last = None;
                 self.dirty = true;
             }
             _ => {}
@@ -313,7 +320,21 @@ impl State {
             .values()
             .map(|document| (document.path.clone(), document.text.clone().into_bytes()))
             .collect();
-        let head = Overlay::with(&tree, open);
+        let mut head = Overlay::with(&tree, open);
+        // The files not open read as when last linted (the repository is kept warm): only
+        // the open buffers are parsed again. What changes on disk behind the editor's back
+        // is read again when the client says so (watched files).
+        head.know(
+            self.known
+                .iter()
+                .filter(|(path, _)| {
+                    !self
+                        .documents
+                        .values()
+                        .any(|document| &document.path == path)
+                })
+                .cloned(),
+        );
         let scope = Scope::paths(
             self.documents
                 .values()
@@ -323,18 +344,25 @@ impl State {
         let run = if self.documents.is_empty() {
             None
         } else {
-            pipeline::run(pipeline::Input {
-                config: &self.config,
-                head: &head,
-                base: self.base.as_ref().map(|(tree, label)| pipeline::Base {
-                    snapshot: tree,
-                    config: None,
-                    label: label.clone(),
-                }),
-                scope: &scope,
-                focus: true,
-                new_only: false,
-            })
+            let again = match &self.last {
+                Some(last) => pipeline::Again::After(last),
+                None => pipeline::Again::First,
+            };
+            pipeline::run_after(
+                pipeline::Input {
+                    config: &self.config,
+                    head: &head,
+                    base: self.base.as_ref().map(|(tree, label)| pipeline::Base {
+                        snapshot: tree,
+                        config: None,
+                        label: label.clone(),
+                    }),
+                    scope: &scope,
+                    focus: true,
+                    new_only: false,
+                },
+                again,
+            )
             .ok()
         };
         let mut published = Vec::new();
@@ -362,6 +390,15 @@ impl State {
             }
         }
         self.published = published;
+        self.known = run
+            .as_ref()
+            .map(|run| {
+                run.head
+                    .content_ids()
+                    .map(|(path, id)| (path.to_string(), id))
+                    .collect()
+            })
+            .unwrap_or_default();
         self.last = run;
     }
 
