@@ -3,6 +3,7 @@
 //! repository on disk: diagnostics as a document is typed (debounced), the fixes as quick
 //! fixes, a suppression with a reason, and the rule's documentation on hover.
 
+mod listed;
 mod position;
 mod transport;
 
@@ -34,6 +35,7 @@ use crate::rule_meta::Severity;
 use crate::rules;
 use crate::snapshot::{GitTree, Overlay, WorkingTree};
 use crate::source::{Scope, SourceFile};
+use listed::Listed;
 use position::{Lines, range_of};
 
 /// How long typing must pause before the open documents are linted again.
@@ -169,6 +171,8 @@ struct State {
     last: Option<Run>,
     /// Documents that had diagnostics published (to clear them when closed).
     published: Vec<Url>,
+    /// The repository on disk, its listing kept until files change on disk.
+    tree: Option<Listed<WorkingTree>>,
     /// The blob ids of the files the last lint read, by path: read again only when they
     /// change.
     known: Vec<(String, git2::Oid)>,
@@ -187,6 +191,7 @@ impl State {
             last: None,
             published: Vec::new(),
             known: Vec::new(),
+            tree: None,
             base: None,
         };
         state.load_config();
@@ -302,6 +307,7 @@ impl State {
                 // Read everything again.
                 self.known.clear();
                 self.last = None;
+                self.tree = None;
                 self.dirty = true;
             }
             _ => {}
@@ -312,7 +318,10 @@ impl State {
     /// publishes every open document's diagnostics; closed ones are cleared.
     fn lint(&mut self, connection: &Connection) {
         self.dirty = false;
-        let Ok(tree) = WorkingTree::new(&self.root) else {
+        if self.tree.is_none() {
+            self.tree = WorkingTree::new(&self.root).ok().map(Listed::new);
+        }
+        let Some(tree) = &self.tree else {
             return;
         };
         let open: Vec<(String, Vec<u8>)> = self
@@ -320,7 +329,7 @@ impl State {
             .values()
             .map(|document| (document.path.clone(), document.text.clone().into_bytes()))
             .collect();
-        let mut head = Overlay::with(&tree, open);
+        let mut head = Overlay::with(tree, open);
         // The files not open read as when last linted (the repository is kept warm): only
         // the open buffers are parsed again. What changes on disk behind the editor's back
         // is read again when the client says so (watched files).
@@ -503,13 +512,16 @@ impl State {
 /// Asks the client to say when what the lint reads besides the values changes on disk:
 /// `dynalint.toml`, the chart's defaults and schema, workloads' `Chart.yaml`.
 fn watch(connection: &Connection, config: &Config) {
+    // The values files too: one added, removed or changed behind the editor's back.
     let patterns = [
         "**/dynalint.toml".to_string(),
         "**/.dynalint.toml".to_string(),
         format!("**/{}", config.chart_defaults),
         format!("**/{}", config.chart_schema),
         "**/Chart.yaml".to_string(),
-    ];
+    ]
+    .into_iter()
+    .chain(config.include.iter().cloned());
     let watchers: Vec<lsp_types::FileSystemWatcher> = patterns
         .into_iter()
         .map(|pattern| lsp_types::FileSystemWatcher {

@@ -32,7 +32,7 @@ pub enum Content {
 }
 
 /// What listing a revision found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Listing {
     /// Repository-relative paths (`/` separators) of every file `filter` may want, sorted.
     pub files: Vec<String>,
