@@ -219,9 +219,13 @@ pub(crate) fn load(
         path: config.chart_schema.clone(),
         error: std::io::Error::other(error.message().to_string()),
     })?;
-    let chart_schema = match schema_text {
-        Some(text) => ChartSchema::from_repository(&text, &config.chart_schema)?,
-        None => ChartSchema::embedded(),
+    let from_repository;
+    let chart_schema: &ChartSchema = match schema_text {
+        Some(text) => {
+            from_repository = ChartSchema::from_repository(&text, &config.chart_schema)?;
+            &from_repository
+        }
+        None => ChartSchema::embedded_shared(),
     };
     let defaults = match defaults_text {
         Some(text) => {
@@ -273,7 +277,7 @@ pub(crate) fn load(
     let first_id = sources.len() as u32;
     let shared = FileReader {
         config,
-        schema: &chart_schema,
+        schema: chart_schema,
         defaults: defaults.as_ref().map(|(id, root)| (*id, root)),
         defaults_json: defaults_json.as_ref(),
         side,

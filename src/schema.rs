@@ -73,6 +73,13 @@ impl ChartSchema {
             .expect("the embedded schema is valid")
     }
 
+    /// The embedded schema, compiled once per process (a language server loads a
+    /// revision on every edit).
+    pub fn embedded_shared() -> &'static ChartSchema {
+        static EMBEDDED_SCHEMA: std::sync::OnceLock<ChartSchema> = std::sync::OnceLock::new();
+        EMBEDDED_SCHEMA.get_or_init(ChartSchema::embedded)
+    }
+
     pub fn from_repository(text: &str, path: &str) -> Result<ChartSchema, SchemaError> {
         ChartSchema::parse(text, path, Origin::Repository(path.to_string()))
     }

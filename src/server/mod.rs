@@ -38,8 +38,10 @@ use crate::source::{Scope, SourceFile};
 use listed::Listed;
 use position::{Lines, range_of};
 
-/// How long typing must pause before the open documents are linted again.
-const DEBOUNCE: Duration = Duration::from_millis(60);
+/// How long the client must be quiet before the open documents are linted again:
+/// changes that arrive while a lint runs queue up and are taken together, so a short
+/// pause is enough to coalesce a burst of keystrokes.
+const DEBOUNCE: Duration = Duration::from_millis(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
