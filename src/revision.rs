@@ -304,7 +304,10 @@ pub(crate) fn load(
         .filter(|path| config.roles.workloads.is_match(path.as_str()))
         .collect();
     if options.focus.is_some() {
-        let context = context_needed(config, &values_paths, &namespaces, &to_parse, &parsed);
+        let mut context = context_needed(config, &values_paths, &namespaces, &to_parse, &parsed);
+        // A file of the context that reads as the other revision read it is reused, not
+        // parsed again (the language server's files that are not open).
+        context.values.retain(|index| same[*index].is_none());
         parsed.extend(parse(to_parse.len(), &context.values));
         to_parse.extend(context.values);
         if let Some(granted) = context.roles {
