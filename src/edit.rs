@@ -691,18 +691,20 @@ enum Style {
     Entry,
 }
 
-fn line_start(text: &str, offset: usize) -> usize {
+/// Where the line holding `offset` starts (after `\n`, `\r\n` or `\r`).
+pub fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind(['\n', '\r']).map_or(0, |at| at + 1)
 }
 
-fn line_end(text: &str, offset: usize) -> usize {
+/// Where the line holding `offset` ends, before its line break.
+pub fn line_end(text: &str, offset: usize) -> usize {
     text[offset..]
         .find(['\n', '\r'])
         .map_or(text.len(), |at| offset + at)
 }
 
 /// The offset after the line break at `offset` (a line end), if there is one.
-fn after_break(text: &str, offset: usize) -> usize {
+pub fn after_break(text: &str, offset: usize) -> usize {
     if text[offset..].starts_with("\r\n") {
         offset + 2
     } else if offset < text.len() {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
+use crate::edit::{after_break, line_end, line_start};
 use crate::source::strip_bom;
 use crate::span::Span;
 use crate::yaml::{self, Document, Node, Value};
@@ -615,25 +616,4 @@ fn is_blank_or_comment(text: &str) -> bool {
 /// Whether `offset` is at the start of a line that follows a line break.
 fn ends_a_line(text: &str, offset: usize) -> bool {
     offset > 0 && text[..offset].ends_with(['\n', '\r'])
-}
-
-fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset].rfind(['\n', '\r']).map_or(0, |at| at + 1)
-}
-
-fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |at| offset + at)
-}
-
-/// The offset after the line break at `offset` (a line end).
-fn after_break(text: &str, offset: usize) -> usize {
-    if text[offset..].starts_with("\r\n") {
-        offset + 2
-    } else if offset < text.len() {
-        offset + 1
-    } else {
-        offset
-    }
 }
