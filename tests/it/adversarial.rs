@@ -356,22 +356,7 @@ mod github {
         )
         .unwrap();
         let summary = tempfile::NamedTempFile::new().unwrap();
-        let mut command = repo.command();
-        command
-            .arg("check")
-            .args(args)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_EVENT_PATH", &event)
-            .env("GITHUB_STEP_SUMMARY", summary.path())
-            .env("GITHUB_REPOSITORY", "acme/gitops")
-            .env("GITHUB_API_URL", server.uri())
-            .env("GITHUB_WORKFLOW", "lint")
-            .env("GITHUB_JOB", "dynalint")
-            .env("GITHUB_TOKEN", TOKEN);
-        let run = Run::of(command);
-        assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
-        run
+        crate::common::in_pull_request(repo, &event, summary.path(), &server.uri(), TOKEN, args)
     }
 
     async fn posted(server: &MockServer, at: &str) -> Vec<Value> {

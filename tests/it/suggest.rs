@@ -101,27 +101,14 @@ impl PullRequest {
 
     /// `dynalint check ARGS` as in a pull-request workflow run.
     fn check(&self, server: &MockServer, args: &[&str]) -> Run {
-        let mut command = self.repo.command();
-        command
-            .arg("check")
-            .args(args)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_EVENT_PATH", self.event.path())
-            .env("GITHUB_STEP_SUMMARY", self.summary.path())
-            .env("GITHUB_REPOSITORY", "acme/gitops")
-            .env("GITHUB_API_URL", server.uri())
-            .env("GITHUB_WORKFLOW", "lint")
-            .env("GITHUB_JOB", "dynalint")
-            .env("GITHUB_TOKEN", TOKEN);
-        let run = Run::of(command);
-        assert!(
-            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
-            "the token leaked:\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-        run
+        crate::common::in_pull_request(
+            &self.repo,
+            self.event.path(),
+            self.summary.path(),
+            &server.uri(),
+            TOKEN,
+            args,
+        )
     }
 
     fn suggest(&self, server: &MockServer) -> Run {

@@ -207,3 +207,37 @@ impl Run {
             .collect()
     }
 }
+
+/// `dynalint check ARGS` in `repo` as a pull-request workflow run calls it: the Actions
+/// environment, the event file, the job summary, GitHub's API at `api` and `token`. The
+/// token must appear nowhere in what it prints.
+pub fn in_pull_request(
+    repo: &Repo,
+    event: &Path,
+    summary: &Path,
+    api: &str,
+    token: &str,
+    args: &[&str],
+) -> Run {
+    let mut command = repo.command();
+    command
+        .arg("check")
+        .args(args)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", event)
+        .env("GITHUB_STEP_SUMMARY", summary)
+        .env("GITHUB_REPOSITORY", "acme/gitops")
+        .env("GITHUB_API_URL", api)
+        .env("GITHUB_WORKFLOW", "lint")
+        .env("GITHUB_JOB", "dynalint")
+        .env("GITHUB_TOKEN", token);
+    let run = Run::of(command);
+    assert!(
+        !run.stdout.contains(token) && !run.stderr.contains(token),
+        "the token leaked:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run
+}
