@@ -26,9 +26,9 @@ REPO = PROJECT / "target" / "bench" / "monorepo"
 
 
 class Client:
-    def __init__(self, dynalint, root):
+    def __init__(self, dynalint, root, wrap=()):
         self.process = subprocess.Popen(
-            [dynalint, "server"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            [*wrap, dynalint, "server"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self.next = 1
 
@@ -70,6 +70,11 @@ class Client:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=41)
+    parser.add_argument(
+        "--wrap",
+        default="",
+        help="a command the server runs under, to profile it (`perf record -g -o /tmp/server.perf`)",
+    )
     options = parser.parse_args()
     if not (REPO / ".bench-generator").exists():
         sys.exit(f"{REPO} is missing: run `python3 benches/monorepo.py` first")
@@ -91,7 +96,7 @@ def main():
     check = statistics.median(checks) * 1000
 
     start = time.perf_counter()
-    client = Client(dynalint, REPO)
+    client = Client(dynalint, REPO, options.wrap.split())
     client.request("initialize", {"processId": None, "rootUri": REPO.resolve().as_uri(), "capabilities": {}})
     client.notify("initialized", {})
     client.notify(

@@ -42,6 +42,112 @@ pub struct Revision {
     /// The workloads read whose blob id is known, by path, for the other revision to
     /// reuse when its blob is the same.
     workloads: std::collections::HashMap<String, (git2::Oid, WorkloadChart)>,
+    /// Where its listed files stand, for the next reading of the same listing.
+    layout: Arc<Layout>,
+}
+
+/// Where a listing's files stand under a configuration: the values files, with their
+/// namespaces and the shape of each namespace's AWS table names, and the workloads, with
+/// the role each one's path names. Computed once per listing: the language server's
+/// lints of one repository share it.
+struct Layout {
+    /// The configuration (and `also`) it was computed under.
+    key: String,
+    /// The listed files, sorted.
+    listing: Vec<String>,
+    /// The values files' indexes in `listing`.
+    values: Vec<usize>,
+    /// Each values file's namespace.
+    namespaces: Vec<String>,
+    /// The shape of the AWS names of each values file's namespace.
+    shapes: Vec<model::NameShape>,
+    /// The values files (positions in `values`) by namespace.
+    by_namespace: HashMap<String, Vec<usize>>,
+    /// The values files by what their namespace's AWS names start with.
+    by_start: HashMap<String, Vec<usize>>,
+    /// The values files whose names can be anything.
+    any_name: Vec<usize>,
+    /// The workloads' indexes in `listing`, with the role each path names.
+    workloads: Vec<(usize, Option<String>)>,
+    /// The roles some workload's path names.
+    possible_roles: HashSet<String>,
+}
+
+impl Layout {
+    fn new(
+        config: &Config,
+        listing: Vec<String>,
+        also: &[String],
+        key: String,
+    ) -> Result<Layout, LoadError> {
+        let also: HashSet<&str> = also.iter().map(String::as_str).collect();
+        // A file read for the other revision only is read when its namespace is known.
+        let values: Vec<usize> = (0..listing.len())
+            .filter(|index| {
+                let path = &listing[*index];
+                config.values.matches(path)
+                    || (also.contains(path.as_str()) && config.namespace(path).is_some())
+            })
+            .collect();
+        if values.len() > config.limits.max_files {
+            return Err(LoadError::TooManyFiles {
+                count: values.len(),
+                limit: config.limits.max_files,
+            });
+        }
+        let namespaces = values
+            .iter()
+            .map(|index| {
+                let path = &listing[*index];
+                config
+                    .namespace(path)
+                    .ok_or_else(|| LoadError::NoNamespace { path: path.clone() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let shapes: Vec<model::NameShape> = namespaces
+            .iter()
+            .map(|namespace| config.naming.shape(namespace))
+            .collect();
+        let mut by_namespace: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_start: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut any_name = Vec::new();
+        for (position, (namespace, shape)) in namespaces.iter().zip(&shapes).enumerate() {
+            by_namespace
+                .entry(namespace.clone())
+                .or_default()
+                .push(position);
+            let Some(starts) = shape.starts() else {
+                any_name.push(position);
+                continue;
+            };
+            for start in starts {
+                let files = by_start.entry(start.to_string()).or_default();
+                if files.last() != Some(&position) {
+                    files.push(position);
+                }
+            }
+        }
+        let workloads: Vec<(usize, Option<String>)> = (0..listing.len())
+            .filter(|index| config.roles.workloads.is_match(listing[*index].as_str()))
+            .map(|index| (index, workloads::path_role(&listing[index], config)))
+            .collect();
+        let possible_roles = workloads
+            .iter()
+            .filter_map(|(_, role)| role.clone())
+            .collect();
+        Ok(Layout {
+            key,
+            listing,
+            values,
+            namespaces,
+            shapes,
+            by_namespace,
+            by_start,
+            any_name,
+            workloads,
+            possible_roles,
+        })
+    }
 }
 
 /// One values file's part of [`Revision::findings`].
@@ -177,31 +283,26 @@ pub(crate) fn load(
     } = snapshot
         .list(&path_filter(config, options.also))
         .map_err(LoadError::List)?;
-    let also: HashSet<&str> = options.also.iter().map(String::as_str).collect();
-    // A file read for the other revision only is read when its namespace is known.
-    let values_paths: Vec<&String> = paths
+    // Where the listed files stand: the other revision's layout when it was computed from
+    // the same listing under the same configuration (the language server's lints).
+    let key = format!(
+        "{}\0{:?}\0{:?}",
+        config.fingerprint, config.deployed_namespace, options.also
+    );
+    let layout = match options
+        .reuse
+        .map(|other| &other.layout)
+        .filter(|layout| layout.key == key && layout.listing == paths)
+    {
+        Some(layout) => Arc::clone(layout),
+        None => Arc::new(Layout::new(config, paths, options.also, key)?),
+    };
+    let values_paths: Vec<&String> = layout
+        .values
         .iter()
-        .filter(|path| {
-            config.values.matches(path)
-                || (also.contains(path.as_str()) && config.namespace(path).is_some())
-        })
+        .map(|index| &layout.listing[*index])
         .collect();
-    if values_paths.len() > config.limits.max_files {
-        return Err(LoadError::TooManyFiles {
-            count: values_paths.len(),
-            limit: config.limits.max_files,
-        });
-    }
-    let namespaces = values_paths
-        .iter()
-        .map(|path| {
-            config
-                .namespace(path)
-                .ok_or_else(|| LoadError::NoNamespace {
-                    path: path.to_string(),
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let namespaces = &layout.namespaces;
 
     let chart_snapshot = options.chart.unwrap_or(snapshot);
     let schema_text = read_text(chart_snapshot, &config.chart_schema, config)?;
@@ -299,30 +400,30 @@ pub(crate) fn load(
     };
     let mut parsed = parse(0, &to_parse);
 
-    let mut workload_paths: Vec<&String> = paths
+    let mut workload_paths: Vec<&String> = layout
+        .workloads
         .iter()
-        .filter(|path| config.roles.workloads.is_match(path.as_str()))
+        .map(|(index, _)| &layout.listing[*index])
         .collect();
     if options.focus.is_some() {
-        let mut context = context_needed(config, &values_paths, &namespaces, &to_parse, &parsed);
+        let mut context = context_needed(&layout, &to_parse, &parsed);
         // A file of the context that reads as the other revision read it is reused, not
         // parsed again (the language server's files that are not open).
         context.values.retain(|index| same[*index].is_none());
         parsed.extend(parse(to_parse.len(), &context.values));
         to_parse.extend(context.values);
         if let Some(granted) = context.roles {
-            let possible: std::collections::HashSet<String> = workload_paths
-                .iter()
-                .filter_map(|path| workloads::path_role(path, config))
-                .collect();
             // An unknown role gets suggestions from every workload: read them all then.
-            let all_possible = granted
-                .iter()
-                .all(|role| possible.contains(role) || config.roles.known_set.is_match(role));
+            let all_possible = granted.iter().all(|role| {
+                layout.possible_roles.contains(role) || config.roles.known_set.is_match(role)
+            });
             if all_possible {
-                workload_paths.retain(|path| {
-                    workloads::path_role(path, config).is_none_or(|role| granted.contains(&role))
-                });
+                workload_paths = layout
+                    .workloads
+                    .iter()
+                    .filter(|(_, role)| role.as_ref().is_none_or(|role| granted.contains(role)))
+                    .map(|(index, _)| &layout.listing[*index])
+                    .collect();
             }
         }
     }
@@ -353,6 +454,7 @@ pub(crate) fn load(
         listed: values_paths.len(),
         links_out,
         workloads: Default::default(),
+        layout: Arc::clone(&layout),
     };
     // Sources in the order of their ids; files in the order of their paths.
     type Read = (FileId, Option<git2::Oid>, Option<Release>, FileFindings);
@@ -466,35 +568,39 @@ struct FocusNeeds {
 /// (shadow tables) or could have the AWS name of a focus table (duplicates); a workload
 /// when its role is granted by a focus table. When a granted role is created by no
 /// workload of the repository, every workload is read, for the suggestions.
-fn context_needed(
-    config: &Config,
-    values_paths: &[&String],
-    namespaces: &[String],
-    focus: &[usize],
-    parsed: &[ParsedFile],
-) -> FocusNeeds {
+fn context_needed(layout: &Layout, focus: &[usize], parsed: &[ParsedFile]) -> FocusNeeds {
     let releases: Vec<&Release> = parsed
         .iter()
         .filter_map(|outcome| outcome.release.as_ref())
-        .collect();
-    let focus_namespaces: BTreeSet<&str> = focus
-        .iter()
-        .map(|index| namespaces[*index].as_str())
         .collect();
     let names: BTreeSet<&str> = releases
         .iter()
         .flat_map(|release| &release.tables)
         .map(|table| table.id.name.as_str())
         .collect();
-    let values = (0..values_paths.len())
+    // The files of the focus's namespaces, and those whose names could be a focus name:
+    // looked up by each name's beginnings, not by trying every file's shape.
+    let mut wanted: BTreeSet<usize> = focus
+        .iter()
+        .flat_map(|index| &layout.by_namespace[&layout.namespaces[*index]])
+        .copied()
+        .collect();
+    wanted.extend(&layout.any_name);
+    for name in &names {
+        for end in (0..=name.len()).filter(|end| name.is_char_boundary(*end)) {
+            let Some(files) = layout.by_start.get(&name[..end]) else {
+                continue;
+            };
+            wanted.extend(
+                files
+                    .iter()
+                    .filter(|index| layout.shapes[**index].fits(name)),
+            );
+        }
+    }
+    let values = wanted
+        .into_iter()
         .filter(|index| !focus.contains(index))
-        .filter(|index| {
-            let namespace = namespaces[*index].as_str();
-            focus_namespaces.contains(namespace) || {
-                let shape = config.naming.shape(namespace);
-                names.iter().any(|name| shape.fits(name))
-            }
-        })
         .collect();
     let granted: std::collections::HashSet<String> = releases
         .iter()

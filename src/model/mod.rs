@@ -182,6 +182,12 @@ pub struct NameShape {
 }
 
 impl NameShape {
+    /// What a fitting name starts with, with and without prefix; none: anything fits.
+    pub fn starts(&self) -> Option<[&str; 2]> {
+        let [(with, _), (without, _)] = self.around.as_ref()?;
+        Some([with.as_str(), without.as_str()])
+    }
+
     pub fn fits(&self, table: &str) -> bool {
         let Some(around) = &self.around else {
             return true;
