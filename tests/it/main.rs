@@ -19,6 +19,7 @@ mod focus;
 mod formats;
 mod migrate;
 mod mistakes;
+mod neovim;
 mod properties;
 mod readme;
 mod server;
