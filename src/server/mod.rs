@@ -380,7 +380,7 @@ impl State {
         for (uri, document) in &self.documents {
             let diagnostics = run
                 .as_ref()
-                .map(|run| diagnostics(run, &document.path, &self.documents))
+                .map(|run| diagnostics(run, &self.root, &document.path, &self.documents))
                 .unwrap_or_default();
             publish(connection, uri.clone(), diagnostics);
             published.push(uri.clone());
@@ -593,7 +593,12 @@ fn suppression(source: &SourceFile, lines: &Lines<'_>, item: &Reported) -> TextE
 }
 
 /// The diagnostics of one document from a run.
-fn diagnostics(run: &Run, path: &str, documents: &BTreeMap<Url, Document>) -> Vec<Diagnostic> {
+fn diagnostics(
+    run: &Run,
+    root: &Path,
+    path: &str,
+    documents: &BTreeMap<Url, Document>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for item in run.report.findings.iter().filter(|item| item.path == path) {
         let source = run.sources.get(item.finding.site.file);
@@ -608,10 +613,12 @@ fn diagnostics(run: &Run, path: &str, documents: &BTreeMap<Url, Document>) -> Ve
             .iter()
             .filter_map(|related| {
                 let source = run.sources.get(related.file);
+                // The open document's own URI, else the file in the repository.
                 let uri = documents
                     .iter()
                     .find(|(_, document)| document.path == related.path)
-                    .map(|(uri, _)| uri.clone())?;
+                    .map(|(uri, _)| uri.clone())
+                    .or_else(|| Url::from_file_path(root.join(&related.path)).ok())?;
                 let lines = Lines::new(&source.text);
                 Some(DiagnosticRelatedInformation {
                     location: Location {

@@ -340,3 +340,153 @@ fn exit_without_shutdown_is_status_1_and_a_30_mb_buffer_is_answered() {
     server.notify("exit", Value::Null);
     assert_eq!(server.child.wait().unwrap().code(), Some(1));
 }
+
+/// Sends a request; the messages before its response (the diagnostics published since),
+/// and the response.
+fn until_answered(server: &mut Server, method: &str, params: Value) -> (Vec<Value>, Value) {
+    let id = server.next_id;
+    server.next_id += 1;
+    server.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+    let mut before = Vec::new();
+    loop {
+        let message = server.receive();
+        if message["id"] == id {
+            return (before, message);
+        }
+        before.push(message);
+    }
+}
+
+#[test]
+fn related_information_points_into_files_that_are_not_open() {
+    let repo = repo();
+    // Both files define the AWS table `shop-dev-Orders`: shop-legacy is mapped to shop-dev.
+    repo.write(
+        "dynalint.toml",
+        "[namespaces]\n\"apps-shop/apps/shop-legacy/**\" = \"shop-dev\"\n",
+    );
+    let orders = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
+    repo.values("shop-dev", orders);
+    let legacy = Repo::values_path("shop-legacy");
+    repo.write(&legacy, orders);
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let mut server = Server::start(repo.path());
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": orders}}),
+    );
+    let diagnostics = server.diagnostics(&uri);
+    assert_eq!(summary(&diagnostics), [("DL105".to_string(), 1, 10, 16)]);
+    let related = &diagnostics[0]["relatedInformation"][0]["location"];
+    assert_eq!(
+        related["uri"],
+        format!("file://{}/{legacy}", repo.path().display())
+    );
+    assert_eq!(
+        related["range"]["start"],
+        json!({"line": 1, "character": 10})
+    );
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn documents_outside_the_workspace_or_not_files_get_nothing_and_break_nothing() {
+    let repo = repo();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut server = Server::start(repo.path());
+    let trap =
+        "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n";
+    let outside = format!("file://{}/{PATH}", elsewhere.path().display());
+    for uri in [
+        outside.as_str(),
+        "untitled:Untitled-1",
+        "https://example.com/values.yaml",
+    ] {
+        server.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": trap}}),
+        );
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": trap}]}),
+        );
+        // Asked about it, the server answers with nothing; it published nothing for it.
+        let (published, actions) = until_answered(
+            &mut server,
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 40}}, "context": {"diagnostics": []}}),
+        );
+        assert_eq!(actions["result"], json!([]), "{uri}");
+        assert!(
+            published
+                .iter()
+                .all(|message| message["params"]["uri"] != uri),
+            "{uri}: {published:?}"
+        );
+        let (_, hover) = until_answered(
+            &mut server,
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 33}}),
+        );
+        assert_eq!(hover["result"], Value::Null, "{uri}");
+        server.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+    }
+    // The workspace's own file is still served.
+    let inside = format!("file://{}/{PATH}", repo.path().display());
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": inside, "languageId": "yaml", "version": 1, "text": trap}}),
+    );
+    assert_eq!(
+        summary(&server.diagnostics(&inside)),
+        [("DL004".to_string(), 3, 34, 35)]
+    );
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn invalid_utf8_on_disk_is_a_finding_and_the_open_file_is_served() {
+    let repo = repo();
+    // The workload the open file grants, and another values file of its namespace (read
+    // as the open file's context), are not UTF-8 on disk.
+    repo.write(
+        "apps-shop/apps/shop-dev/api/Chart.yaml",
+        b"apiVersion: v2\nname: \xff\xfe\n".as_slice(),
+    );
+    repo.write(
+        "apps-shop/apps/shop-dev/dynamo-tables/values.yml",
+        b"tables:\n  - name: \xc3\x28\n".as_slice(),
+    );
+    let uri = format!("file://{}/{PATH}", repo.path().display());
+    let mut server = Server::start(repo.path());
+    let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let diagnostics = server.diagnostics(&uri);
+    let codes: Vec<String> = summary(&diagnostics)
+        .into_iter()
+        .map(|(code, line, ..)| format!("{code}@{line}"))
+        .collect();
+    assert_eq!(codes, ["DL004@3"], "{diagnostics:?}");
+    // The other file, opened as the editor decoded it, is served too.
+    let other = format!(
+        "file://{}/apps-shop/apps/shop-dev/dynamo-tables/values.yml",
+        repo.path().display()
+    );
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": other, "languageId": "yaml", "version": 1, "text": "tables:\n  - name: \u{fffd}(\n"}}),
+    );
+    assert_eq!(
+        summary(&server.diagnostics(&other)),
+        [("DL002".to_string(), 1, 4, 12)]
+    );
+    let (_, answer) = until_answered(&mut server, "dynalint/unknown", json!({}));
+    assert_eq!(answer["error"]["code"], -32601);
+    assert_eq!(server.stop(), 0);
+}
