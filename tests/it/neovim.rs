@@ -1,5 +1,5 @@
-//! A real editor as the client: Neovim, headless, starts `dynalint server` with its own
-//! LSP client (`vim.lsp.start_client`, as in Neovim 0.7, Debian's package), opens a values
+//! A real editor as the client: Neovim, headless, configured with the README's block for
+//! Neovim 0.7 to 0.10 (`vim.lsp.start_client`; Debian's package is 0.7), opens a values
 //! file, and writes back the diagnostics it received (`vim.diagnostic.get`) and the code
 //! actions it was offered. Needs `nvim` on PATH: `.ci/run` installs it and runs this.
 
@@ -22,17 +22,20 @@ local function finish(result)
   file:close()
   vim.cmd("qa!")
 end
-local id = vim.lsp.start_client({
-  name = "dynalint",
-  cmd = { os.getenv("DYNALINT"), "server" },
-  root_dir = os.getenv("ROOT"),
-})
-if not id then
-  finish({ error = "start_client failed" })
-end
 vim.cmd("edit " .. vim.fn.fnameescape(os.getenv("FILE")))
 local buffer = vim.api.nvim_get_current_buf()
-vim.lsp.buf_attach_client(buffer, id)
+-- The README's autocommand attached the server to the YAML buffer (a client is listed
+-- once it is initialized).
+local client
+vim.wait(20000, function()
+  for _, each in pairs(vim.lsp.buf_get_clients(buffer)) do
+    if each.name == "dynalint" then client = each end
+  end
+  return client ~= nil
+end, 20)
+if not client then
+  finish({ error = "no dynalint client attached to the buffer (filetype " .. vim.bo.filetype .. ")" })
+end
 local ok = vim.wait(20000, function()
   return #vim.diagnostic.get(buffer) > 0
 end, 20)
@@ -47,7 +50,6 @@ for _, d in ipairs(vim.diagnostic.get(buffer)) do
     source = d.source, message = d.message, code = d.code or lsp.code,
   })
 end
-local client = vim.lsp.get_client_by_id(id)
 local first = vim.diagnostic.get(buffer)[1]
 local params = {
   textDocument = { uri = vim.uri_from_bufnr(buffer) },
@@ -78,15 +80,32 @@ fn neovim_receives_the_diagnostics_and_the_fixes() {
         "shop-dev",
         "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n    tags: {note: \"é\", kind: no}\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n",
     );
+    // The README's configuration, then the test's own steps.
+    let readme = std::fs::read_to_string(crate::common::project_root().join("README.md")).unwrap();
+    let (_, after) = readme
+        .split_once("Older Neovim (0.7 to 0.10)")
+        .expect("the README's block for older Neovim");
+    let configuration = after
+        .split_once("```lua\n")
+        .and_then(|(_, block)| block.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("a lua block");
+    assert!(configuration.contains("vim.lsp.start_client"), "{configuration}");
     let script = repo.path().join("client.lua");
-    std::fs::write(&script, SCRIPT).unwrap();
+    std::fs::write(&script, format!("{configuration}\n{SCRIPT}")).unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_dynalint")).parent().unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
     let out = repo.path().join("received.json");
     let mut child = Command::new("nvim")
         .args(["--headless", "--clean", "-n", "-c"])
         .arg(format!("luafile {}", script.display()))
         .env("OUT", &out)
-        .env("DYNALINT", env!("CARGO_BIN_EXE_dynalint"))
-        .env("ROOT", repo.path())
+        .env("PATH", path)
         .env("FILE", repo.path().join(PATH))
         .current_dir(repo.path())
         .stdin(std::process::Stdio::null())
