@@ -78,6 +78,19 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The AWS account `--aws` reads, through the SDK.
+fn connect_account() -> Result<Box<dyn crate::account::Account>, crate::account::AccountError> {
+    #[cfg(feature = "aws")]
+    {
+        let options = crate::account::sdk::Options::default();
+        Ok(Box::new(crate::account::sdk::SdkAccount::connect(options)?))
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        Err(crate::account::AccountError::NotBuilt)
+    }
+}
+
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
     if args.unsafe_fixes && !(args.fix || args.diff) {
         bail!("--unsafe-fixes goes with --fix or --diff");
@@ -160,6 +173,9 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             fixed = Some(outcome.fixed);
             outcome.run
         })
+    } else if args.aws {
+        let account = connect_account().map_err(pipeline::Error::Account);
+        account.and_then(|account| pipeline::run_against(input, account.as_ref()))
     } else {
         pipeline::run(input)
     };
@@ -184,9 +200,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         base,
         warnings,
         mut timings,
+        account,
     } = run;
     for warning in &warnings {
         eprintln!("dynalint: warning: {warning}");
+    }
+    if let Some(facts) = &account {
+        eprintln!("dynalint: aws: {}", facts.summary());
     }
     let fails = report
         .worst()

@@ -104,6 +104,11 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with_all = ["fix", "comment"])]
     pub diff: bool,
 
+    /// Also check the values against the AWS account (read-only: IAM roles, DynamoDB
+    /// tables); with a base, only what the change touches is asked.
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub aws: bool,
+
     /// Judge the change only on the findings it introduces: those the base revision has
     /// too decide nothing, and only the comment, the job summary (folded), SARIF and GitLab
     /// (which compare with the base branch themselves) show them. `--new-only` needs a

@@ -5,8 +5,10 @@
 //! files of a revision) -> [`revision`] (parse each values file once with [`yaml`], check
 //! it with [`schema`], lower it to the [`model`]) -> [`rules`] over the head, [`diff`] and
 //! the change rules over two revisions -> [`postprocess`] (settings, suppressions, order,
-//! fingerprints) -> [`report`] (renderers that only format).
+//! fingerprints) -> [`report`] (renderers that only format). With `--aws`, the account
+//! rules read what the AWS account answered ([`account`]) before the post-process.
 
+pub mod account;
 pub mod app;
 pub mod argocd;
 pub mod cli;

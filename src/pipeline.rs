@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::account::{Account, AccountError, Facts};
 use crate::config::Config;
 use crate::diff::{self, ChangeSet, PlanEntry};
 use crate::finding::Finding;
@@ -57,6 +58,8 @@ pub struct Run {
     pub warnings: Vec<String>,
     /// The stages timed so far, for the caller's own (`DYNALINT_TIMINGS`).
     pub timings: Timings,
+    /// What the AWS account answered (`check --aws`).
+    pub account: Option<Facts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,9 @@ pub enum Error {
     /// pass; callers say where they looked.
     #[error("no values file matches the include globs ({})", include.join(", "))]
     NothingToLint { include: Vec<String> },
+    /// `--aws`: the account could not be read (no credentials, unreachable): never a pass.
+    #[error("--aws: {0}")]
+    Account(#[from] AccountError),
 }
 
 pub fn run(input: Input<'_>) -> Result<Run, Error> {
@@ -92,6 +98,20 @@ pub enum Again<'a> {
 
 /// [`run`], reusing what an earlier run on mostly the same files read.
 pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
+    run_inner(input, again, None)
+}
+
+/// [`run`], with the values also checked against the AWS account (`check --aws`): the
+/// account rules ask it only what matters (with a base, what the change touches).
+pub fn run_against(input: Input<'_>, account: &dyn Account) -> Result<Run, Error> {
+    run_inner(input, Again::No, Some(account))
+}
+
+fn run_inner(
+    input: Input<'_>,
+    again: Again<'_>,
+    account: Option<&dyn Account>,
+) -> Result<Run, Error> {
     let mut timings = Timings::new();
     let config = input.config;
     let previous = match again {
@@ -171,6 +191,7 @@ pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
     }
     let (mut findings, suppressions) = head_pass(&mut head, config, &statuses);
     timings.stage("head rules");
+    let mut facts = None;
     let (plan, preexisting) = match (base.as_mut(), &input.base) {
         (Some(base), Some(base_input)) => {
             let base_suppressions = std::mem::take(&mut base.suppressions);
@@ -178,6 +199,18 @@ pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
             let mut changes = diff::pair(&base.values, &head.values);
             changes.unchecked = unchecked;
             findings.extend(change_findings(&changes, &statuses));
+            if let Some(account) = account {
+                let (found, answered) = account_findings(
+                    account,
+                    &head.values.releases,
+                    Some(&changes),
+                    input.scope,
+                    config,
+                    &statuses,
+                )?;
+                findings.extend(found);
+                facts = Some(answered);
+            }
             let preexisting = if input.new_only {
                 Preexisting::new(
                     fingerprints(
@@ -197,7 +230,21 @@ pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
             timings.stage("diff, change rules and plan");
             (Some(plan), preexisting)
         }
-        _ => (None, Preexisting::default()),
+        _ => {
+            if let Some(account) = account {
+                let (found, answered) = account_findings(
+                    account,
+                    &head.values.releases,
+                    None,
+                    input.scope,
+                    config,
+                    &statuses,
+                )?;
+                findings.extend(found);
+                facts = Some(answered);
+            }
+            (None, Preexisting::default())
+        }
     };
     let mut report = postprocess::finish(
         findings,
@@ -206,6 +253,7 @@ pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
             config,
             statuses: &statuses,
             compared: base.is_some(),
+            account: facts.is_some(),
             inherited_ignores: &inherited_ignores,
         },
         &sources,
@@ -225,6 +273,7 @@ pub fn run_after(input: Input<'_>, again: Again<'_>) -> Result<Run, Error> {
         base,
         warnings,
         timings,
+        account: facts,
     })
 }
 
@@ -448,6 +497,35 @@ fn head_findings(revision: &Revision, config: &Config, statuses: &RuleStatuses) 
 }
 
 /// The change rules, over two revisions' tables paired.
+/// The account rules: what matters is selected once, asked once, and read by each rule.
+fn account_findings(
+    account: &dyn Account,
+    head: &[std::sync::Arc<crate::model::Release>],
+    changes: Option<&ChangeSet<'_>>,
+    scope: &Scope,
+    config: &Config,
+    statuses: &RuleStatuses,
+) -> Result<(Vec<Finding>, Facts), AccountError> {
+    let checks: Vec<_> = rules::account_checks()
+        .filter(|(rule, _)| statuses.enabled(rule))
+        .collect();
+    if checks.is_empty() {
+        return Ok((Vec::new(), Facts::default()));
+    }
+    let selection = rules::account::select(head, changes, scope);
+    let facts = account.answer(&selection.questions())?;
+    let review = rules::account::AccountReview {
+        selection: &selection,
+        facts: &facts,
+        quotas: &config.limits.quotas,
+    };
+    let mut findings = Vec::new();
+    for (_, check) in checks {
+        check(&review, &mut findings);
+    }
+    Ok((findings, facts))
+}
+
 fn change_findings(changes: &ChangeSet<'_>, statuses: &RuleStatuses) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (rule, check) in rules::change_checks() {
@@ -477,6 +555,7 @@ fn fingerprints(
             config,
             statuses: &statuses,
             compared: false,
+            account: false,
             inherited_ignores: &[],
         },
         sources,

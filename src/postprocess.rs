@@ -114,6 +114,8 @@ pub struct Settings<'a> {
     pub config: &'a Config,
     pub statuses: &'a RuleStatuses,
     pub compared: bool,
+    /// Whether the account rules ran (`--aws`).
+    pub account: bool,
     /// Per entry of the configuration's `ignore` list: the base's configuration has it
     /// too (it then covers no change rule's finding).
     pub inherited_ignores: &'a [bool],
@@ -141,6 +143,7 @@ pub(crate) fn finish(
         config,
         statuses,
         compared,
+        account,
         inherited_ignores,
     }: Settings<'_>,
     sources: &Sources,
@@ -183,6 +186,7 @@ pub(crate) fn finish(
         statuses,
         require_reason: config.require_reason,
         compared,
+        account,
         sources,
     };
     let mut about_suppressions = Vec::new();

@@ -231,6 +231,8 @@ pub struct SuppressionReview<'a> {
     /// Whether the change rules ran (there is a base): only then can a change rule's
     /// suppression match anything.
     pub compared: bool,
+    /// Whether the account rules ran (`--aws`): only then can their suppressions match.
+    pub account: bool,
     pub sources: &'a Sources,
     /// The lines (first, last) of the tables no table rule read (schema errors, type
     /// traps, no name or hashKey): a suppression there of a rule that reads tables

@@ -33,7 +33,7 @@ fn security_severity(rule: &RuleMeta) -> Option<&'static str> {
     Some(match rule.code {
         // A role of another namespace gets access: data exposed across teams.
         "DL202" => "7.5",
-        "DL201" | "DL204" | "DL206" => "5.0",
+        "DL201" | "DL204" | "DL206" | "DL207" | "DL208" => "5.0",
         "DL203" => "4.0",
         "DL205" => "2.0",
         _ => return None,

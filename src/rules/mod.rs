@@ -18,6 +18,7 @@ use crate::suppress::SuppressionReview;
 use structure::{FileContext, FileFindings};
 
 pub mod access;
+pub mod account;
 pub mod change;
 pub mod structure;
 pub mod table;
@@ -93,6 +94,8 @@ pub enum Check {
     Head(HeadCheck),
     /// Runs over the tables of the base and head revisions, paired (`--base`).
     Change(ChangeCheck),
+    /// Runs over what the AWS account answered (`--aws`).
+    Account(account::AccountCheck),
 }
 
 pub struct Rule {
@@ -122,12 +125,16 @@ pub static REGISTRY: &[&Rule] = &[
     &table::pitr_disabled::RULE,
     &table::policy_conflict::RULE,
     &table::shadow_table_mismatch::RULE,
+    &account::table_exists_unmanaged::RULE,
+    &account::observe_drift::RULE,
     &access::unknown_role::RULE,
     &access::cross_namespace_role::RULE,
     &access::invalid_role_name::RULE,
     &access::policy_size_limit::RULE,
     &access::no_access::RULE,
     &access::role_policy_quota::RULE,
+    &account::role_missing_in_aws::RULE,
+    &account::role_policy_quota_reached::RULE,
     &change::table_deleted::RULE,
     &change::table_replaced::RULE,
     &change::key_schema_changed::RULE,
@@ -179,6 +186,18 @@ pub fn change_checks() -> impl Iterator<Item = (&'static RuleMeta, ChangeCheck)>
         Check::Change(check) => Some((&rule.meta, check)),
         _ => None,
     })
+}
+
+pub fn account_checks() -> impl Iterator<Item = (&'static RuleMeta, account::AccountCheck)> {
+    REGISTRY.iter().filter_map(|rule| match rule.check {
+        Check::Account(check) => Some((&rule.meta, check)),
+        _ => None,
+    })
+}
+
+/// Whether a rule reads the AWS account (runs only with `--aws`).
+pub fn is_account_rule(rule: &RuleMeta) -> bool {
+    account_checks().any(|(account, _)| std::ptr::eq(account, rule))
 }
 
 /// Whether a rule compares two revisions (runs only with a base).

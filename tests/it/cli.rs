@@ -27,7 +27,7 @@ fn rules_lists_every_rule() {
     });
     assert_eq!(run.code, 0);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 41);
+    assert_eq!(lines.len(), 45);
     assert!(lines[0].starts_with("DL001  yaml-syntax "));
     assert!(
         lines

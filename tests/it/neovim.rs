@@ -90,15 +90,18 @@ fn neovim_receives_the_diagnostics_and_the_fixes() {
         .and_then(|(_, block)| block.split_once("```"))
         .map(|(block, _)| block)
         .expect("a lua block");
-    assert!(configuration.contains("vim.lsp.start_client"), "{configuration}");
+    assert!(
+        configuration.contains("vim.lsp.start_client"),
+        "{configuration}"
+    );
     let script = repo.path().join("client.lua");
     std::fs::write(&script, format!("{configuration}\n{SCRIPT}")).unwrap();
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_dynalint")).parent().unwrap();
-    let path = std::env::join_paths(
-        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_dynalint"))
+        .parent()
+        .unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .unwrap();
     let out = repo.path().join("received.json");
     let mut child = Command::new("nvim")

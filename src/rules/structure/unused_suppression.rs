@@ -86,6 +86,7 @@ fn check(review: &SuppressionReview<'_>, findings: &mut Vec<Finding>) {
                         && !key.inherited
                         && review.statuses.enabled(rule)
                         && (review.compared || !rules::is_change_rule(rule))
+                        && (review.account || !rules::is_account_rule(rule))
                         && (rule.code < "DL100"
                             || !review.unread(suppression.file, suppression.target_line)) =>
                 {
@@ -255,6 +256,21 @@ tables:
             )
             .with("dynalint.toml", "[rules]\npitr-disabled = \"off\"\n");
         check(&lint_tree(tree), "DL005", &[]);
+    }
+
+    /// A run without `--aws` (a developer's, pre-commit's) must not call the account
+    /// rules' suppressions stale: `--fix` would remove them, and the next `--aws` run
+    /// would fail on what they covered.
+    #[test]
+    fn account_rules_suppressions_are_not_stale_without_the_account() {
+        let text = "\
+tables:
+  - name: Orders  # dynalint: ignore[DL120] -- adopted on purpose, see RFC-12
+    hashKey: Id
+    attributes: [{name: Id, type: 'S'}]
+    serviceAccountReadRoles: [\"access-service-koa-dev\"]  # dynalint: ignore[DL207] -- created by the platform team
+";
+        check(&lint(&[("koa-dev", text)]), "DL005", &[]);
     }
 
     #[test]
