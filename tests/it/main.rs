@@ -7,6 +7,7 @@ mod common;
 mod action;
 mod adversarial;
 mod argocd;
+mod aws;
 mod bad_input;
 mod change;
 mod cli;
