@@ -18,6 +18,7 @@ new_only=${DYNALINT_INPUT_NEW_ONLY:-true}
 comment=${DYNALINT_INPUT_COMMENT:-}
 comment_key=${DYNALINT_INPUT_COMMENT_KEY:-}
 suggest=${DYNALINT_INPUT_SUGGEST:-false}
+aws=${DYNALINT_INPUT_AWS:-false}
 sarif_file=${DYNALINT_INPUT_SARIF_FILE:-}
 config=${DYNALINT_INPUT_CONFIG:-}
 token=${DYNALINT_INPUT_GITHUB_TOKEN:-}
@@ -51,6 +52,10 @@ case "$suggest" in
 true | false) ;;
 *) fail "suggest must be true or false" ;;
 esac
+case "$aws" in
+true | false) ;;
+*) fail "aws must be true or false" ;;
+esac
 [ "$suggest" = true ] && [ "$comment" != true ] &&
     fail "suggest needs comment: true (the suggestions are posted beside the comment)"
 # Paths given to the action are relative to the workspace, like every other step's.
@@ -83,6 +88,9 @@ set -- check --repo "$repo" --format github --format "text=/dev/stderr" --format
 # Only when there is a base to compare with; without one every finding is new.
 [ "$new_only" = true ] && set -- "$@" --new-only=auto
 [ -n "$config_path" ] && set -- "$@" --config "$config_path"
+# The job's AWS credentials (configure-aws-credentials); a fork's pull request has none,
+# and dynalint says so in a notice.
+[ "$aws" = true ] && set -- "$@" --aws
 if [ "$comment" = true ]; then
     set -- "$@" --comment
     [ -n "$comment_key" ] && set -- "$@" --comment-key "$comment_key"

@@ -78,6 +78,17 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Whether this is a GitHub Actions run of the `pull_request` event for a fork's pull
+/// request (whose jobs get no secrets and no OIDC token).
+fn fork_pull_request() -> bool {
+    let environment = github::event::Environment::from_process();
+    environment.event_name.as_deref() == Some("pull_request")
+        && github::event::pull_request(&environment)
+            .ok()
+            .flatten()
+            .is_some_and(|pull_request| pull_request.from_fork)
+}
+
 /// The AWS account `--aws` reads, through the SDK.
 fn connect_account() -> Result<Box<dyn crate::account::Account>, crate::account::AccountError> {
     #[cfg(feature = "aws")]
@@ -174,8 +185,19 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             outcome.run
         })
     } else if args.aws {
-        let account = connect_account().map_err(pipeline::Error::Account);
-        account.and_then(|account| pipeline::run_against(input, account.as_ref()))
+        match connect_account() {
+            Ok(account) => pipeline::run_against(input, account.as_ref()),
+            // A fork's pull request gets no secrets and no OIDC token: said, not failed.
+            Err(crate::account::AccountError::Credentials(reason)) if fork_pull_request() => {
+                let message = format!(
+                    "--aws: no AWS credentials ({reason}): a pull request from a fork gets no secrets and no OIDC token, so the account is not checked"
+                );
+                eprintln!("dynalint: notice: {message}");
+                eprintln!("::notice title=dynalint::{message}");
+                pipeline::run(input)
+            }
+            Err(error) => Err(pipeline::Error::Account(error)),
+        }
     } else {
         pipeline::run(input)
     };

@@ -13,6 +13,9 @@ pub struct PullRequest {
     /// The pull request's head commit (`pull_request.head.sha`): where review comments
     /// go, and the lines they are on.
     pub head_sha: Option<String>,
+    /// Its head is another repository's (a fork's, or one deleted since): on the
+    /// `pull_request` event its jobs get no secrets and no OIDC token.
+    pub from_fork: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,12 @@ struct PullRequestPayload {
 #[derive(Deserialize)]
 struct Base {
     sha: Option<String>,
+    repo: Option<Repository>,
+}
+
+#[derive(Deserialize)]
+struct Repository {
+    full_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +206,13 @@ pub fn pull_request(environment: &Environment) -> Result<Option<PullRequest>, Ev
     let Some(payload) = event.pull_request else {
         return Err(EventError::NoBase { path: display });
     };
+    let name = |side: &Option<Base>| {
+        side.as_ref()
+            .and_then(|side| side.repo.as_ref())
+            .and_then(|repo| repo.full_name.clone())
+    };
+    let from_fork = name(&payload.head).is_none_or(|head| Some(head) != name(&payload.base))
+        && payload.head.is_some();
     let base_sha = payload
         .base
         .and_then(|base| base.sha)
@@ -205,6 +221,7 @@ pub fn pull_request(environment: &Environment) -> Result<Option<PullRequest>, Ev
         number: payload.number,
         base_sha,
         head_sha: payload.head.and_then(|head| head.sha),
+        from_fork,
     }))
 }
 
@@ -235,8 +252,30 @@ mod tests {
                 number: 42,
                 base_sha: "abc123".into(),
                 head_sha: Some("def456".into()),
+                from_fork: true,
             })
         );
+    }
+
+    #[test]
+    fn a_pull_request_from_a_fork_or_from_the_repository_itself() {
+        let event = |head: &str| {
+            format!(
+                r#"{{"pull_request": {{"number": 7, "base": {{"sha": "a", "repo": {{"full_name": "org/gitops"}}}}, "head": {{"sha": "b", "repo": {head}}}}}}}"#
+            )
+        };
+        for (head, fork) in [
+            (r#"{"full_name": "org/gitops"}"#, false),
+            (r#"{"full_name": "someone/gitops"}"#, true),
+            ("null", true),
+        ] {
+            let (_file, environment) = event_file("pull_request", &event(head));
+            assert_eq!(
+                pull_request(&environment).unwrap().unwrap().from_fork,
+                fork,
+                "{head}"
+            );
+        }
     }
 
     #[test]

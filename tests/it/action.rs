@@ -113,6 +113,7 @@ fn action_yml_declares_the_inputs_and_runs_the_image_entrypoint() {
         "fail-on",
         "new-only",
         "comment",
+        "aws",
         "sarif-file",
         "config",
         "github-token",
@@ -575,4 +576,45 @@ fn suggest_goes_with_the_comment() {
         "{}",
         step.stderr
     );
+}
+
+#[test]
+fn aws_checks_the_account_with_the_jobs_credentials_and_a_fork_gets_a_notice() {
+    let (repo, base) = workspace();
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let step = run_step(repo.path(), &[("aws", "maybe")], &[]);
+    assert_eq!(step.code, 2);
+    assert!(
+        step.stdout
+            .contains("::error title=dynalint::aws must be true or false"),
+        "{}",
+        step.stdout
+    );
+    // A fork's pull request: no credentials, a notice; the deletion still fails the step.
+    let event = repo.path().join(".git/event.json");
+    std::fs::write(
+        &event,
+        format!(
+            r#"{{"pull_request": {{"number": 9, "base": {{"sha": "{base}", "repo": {{"full_name": "acme/gitops"}}}}, "head": {{"sha": "{head}", "repo": {{"full_name": "someone/gitops"}}}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let event = event.display().to_string();
+    let step = run_step(
+        repo.path(),
+        &[("aws", "true"), ("comment", "false")],
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", &event),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    assert_eq!(step.code, 1, "{}\n{}", step.stdout, step.stderr);
+    assert!(
+        step.stderr
+            .contains("::notice title=dynalint::--aws: no AWS credentials"),
+        "{}",
+        step.stderr
+    );
+    assert!(step.stdout.contains("DL301"), "{}", step.stdout);
 }

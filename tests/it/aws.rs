@@ -489,3 +489,71 @@ fn refused_credentials_an_endpoint_down_and_no_credentials_are_exit_2_within_sec
     );
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+/// `check --aws` in a `pull_request` job with no AWS credentials, the pull request's head
+/// being `head_repo`'s.
+fn in_pull_request_without_credentials(head_repo: &str) -> Run {
+    let repo = repo(ORDERS);
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.values("shop-dev", &ORDERS.replace("Orders", "Invoices"));
+    let head = repo.commit("head");
+    let event = repo.path().join("event.json");
+    std::fs::write(
+        &event,
+        json!({"pull_request": {"number": 3, "base": {"sha": base, "repo": {"full_name": "org/gitops"}}, "head": {"sha": head, "repo": {"full_name": head_repo}}}}).to_string(),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut command = repo.command();
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["check", "--aws"]);
+    Run::of(command)
+}
+
+#[test]
+fn a_forks_pull_request_without_credentials_is_a_notice_and_the_exit_code_unchanged() {
+    let run = in_pull_request_without_credentials("someone/gitops");
+    // Renaming Orders deletes it (DL302): the same failure as without --aws.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("DL302"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("::notice title=dynalint::--aws: no AWS credentials")
+            && run
+                .stderr
+                .contains("a pull request from a fork gets no secrets"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_repositorys_own_pull_request_without_credentials_is_exit_2() {
+    let run = in_pull_request_without_credentials("org/gitops");
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("dynalint: error: --aws: no AWS credentials"),
+        "{}",
+        run.stderr
+    );
+}
