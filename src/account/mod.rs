@@ -20,9 +20,19 @@ pub struct Questions {
     /// Roles whose attached managed policies are counted (`iam:ListAttachedRolePolicies`),
     /// lower-cased; each is in `roles` too.
     pub attachments: BTreeSet<String>,
-    /// Tables to describe (`dynamodb:DescribeTable`), with whether their tags are read
-    /// too when they exist (`dynamodb:ListTagsOfResource`, for who manages them).
-    pub tables: BTreeMap<TableId, bool>,
+    /// Tables to describe (`dynamodb:DescribeTable`), with what else is read of them
+    /// when they exist.
+    pub tables: BTreeMap<TableId, TableQuestion>,
+}
+
+/// What is read of a table besides DescribeTable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableQuestion {
+    /// Its tags (`dynamodb:ListTagsOfResource`): who manages it.
+    pub tags: bool,
+    /// Its point-in-time recovery and TTL (`dynamodb:DescribeContinuousBackups`,
+    /// `dynamodb:DescribeTimeToLive`): what Control would change.
+    pub settings: bool,
 }
 
 impl Questions {
@@ -34,9 +44,10 @@ impl Questions {
         self.roles.entry(key).or_insert_with(|| role.to_string());
     }
 
-    pub fn ask_table(&mut self, table: &TableId, tags: bool) {
-        let asked = self.tables.entry(table.clone()).or_insert(false);
-        *asked |= tags;
+    pub fn ask_table(&mut self, table: &TableId, question: TableQuestion) {
+        let asked = self.tables.entry(table.clone()).or_default();
+        asked.tags |= question.tags;
+        asked.settings |= question.settings;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -95,6 +106,10 @@ pub struct Table {
     /// tables created provisioned).
     pub billing: BillingMode,
     pub tags: Option<Answer<BTreeMap<String, String>>>,
+    /// Whether point-in-time recovery is on, when asked.
+    pub pitr: Option<Answer<bool>>,
+    /// The attribute of its TTL when enabled (or being enabled), when asked.
+    pub ttl: Option<Answer<Option<String>>>,
 }
 
 /// The tags the Upbound provider puts on every resource Crossplane manages.
@@ -203,14 +218,21 @@ impl Account for FixedAccount {
             }
             facts.roles.insert(key.clone(), answer);
         }
-        for (id, tags) in &questions.tables {
+        for (id, question) in &questions.tables {
             *facts.calls.entry("DescribeTable").or_default() += 1;
             let mut answer = self.tables.get(id).cloned().unwrap_or(Answer::Missing);
             if let Answer::Found(table) = &mut answer {
-                if *tags {
+                if question.tags {
                     *facts.calls.entry("ListTagsOfResource").or_default() += 1;
                 } else {
                     table.tags = None;
+                }
+                if question.settings {
+                    *facts.calls.entry("DescribeContinuousBackups").or_default() += 1;
+                    *facts.calls.entry("DescribeTimeToLive").or_default() += 1;
+                } else {
+                    table.pitr = None;
+                    table.ttl = None;
                 }
             }
             facts.tables.insert(id.clone(), answer);

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_iam::config::ProvideCredentials;
 use tokio::sync::Semaphore;
 
-use super::{Account, AccountError, Answer, Facts, Index, Questions, Role, Table};
+use super::{Account, AccountError, Answer, Facts, Index, Questions, Role, Table, TableQuestion};
 use crate::model::{BillingMode, TableId};
 
 /// How the account is read.
@@ -159,7 +159,7 @@ impl SdkAccount {
                 answer.map(|answer| Asked::Role(key, answer))
             });
         }
-        for (id, tags) in &questions.tables {
+        for (id, question) in &questions.tables {
             let client = dynamodb
                 .entry(id.region.clone())
                 .or_insert_with(|| {
@@ -175,9 +175,9 @@ impl SdkAccount {
                 Arc::clone(&calls),
                 Arc::clone(&self.secrets),
             );
-            let (id, tags) = (id.clone(), *tags);
+            let (id, question) = (id.clone(), *question);
             tasks.spawn(async move {
-                let answer = table(&client, &id, tags, &limit, &calls, &secrets).await;
+                let answer = table(&client, &id, question, &limit, &calls, &secrets).await;
                 answer.map(|answer| Asked::Table(id, answer))
             });
         }
@@ -290,11 +290,12 @@ async fn role(
     }))
 }
 
-/// DescribeTable, then ListTagsOfResource (every page) when asked and it exists.
+/// DescribeTable; then, when it exists, ListTagsOfResource (every page) and
+/// DescribeContinuousBackups and DescribeTimeToLive when asked.
 async fn table(
     client: &aws_sdk_dynamodb::Client,
     id: &TableId,
-    tags: bool,
+    question: TableQuestion,
     limit: &Semaphore,
     calls: &Calls,
     secrets: &[String],
@@ -373,9 +374,14 @@ async fn table(
             )
         })
         .collect();
-    let tags = match (tags, description.table_arn()) {
+    let tags = match (question.tags, description.table_arn()) {
         (true, Some(arn)) => Some(table_tags(client, arn, limit, calls, secrets).await?),
         _ => None,
+    };
+    let (pitr, ttl) = if question.settings {
+        settings(client, &id.name, limit, calls, secrets).await?
+    } else {
+        (None, None)
     };
     Ok(Answer::Found(Table {
         hash_key,
@@ -385,7 +391,69 @@ async fn table(
         gsis,
         billing,
         tags,
+        pitr,
+        ttl,
     }))
+}
+
+type Settings = (Option<Answer<bool>>, Option<Answer<Option<String>>>);
+
+/// Point-in-time recovery (on or not) and TTL (its attribute when enabled or enabling).
+async fn settings(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+    limit: &Semaphore,
+    calls: &Calls,
+    secrets: &[String],
+) -> Result<Settings, AccountError> {
+    use aws_sdk_dynamodb::types::{PointInTimeRecoveryStatus, TimeToLiveStatus};
+    let backups = {
+        let _permit = limit.acquire().await;
+        count(calls, "DescribeContinuousBackups");
+        client
+            .describe_continuous_backups()
+            .table_name(name)
+            .send()
+            .await
+    };
+    let pitr = match backups {
+        Ok(output) => Answer::Found(
+            output
+                .continuous_backups_description()
+                .and_then(|description| description.point_in_time_recovery_description())
+                .and_then(|pitr| pitr.point_in_time_recovery_status())
+                == Some(&PointInTimeRecoveryStatus::Enabled),
+        ),
+        Err(error) => classify(
+            error,
+            "DescribeContinuousBackups",
+            "dynamodb:DescribeContinuousBackups",
+            &["TableNotFoundException", "ResourceNotFoundException"],
+            secrets,
+        )?,
+    };
+    let ttl = {
+        let _permit = limit.acquire().await;
+        count(calls, "DescribeTimeToLive");
+        client.describe_time_to_live().table_name(name).send().await
+    };
+    let ttl = match ttl {
+        Ok(output) => Answer::Found(output.time_to_live_description().and_then(|ttl| {
+            matches!(
+                ttl.time_to_live_status(),
+                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            )
+            .then(|| ttl.attribute_name().unwrap_or_default().to_string())
+        })),
+        Err(error) => classify(
+            error,
+            "DescribeTimeToLive",
+            "dynamodb:DescribeTimeToLive",
+            &["ResourceNotFoundException"],
+            secrets,
+        )?,
+    };
+    Ok((Some(pitr), Some(ttl)))
 }
 
 async fn table_tags(

@@ -79,6 +79,10 @@ for table in spec.get("tables", []):
     if table.get("tags"):
         extra["Tags"] = [{"Key": k, "Value": v} for k, v in table["tags"].items()]
     ddb.create_table(TableName=table["name"], KeySchema=keys_schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST", **extra)
+    if table.get("pitr"):
+        ddb.update_continuous_backups(TableName=table["name"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    if table.get("ttl"):
+        ddb.update_time_to_live(TableName=table["name"], TimeToLiveSpecification={"Enabled": True, "AttributeName": table["ttl"]})
 "#;
         let status = Command::new(python())
             .args(["-c", script, &self.url, &spec.to_string()])
@@ -553,6 +557,32 @@ fn the_repositorys_own_pull_request_without_credentials_is_exit_2() {
     assert!(
         run.stderr
             .starts_with("dynalint: error: --aws: no AWS credentials"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn a_switch_to_control_reads_what_control_would_change() {
+    let moto = Moto::start();
+    moto.seed(json!({"tables": [{"name": "shop-dev-Orders", "hash": "Id", "pitr": true, "ttl": "expiresAt"}]}));
+    let observed = "managementPolicies: Observe\ntables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    pointInTimeRecovery: false\n    ttl:\n      attributeName: ttl\n      enabled: true\n";
+    let repo = repo(observed);
+    repo.values(
+        "shop-dev",
+        &observed.replace("managementPolicies: Observe", "managementPolicies: Control"),
+    );
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    let drift: Vec<String> = codes(&run)
+        .into_iter()
+        .filter(|code| code.ends_with("DL121"))
+        .collect();
+    assert_eq!(drift, ["6:26 DL121", "8:22 DL121"], "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "3 calls (1 DescribeContinuousBackups, 1 DescribeTable, 1 DescribeTimeToLive)"
+        ),
         "{}",
         run.stderr
     );

@@ -12,7 +12,7 @@ pub mod testing;
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::account::{Answer, Facts, Questions};
+use crate::account::{Answer, Facts, Questions, TableQuestion};
 use crate::diff::ChangeSet;
 use crate::finding::Finding;
 use crate::model::{Release, Table};
@@ -157,10 +157,19 @@ impl Selection<'_> {
             questions.ask_role(&grant.role.value, grant.new_to_release);
         }
         for (_, table) in &self.created {
-            questions.ask_table(&table.id, true);
+            let tags = TableQuestion {
+                tags: true,
+                settings: false,
+            };
+            questions.ask_table(&table.id, tags);
         }
-        for (_, table, _) in &self.observed {
-            questions.ask_table(&table.id, false);
+        // What Control would change is read for the tables switched to it.
+        for (_, table, switched) in &self.observed {
+            let settings = TableQuestion {
+                tags: false,
+                settings: *switched,
+            };
+            questions.ask_table(&table.id, settings);
         }
         questions
     }

@@ -23,7 +23,10 @@ imported) that `dynamodb:DescribeTable` does not find, or finds with another par
 sort key (or key type), other local or global secondary indexes, or another billing mode
 than the values say. With `--base`, only the Observe tables the change adds or changes,
 and the tables it switches from Observe to Control; without a base, every Observe table
-in scope.
+in scope. For a table the change switches to Control, also what Control would do to its
+point-in-time recovery (`dynamodb:DescribeContinuousBackups`) and TTL
+(`dynamodb:DescribeTimeToLive`): turn off a PITR that AWS has on, move the attribute of an
+enabled TTL (refused), or enable a TTL (a warning: expired items are deleted).
 
 ## Why it matters
 Under Observe, Crossplane only reads the table: values that differ from AWS change
@@ -114,6 +117,9 @@ fn drift(
     findings: &mut Vec<Finding>,
 ) {
     let _ = release;
+    if switched {
+        control_settings(table, aws, findings);
+    }
     let mut push = |span: Span, locus: &str, message: String| {
         findings.push(
             on_table(&RULE.meta, table, span, locus, message)
@@ -312,6 +318,71 @@ fn drift(
     }
 }
 
+/// What switching to Control does to point-in-time recovery and TTL: turns off a PITR
+/// that AWS has on, enables a TTL (deleting the items already expired), or is refused
+/// changing the attribute of an enabled TTL.
+fn control_settings(table: &Table, aws: &account::Table, findings: &mut Vec<Finding>) {
+    if let Some(Answer::Found(true)) = aws.pitr
+        && !table.pitr_enabled()
+    {
+        let span = table
+            .pitr
+            .as_ref()
+            .map_or(table.name.span, |pitr| pitr.span);
+        findings.push(
+            on_table(
+                &RULE.meta,
+                table,
+                span,
+                "aws/pointInTimeRecovery",
+                format!(
+                    "table `{}` has point-in-time recovery on in AWS, the values turn it off: this change switches it to Control, and Crossplane turns it off, discarding the 35-day restore window at once",
+                    table.id
+                ),
+            )
+            .help("write `pointInTimeRecovery: true` (what AWS has) before switching to Control"),
+        );
+    }
+    let Some(Answer::Found(has)) = &aws.ttl else {
+        return;
+    };
+    let Some(ttl) = &table.ttl else {
+        return;
+    };
+    let enabled = ttl.enabled.as_ref().is_none_or(|enabled| enabled.value);
+    let said = ttl.attribute.as_ref();
+    match (has, said) {
+        (Some(has), Some(said)) if enabled && &said.value != has => findings.push(
+            on_table(
+                &RULE.meta,
+                table,
+                said.span,
+                "aws/ttl",
+                format!(
+                    "TTL of table `{}` is enabled on `{has}` in AWS, the values say `{}`: this change switches it to Control, and AWS refuses to change the attribute of an enabled TTL in one step (disable, wait an hour, enable again)",
+                    table.id, said.value
+                ),
+            )
+            .help("write the attribute AWS has before switching to Control, then change it in two later changes"),
+        ),
+        (None, Some(said)) if enabled => findings.push(
+            on_table(
+                &RULE.meta,
+                table,
+                said.span,
+                "aws/ttl",
+                format!(
+                    "TTL of table `{}` is off in AWS, the values enable it on `{}`: this change switches it to Control, and DynamoDB then deletes every item whose `{}` is already in the past",
+                    table.id, said.value, said.value
+                ),
+            )
+            .severity(Severity::Warning)
+            .help("make sure no item's TTL value is in the past, or write `enabled: false` until it is"),
+        ),
+        _ => {}
+    }
+}
+
 fn keys_text(hash: Option<&str>, range: Option<&str>) -> String {
     match (hash, range) {
         (Some(hash), Some(range)) => format!("`{hash}`/`{range}`"),
@@ -429,6 +500,26 @@ mod tests {
                 "10:15 DL121 error"
             ]
         );
+    }
+
+    #[test]
+    fn a_switch_to_control_that_turns_pitr_off_or_moves_an_enabled_ttl_is_an_error() {
+        let aws = account(|table| {
+            table.ttl = Some(Answer::Found(Some("expiresAt".to_string())));
+        });
+        let base = observed(
+            "    pointInTimeRecovery: false\n    ttl:\n      attributeName: ttl\n      enabled: true\n",
+        );
+        let head = base.replace("managementPolicies: Observe", "managementPolicies: Control");
+        let (locations, calls) = lint_with_account(&head, Some(&base), &aws);
+        assert_eq!(locations, ["9:26 DL121 error", "11:22 DL121 error"]);
+        assert_eq!(
+            calls,
+            "1 DescribeContinuousBackups, 1 DescribeTable, 1 DescribeTimeToLive"
+        );
+        // Still under Observe, nothing of this is read: nothing would change.
+        let (_, calls) = lint_with_account(&base, None, &aws);
+        assert_eq!(calls, "1 DescribeTable");
     }
 
     #[test]

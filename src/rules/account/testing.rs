@@ -37,6 +37,8 @@ pub fn aws_table(tags: &[(&str, &str)]) -> Answer<Table> {
                 .map(|(key, value)| (key.to_string(), value.to_string()))
                 .collect(),
         )),
+        pitr: Some(Answer::Found(true)),
+        ttl: Some(Answer::Found(None)),
     })
 }
 
