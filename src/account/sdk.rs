@@ -178,7 +178,7 @@ impl SdkAccount {
             let (id, question) = (id.clone(), *question);
             tasks.spawn(async move {
                 let answer = table(&client, &id, question, &limit, &calls, &secrets).await;
-                answer.map(|answer| Asked::Table(id, answer))
+                answer.map(|answer| Asked::Table(id, Box::new(answer)))
             });
         }
         let mut facts = Facts::default();
@@ -190,7 +190,7 @@ impl SdkAccount {
                     facts.roles.insert(key, answer);
                 }
                 Asked::Table(id, answer) => {
-                    facts.tables.insert(id, answer);
+                    facts.tables.insert(id, *answer);
                 }
             }
         }
@@ -205,7 +205,7 @@ impl SdkAccount {
 
 enum Asked {
     Role(String, Answer<Role>),
-    Table(TableId, Answer<Table>),
+    Table(TableId, Box<Answer<Table>>),
 }
 
 impl Account for SdkAccount {
