@@ -159,11 +159,12 @@ fn run_inner(
     }
 
     let mut statuses = config.rule_statuses();
-    // The change rules judge the change with the base's settings where the change itself
-    // lowers them: a pull request cannot turn off the rule that reports its own deletion.
+    // The change rules (and the account rules) judge the change with the base's settings
+    // where the change itself lowers them: a pull request cannot turn off the rule that
+    // reports its own deletion.
     if let Some(base_config) = input.base.as_ref().and_then(|base| base.config) {
         let before = base_config.rule_statuses();
-        for (rule, _) in rules::change_checks() {
+        for rule in rules::all().filter(|rule| rules::guards_a_change(rule)) {
             if statuses.raise_to(rule, &before) {
                 warnings.push(format!(
                     "the configuration lowers {} {} in this change: the base's setting judges the change",
@@ -417,7 +418,7 @@ fn mark_inherited_suppressions(head: &mut Revision, base: &Revision, sources: &S
         let because = reason(suppression);
         for key in &mut suppression.keys {
             let Some(rule) = key.rule else { continue };
-            key.inherited = rules::is_change_rule(rule)
+            key.inherited = rules::guards_a_change(rule)
                 && in_base.contains(&(release(&path), rule.code, because.clone()));
         }
     }

@@ -167,7 +167,7 @@ pub(crate) fn finish(
         .collect();
     let reach = suppress::IgnoreReach {
         inherited: inherited_ignores,
-        change_rule: rules::is_change_rule,
+        change_rule: rules::guards_a_change,
     };
     let outcome = suppress::apply(findings, suppressions, &config.ignores, &reach, sources);
     let unread: Vec<(crate::source::FileId, usize, usize)> = values

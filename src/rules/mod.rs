@@ -200,6 +200,14 @@ pub fn is_account_rule(rule: &RuleMeta) -> bool {
     account_checks().any(|(account, _)| std::ptr::eq(account, rule))
 }
 
+/// Whether a rule judges what a change does, so that the change itself cannot silence it:
+/// the change rules, and the account rules (with a base they judge what the change
+/// touches). The base's settings judge them where the change lowers them, and the base's
+/// own suppressions and `ignore` entries do not cover them.
+pub fn guards_a_change(rule: &RuleMeta) -> bool {
+    is_change_rule(rule) || is_account_rule(rule)
+}
+
 /// Whether a rule compares two revisions (runs only with a base).
 pub fn is_change_rule(rule: &RuleMeta) -> bool {
     change_checks().any(|(change, _)| std::ptr::eq(change, rule))

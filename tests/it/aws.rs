@@ -587,3 +587,62 @@ fn a_switch_to_control_reads_what_control_would_change() {
         run.stderr
     );
 }
+
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_the_change_turns_the_rule_off_or_rides_an_old_suppression() {
+    let moto = Moto::start();
+    moto.seed(json!({"roles": [{"name": "api-shop-dev"}]}));
+    // The base suppressed DL207 on the grant line, for a role created by hand then.
+    let suppressed = ORDERS.replace(
+        "[\"api-shop-dev\"]\n",
+        "[\"api-shop-dev\"]  # dynalint: ignore[DL207] -- created by hand, RFC-7\n",
+    );
+    let repo = repo(&suppressed);
+    // The pull request adds a role IAM lacks on that line, and turns the rule off.
+    repo.values(
+        "shop-dev",
+        &suppressed.replace(
+            "[\"api-shop-dev\"]",
+            "[\"api-shop-dev\", \"typo-shop-dev\"]",
+        ),
+    );
+    // The old suppression is the base's: it does not cover the new grant.
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert!(
+        codes(&run).contains(&"5:47 DL207".to_string()),
+        "{}",
+        run.stdout
+    );
+    repo.write("dynalint.toml", "[rules]\nrole-missing-in-aws = \"off\"\n");
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        codes(&run).contains(&"5:47 DL207".to_string()),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("the configuration lowers DL207 role-missing-in-aws in this change"),
+        "{}",
+        run.stderr
+    );
+    // Once merged, the setting is the base's: the team's decision (DL201, from the
+    // repository, still fails).
+    repo.commit("turn it off");
+    repo.values(
+        "shop-dev",
+        &suppressed.replace(
+            "[\"api-shop-dev\"]",
+            "[\"api-shop-dev\", \"typo-shop-dev\", \"other-shop-dev\"]",
+        ),
+    );
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert!(
+        !codes(&run).iter().any(|code| code.ends_with("DL207")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("lowers DL207"), "{}", run.stderr);
+}
