@@ -150,13 +150,19 @@ fn grants(table: &Table) -> impl Iterator<Item = &Spanned<String>> {
 }
 
 impl Selection<'_> {
-    /// The calls that answer it, each role and table once.
+    /// The calls that answer it, each role and table once. A name AWS would refuse to
+    /// look up (DL104, DL203 say why) is not asked: its answer would stop the check.
     pub fn questions(&self) -> Questions {
         let mut questions = Questions::default();
         for grant in &self.grants {
-            questions.ask_role(&grant.role.value, grant.new_to_release);
+            if crate::rules::access::invalid_role_name::role_name_problem(&grant.role.value)
+                .is_none()
+            {
+                questions.ask_role(&grant.role.value, grant.new_to_release);
+            }
         }
-        for (_, table) in &self.created {
+        let valid = |table: &Table| crate::rules::table::name_problem(&table.id.name).is_none();
+        for (_, table) in self.created.iter().filter(|(_, table)| valid(table)) {
             let tags = TableQuestion {
                 tags: true,
                 settings: false,
@@ -164,7 +170,7 @@ impl Selection<'_> {
             questions.ask_table(&table.id, tags);
         }
         // What Control would change is read for the tables switched to it.
-        for (_, table, switched) in &self.observed {
+        for (_, table, switched) in self.observed.iter().filter(|(_, table, _)| valid(table)) {
             let settings = TableQuestion {
                 tags: false,
                 settings: *switched,

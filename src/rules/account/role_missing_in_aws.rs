@@ -138,6 +138,15 @@ mod tests {
     }
 
     #[test]
+    fn names_aws_would_refuse_are_not_asked() {
+        // DL203 reports the role's name; asking IAM would be a ValidationException.
+        let values = shop().replace("api-shop-dev", "api shop dev");
+        let (locations, calls) = lint_with_account(&values, None, &FixedAccount::default());
+        assert_eq!(locations, Vec::<String>::new());
+        assert_eq!(calls, "1 DescribeTable");
+    }
+
+    #[test]
     fn with_a_base_only_roles_new_to_the_release_are_asked() {
         let base = shop();
         let head = base.replace("\"api-shop-dev\"]", "\"api-shop-dev\", \"batch-shop-dev\"]");
