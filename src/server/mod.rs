@@ -7,7 +7,7 @@ mod listed;
 mod position;
 mod transport;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ use crate::report::Reported;
 use crate::rule_meta::Severity;
 use crate::rules;
 use crate::snapshot::{GitTree, Overlay, WorkingTree};
-use crate::source::{Scope, SourceFile};
+use crate::source::{FileId, Scope, SourceFile};
 use listed::Listed;
 use position::{Lines, range_of};
 
@@ -47,8 +47,8 @@ const DEBOUNCE: Duration = Duration::from_millis(5);
 pub enum ServerError {
     #[error("the language client: {0}")]
     Protocol(#[from] lsp_server::ProtocolError),
-    #[error("the initialize request: {0}")]
-    Initialize(#[from] serde_json::Error),
+    #[error("the language client went away before `initialize` was answered")]
+    Gone,
 }
 
 /// Serves one client on stdin/stdout until it says `exit`; whether it asked for
@@ -70,15 +70,23 @@ pub fn serve(connection: &Connection) -> Result<bool, ServerError> {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         ..ServerCapabilities::default()
     };
-    let (id, params) = connection.initialize_start()?;
-    let params: InitializeParams = serde_json::from_value(params)?;
-    connection.initialize_finish(
-        id,
-        serde_json::json!({
-            "capabilities": capabilities,
-            "serverInfo": {"name": "dynalint", "version": env!("CARGO_PKG_VERSION")},
-        }),
-    )?;
+    let Some((id, params)) = initialize(connection)? else {
+        // `exit` before `initialize`: no shutdown was asked for.
+        return Ok(false);
+    };
+    connection
+        .sender
+        .send(
+            Response::new_ok(
+                id,
+                serde_json::json!({
+                    "capabilities": capabilities,
+                    "serverInfo": {"name": "dynalint", "version": env!("CARGO_PKG_VERSION")},
+                }),
+            )
+            .into(),
+        )
+        .map_err(|_| ServerError::Gone)?;
     let mut state = State::new(workspace_root(&params));
     if params
         .capabilities
@@ -108,7 +116,11 @@ pub fn serve(connection: &Connection) -> Result<bool, ServerError> {
         };
         match connection.receiver.recv_timeout(timeout) {
             Ok(Message::Request(request)) => {
-                if connection.handle_shutdown(&request)? {
+                if request.method == lsp_types::request::Shutdown::METHOD {
+                    let _ = connection
+                        .sender
+                        .send(Response::new_ok(request.id, ()).into());
+                    after_shutdown(connection);
                     return Ok(true);
                 }
                 // Answers come from the documents as last linted: lint first if behind.
@@ -129,6 +141,61 @@ pub fn serve(connection: &Connection) -> Result<bool, ServerError> {
                 }
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(false),
+        }
+    }
+}
+
+/// Waits for `initialize` as LSP says: a request before it is answered "not
+/// initialized", a notification dropped, and an `initialize` whose parameters do not read
+/// is answered with an error (the client may send another); `None` when the client says
+/// `exit` first.
+fn initialize(
+    connection: &Connection,
+) -> Result<Option<(RequestId, InitializeParams)>, ServerError> {
+    loop {
+        let message = connection.receiver.recv().map_err(|_| ServerError::Gone)?;
+        let response = match message {
+            Message::Request(request)
+                if request.method == lsp_types::request::Initialize::METHOD =>
+            {
+                match serde_json::from_value::<InitializeParams>(request.params) {
+                    Ok(params) => return Ok(Some((request.id, params))),
+                    Err(error) => Response::new_err(
+                        request.id,
+                        lsp_server::ErrorCode::InvalidParams as i32,
+                        format!("the initialize request's parameters: {error}"),
+                    ),
+                }
+            }
+            Message::Request(request) => Response::new_err(
+                request.id,
+                lsp_server::ErrorCode::ServerNotInitialized as i32,
+                format!("`{}` before `initialize`", request.method),
+            ),
+            Message::Notification(notification) if notification.method == "exit" => {
+                return Ok(None);
+            }
+            Message::Notification(_) | Message::Response(_) => continue,
+        };
+        let _ = connection.sender.send(response.into());
+    }
+}
+
+/// After `shutdown`, until `exit`: requests are answered with an error, notifications
+/// dropped, as LSP says (the client saying `exit` or going away ends it).
+fn after_shutdown(connection: &Connection) {
+    for message in &connection.receiver {
+        match message {
+            Message::Notification(notification) if notification.method == "exit" => return,
+            Message::Request(request) => {
+                let response = Response::new_err(
+                    request.id,
+                    lsp_server::ErrorCode::InvalidRequest as i32,
+                    "the server is shut down: only `exit` is served".to_string(),
+                );
+                let _ = connection.sender.send(response.into());
+            }
+            Message::Notification(_) | Message::Response(_) => {}
         }
     }
 }
@@ -158,6 +225,9 @@ fn workspace_root(params: &InitializeParams) -> PathBuf {
 struct Document {
     path: String,
     text: String,
+    /// When it was last opened or changed (a count of such events): of two URIs for one
+    /// file (a link and its target), the text typed last is the file's.
+    typed: u64,
 }
 
 struct State {
@@ -178,8 +248,12 @@ struct State {
     /// The blob ids of the files the last lint read, by path: read again only when they
     /// change.
     known: Vec<(String, git2::Oid)>,
-    /// The merge-base with `initializationOptions.base`, and how messages name it.
-    base: Option<(GitTree, String)>,
+    /// Opens and changes so far (what [`Document::typed`] counts).
+    typed: u64,
+    /// The merge-base with `initializationOptions.base`, the configuration it was checked
+    /// with (its own `dynalint.toml`, as `check --base` reads it; `None`: the head's), and
+    /// how messages name it.
+    base: Option<(GitTree, Option<Config>, String)>,
 }
 
 impl State {
@@ -195,6 +269,7 @@ impl State {
             known: Vec::new(),
             tree: None,
             base: None,
+            typed: 0,
         };
         state.load_config();
         state
@@ -233,7 +308,10 @@ impl State {
             .and_then(|commits| {
                 let label = commits.base.to_string()[..12].to_string();
                 GitTree::new(&self.root, commits.base)
-                    .map(|tree| (tree, label))
+                    .map(|tree| {
+                        let config = revision_config(&tree);
+                        (tree, config, label)
+                    })
                     .map_err(|error| error.to_string())
             });
         match tree {
@@ -257,11 +335,28 @@ impl State {
     }
 
     /// The repository path of a document, when it is a file inside the repository.
+    /// The path is the one the lint reads: its components joined by `/` (a `//` in the
+    /// URI is one separator); through a symbolic link (the workspace folder opened by
+    /// one name and the file by another), where the link leads.
     fn repository_path(&self, uri: &Url) -> Option<String> {
         let path = uri.to_file_path().ok()?;
-        let relative = path.strip_prefix(&self.root).ok()?;
-        let text = relative.to_str()?.replace('\\', "/");
-        (!text.is_empty()).then_some(text)
+        let relative = match path.strip_prefix(&self.root) {
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => {
+                // The file itself may not be on disk yet: its folder is.
+                let root = self.root.canonicalize().ok()?;
+                let folder = path.parent()?.canonicalize().ok()?;
+                folder.strip_prefix(&root).ok()?.join(path.file_name()?)
+            }
+        };
+        let parts = relative
+            .components()
+            .map(|component| match component {
+                std::path::Component::Normal(part) => part.to_str(),
+                _ => None,
+            })
+            .collect::<Option<Vec<&str>>>()?;
+        (!parts.is_empty()).then(|| parts.join("/"))
     }
 
     fn notify(&mut self, notification: Notification) {
@@ -271,12 +366,14 @@ impl State {
                     .extract::<lsp_types::DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
                 {
                     let document = params.text_document;
+                    self.typed += 1;
                     if let Some(path) = self.repository_path(&document.uri) {
                         self.documents.insert(
                             document.uri,
                             Document {
                                 path,
                                 text: document.text,
+                                typed: self.typed,
                             },
                         );
                         self.dirty = true;
@@ -287,11 +384,21 @@ impl State {
                 if let Ok(params) = notification.extract::<lsp_types::DidChangeTextDocumentParams>(
                     DidChangeTextDocument::METHOD,
                 ) && let Some(document) = self.documents.get_mut(&params.text_document.uri)
-                    // Full sync: the last change is the whole text.
-                    && let Some(change) = params.content_changes.into_iter().last()
                 {
-                    document.text = change.text;
-                    self.dirty = true;
+                    // Full sync, as declared: a change is the whole text. A client that
+                    // sends ranges anyway has them applied in order, never taken for the
+                    // whole text.
+                    self.typed += 1;
+                    document.typed = self.typed;
+                    for change in params.content_changes {
+                        match change.range {
+                            Some(range) => {
+                                position::apply_change(&mut document.text, range, &change.text)
+                            }
+                            None => document.text = change.text,
+                        }
+                        self.dirty = true;
+                    }
                 }
             }
             DidCloseTextDocument::METHOD => {
@@ -326,8 +433,15 @@ impl State {
         let Some(tree) = &self.tree else {
             return;
         };
-        let open: Vec<(String, Vec<u8>)> = self
-            .documents
+        // One text per path: the one typed last.
+        let mut latest: BTreeMap<&str, &Document> = BTreeMap::new();
+        for document in self.documents.values() {
+            let kept = latest.entry(&document.path).or_insert(document);
+            if document.typed > kept.typed {
+                *kept = document;
+            }
+        }
+        let open: Vec<(String, Vec<u8>)> = latest
             .values()
             .map(|document| (document.path.clone(), document.text.clone().into_bytes()))
             .collect();
@@ -363,11 +477,17 @@ impl State {
                 pipeline::Input {
                     config: &self.config,
                     head: &head,
-                    base: self.base.as_ref().map(|(tree, label)| pipeline::Base {
-                        snapshot: tree,
-                        config: None,
-                        label: label.clone(),
-                    }),
+                    base: self
+                        .base
+                        .as_ref()
+                        .map(|(tree, config, label)| pipeline::Base {
+                            snapshot: tree,
+                            // The base is judged with its own configuration: the working
+                            // tree's cannot turn off or lower the change rule that reports
+                            // the change, nor an `ignore` the base has cover it (as in CI).
+                            config: config.as_ref(),
+                            label: label.clone(),
+                        }),
                     scope: &scope,
                     focus: true,
                     new_only: false,
@@ -426,6 +546,11 @@ impl State {
                 Ok((id, params)) => Response::new_ok(id, self.hover(&params)),
                 Err(_) => invalid(id),
             },
+            lsp_types::request::Initialize::METHOD => Response::new_err(
+                id,
+                lsp_server::ErrorCode::InvalidRequest as i32,
+                "the server is initialized already".to_string(),
+            ),
             _ => Response::new_err(
                 id,
                 lsp_server::ErrorCode::MethodNotFound as i32,
@@ -434,25 +559,37 @@ impl State {
         }
     }
 
-    /// The findings of the last lint in the document at `uri`, with its source.
-    fn findings(&self, uri: &Url) -> Vec<(&Reported, &SourceFile)> {
+    /// The findings of the last lint in the document at `uri`, with their source and its
+    /// lines (as the document has them): those read from the document's text as it is.
+    fn findings(&self, uri: &Url) -> Vec<(&Reported, &SourceFile, std::rc::Rc<Lines<'_>>)> {
         let (Some(run), Some(document)) = (&self.last, self.documents.get(uri)) else {
             return Vec::new();
         };
+        // One index of lines per file read, not one per finding.
+        let mut lines: HashMap<FileId, Option<std::rc::Rc<Lines<'_>>>> = HashMap::new();
         run.report
             .findings
             .iter()
             .filter(|item| item.path == document.path)
-            .map(|item| (item, run.sources.get(item.finding.site.file)))
-            .filter(|(_, source)| source.text == document.text)
+            .filter_map(|item| {
+                let file = item.finding.site.file;
+                let source = run.sources.get(file);
+                let lines = lines
+                    .entry(file)
+                    .or_insert_with(|| {
+                        Lines::of_document(&document.text, &source.text).map(std::rc::Rc::new)
+                    })
+                    .clone()?;
+                Some((item, source, lines))
+            })
             .collect()
     }
 
     fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
         let uri = &params.text_document.uri;
         let mut actions = Vec::new();
-        for (item, source) in self.findings(uri) {
-            let lines = Lines::new(&source.text);
+        let mut literal: HashMap<FileId, Vec<crate::span::Span>> = HashMap::new();
+        for (item, source, lines) in self.findings(uri) {
             let range = range_of(&lines, item.finding.site.span);
             if range.end < params.range.start || params.range.end < range.start {
                 continue;
@@ -484,12 +621,20 @@ impl State {
                     ..CodeAction::default()
                 }));
             }
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title: format!("{}: suppress on this line, with a reason", rule.code),
-                kind: Some(CodeActionKind::QUICKFIX),
-                edit: Some(workspace_edit(uri, vec![suppression(source, &lines, item)])),
-                ..CodeAction::default()
-            }));
+            // Block scalars and multi-line scalars, where a comment would be content.
+            let literal = literal.entry(item.finding.site.file).or_insert_with(|| {
+                crate::yaml::load(&source.text, &self.config.limits.yaml)
+                    .map(|document| document.literal_text)
+                    .unwrap_or_default()
+            });
+            if let Some(edit) = suppression(source, &lines, literal, item) {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("{}: suppress on this line, with a reason", rule.code),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    edit: Some(workspace_edit(uri, vec![edit])),
+                    ..CodeAction::default()
+                }));
+            }
         }
         actions
     }
@@ -497,8 +642,7 @@ impl State {
     fn hover(&self, params: &HoverParams) -> Option<Hover> {
         let at = params.text_document_position_params.position;
         let uri = &params.text_document_position_params.text_document.uri;
-        self.findings(uri).into_iter().find_map(|(item, source)| {
-            let lines = Lines::new(&source.text);
+        self.findings(uri).into_iter().find_map(|(item, _, lines)| {
             let range = range_of(&lines, item.finding.site.span);
             (range.start <= at && at <= range.end).then(|| Hover {
                 contents: HoverContents::Markup(MarkupContent {
@@ -509,6 +653,22 @@ impl State {
             })
         })
     }
+}
+
+/// The configuration a revision was checked with, as `check --base` finds it: its
+/// `dynalint.toml` (or `.dynalint.toml`), else the defaults; `None` when it does not
+/// read (the head's applies then).
+fn revision_config(tree: &GitTree) -> Option<Config> {
+    use crate::snapshot::{Content, Snapshot};
+    for candidate in crate::config::CONFIG_FILES {
+        let Ok(Content::Bytes(bytes)) = tree.read(candidate, 1 << 20) else {
+            continue;
+        };
+        return std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| Config::parse(text, candidate).ok());
+    }
+    Some(Config::default())
 }
 
 /// Asks the client to say when what the lint reads besides the values changes on disk:
@@ -565,31 +725,48 @@ fn workspace_edit(uri: &Url, edits: Vec<TextEdit>) -> WorkspaceEdit {
 }
 
 /// `# dynalint: ignore[CODE] -- ` after the finding's line, or on a line of its own
-/// above it when the line has a comment already; the reason is the user's to write.
-fn suppression(source: &SourceFile, lines: &Lines<'_>, item: &Reported) -> TextEdit {
+/// above it when the line has a comment already or ends inside a scalar that goes on
+/// (`literal`: block scalars, multi-line scalars); none when neither place is outside
+/// such a scalar (the comment would be content there, or end the scalar). The reason is
+/// the user's to write.
+fn suppression(
+    source: &SourceFile,
+    lines: &Lines<'_>,
+    literal: &[crate::span::Span],
+    item: &Reported,
+) -> Option<TextEdit> {
     let line = item.start.line;
     let text = source.line_text(line);
     let code = item.finding.rule.code;
     let start = source.line_start(line).unwrap_or(0);
-    if text.contains('#') {
-        let indent: String = text.chars().take_while(|c| *c == ' ').collect();
-        let at = range_of(lines, crate::span::Span::at(start)).start;
-        let line_break = if source.text[start as usize..].contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
-        TextEdit {
-            range: lsp_types::Range { start: at, end: at },
-            new_text: format!("{indent}# dynalint: ignore[{code}] -- {line_break}"),
-        }
-    } else {
-        let end = range_of(lines, crate::span::Span::at(start + text.len() as u32)).start;
-        TextEdit {
+    let end = start + text.len() as u32;
+    let inside = |offset: u32| {
+        literal
+            .iter()
+            .any(|span| span.start < offset && offset < span.end)
+    };
+    let trailing = !text.contains('#') && !inside(end);
+    if trailing {
+        let end = range_of(lines, crate::span::Span::at(end)).start;
+        return Some(TextEdit {
             range: lsp_types::Range { start: end, end },
             new_text: format!("  # dynalint: ignore[{code}] -- "),
-        }
+        });
     }
+    if inside(start) {
+        return None;
+    }
+    let indent: String = text.chars().take_while(|c| *c == ' ').collect();
+    let at = range_of(lines, crate::span::Span::at(start)).start;
+    let line_break = if source.text[start as usize..].contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    Some(TextEdit {
+        range: lsp_types::Range { start: at, end: at },
+        new_text: format!("{indent}# dynalint: ignore[{code}] -- {line_break}"),
+    })
 }
 
 /// The diagnostics of one document from a run.
@@ -599,10 +776,22 @@ fn diagnostics(
     path: &str,
     documents: &BTreeMap<Url, Document>,
 ) -> Vec<Diagnostic> {
+    // One index of lines per file, as the editor has it when it is open.
+    let mut indexes: HashMap<FileId, Lines<'_>> = HashMap::new();
+    let lines_of = |file: FileId| -> Lines<'_> {
+        let source = run.sources.get(file);
+        documents
+            .values()
+            .filter(|document| document.path == source.path)
+            .find_map(|document| Lines::of_document(&document.text, &source.text))
+            .unwrap_or_else(|| Lines::new(&source.text))
+    };
     let mut out = Vec::new();
     for item in run.report.findings.iter().filter(|item| item.path == path) {
-        let source = run.sources.get(item.finding.site.file);
-        let lines = Lines::new(&source.text);
+        let lines = indexes
+            .entry(item.finding.site.file)
+            .or_insert_with(|| lines_of(item.finding.site.file));
+        let site = range_of(lines, item.finding.site.span);
         let finding = &item.finding;
         let message = match &finding.help {
             Some(help) => format!("{}\nhelp: {help}", finding.message),
@@ -619,18 +808,20 @@ fn diagnostics(
                     .find(|(_, document)| document.path == related.path)
                     .map(|(uri, _)| uri.clone())
                     .or_else(|| Url::from_file_path(root.join(&related.path)).ok())?;
-                let lines = Lines::new(&source.text);
+                let lines = indexes
+                    .entry(related.file)
+                    .or_insert_with(|| lines_of(related.file));
                 Some(DiagnosticRelatedInformation {
                     location: Location {
                         uri,
-                        range: range_of(&lines, related_span(source, related)),
+                        range: range_of(lines, related_span(source, related)),
                     },
                     message: related.message.clone(),
                 })
             })
             .collect();
         out.push(Diagnostic {
-            range: range_of(&lines, finding.site.span),
+            range: site,
             severity: Some(match finding.severity {
                 Severity::Error => DiagnosticSeverity::ERROR,
                 Severity::Warning => DiagnosticSeverity::WARNING,

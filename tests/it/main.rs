@@ -24,5 +24,6 @@ mod neovim;
 mod properties;
 mod readme;
 mod server;
+mod server_attacks;
 #[cfg(feature = "github")]
 mod suggest;
