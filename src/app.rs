@@ -408,7 +408,7 @@ fn short(commit: git2::Oid) -> String {
 /// `[namespaces]` or `[naming]` does not make the revision's tables look different.
 /// `None`: the head's applies (a --config outside the repository, or a file that does
 /// not parse, which is said).
-fn revision_config(
+pub(crate) fn revision_config(
     root: &Path,
     config_path: Option<&Path>,
     explicit: bool,

@@ -309,7 +309,9 @@ impl State {
                 let label = commits.base.to_string()[..12].to_string();
                 GitTree::new(&self.root, commits.base)
                     .map(|tree| {
-                        let config = revision_config(&tree);
+                        // As `check --base` finds it (the head's when it does not read).
+                        let (config, _) =
+                            crate::app::revision_config(&self.root, None, false, &tree, None);
                         (tree, config, label)
                     })
                     .map_err(|error| error.to_string())
@@ -653,22 +655,6 @@ impl State {
             })
         })
     }
-}
-
-/// The configuration a revision was checked with, as `check --base` finds it: its
-/// `dynalint.toml` (or `.dynalint.toml`), else the defaults; `None` when it does not
-/// read (the head's applies then).
-fn revision_config(tree: &GitTree) -> Option<Config> {
-    use crate::snapshot::{Content, Snapshot};
-    for candidate in crate::config::CONFIG_FILES {
-        let Ok(Content::Bytes(bytes)) = tree.read(candidate, 1 << 20) else {
-            continue;
-        };
-        return std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|text| Config::parse(text, candidate).ok());
-    }
-    Some(Config::default())
 }
 
 /// Asks the client to say when what the lint reads besides the values changes on disk:
