@@ -18,7 +18,7 @@ RUN mkdir -p src tests benches \
     && touch src/lib.rs tests/comment.rs benches/read_parse.rs \
     && cargo fetch --locked
 COPY . .
-RUN cargo build --release --locked --bin dynalint \
+RUN cargo build --release --locked --features aws --bin dynalint \
     && strip target/release/dynalint \
     && ./target/release/dynalint --version
 

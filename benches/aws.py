@@ -90,7 +90,7 @@ def main():
     options = parser.parse_args()
     if not (REPO / ".bench-generator").exists():
         sys.exit(f"{REPO} is missing: run `python3 benches/monorepo.py` first")
-    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "dynalint"], cwd=PROJECT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--locked", "--features", "aws", "--bin", "dynalint"], cwd=PROJECT, check=True)
     target = Path(os.environ.get("CARGO_TARGET_DIR", PROJECT / "target")).resolve()
     dynalint = str(target / "release" / "dynalint")
 

@@ -18,7 +18,7 @@ use crate::rules::{
     structure::{FileContext, FileFindings, ReadProblem, ValuesContext},
 };
 use crate::schema::{self, ChartSchema};
-use crate::snapshot::{Content, Listing, PathFilter, Snapshot};
+use crate::snapshot::{Content, GitTree, Listing, PathFilter, Snapshot};
 use crate::source::{FileId, Scope, Side, SourceFile, Sources, strip_bom};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
@@ -883,6 +883,79 @@ pub fn coalesce(values: &mut Json, defaults: &Json) {
             Some(_) => {}
         }
     }
+}
+
+/// The configuration a revision was checked with: its own configuration file at the
+/// place of the head's (or found the same way), so that a change to `include`,
+/// `[namespaces]` or `[naming]` does not make the revision's tables look different.
+/// `None`: the head's applies (a --config outside the repository, or a file that does
+/// not parse, which is said).
+pub fn revision_config(
+    root: &std::path::Path,
+    config_path: Option<&std::path::Path>,
+    explicit: bool,
+    tree: &GitTree,
+    head: Option<&GitTree>,
+) -> (Option<Config>, Option<String>) {
+    let candidates: Vec<String> = match config_path {
+        Some(path) => {
+            let relative = || -> Option<String> {
+                Some(
+                    path.canonicalize()
+                        .ok()?
+                        .strip_prefix(root.canonicalize().ok()?)
+                        .ok()?
+                        .to_string_lossy()
+                        .replace(std::path::MAIN_SEPARATOR, "/"),
+                )
+            };
+            match relative() {
+                Some(relative) => vec![relative],
+                None => return (None, None),
+            }
+        }
+        None => crate::config::CONFIG_FILES
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    };
+    for candidate in &candidates {
+        let Ok(Content::Bytes(bytes)) = tree.read(candidate, 1 << 20) else {
+            continue;
+        };
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|error| anyhow::anyhow!("{candidate}: {error}"))
+            .and_then(|text| Ok(Config::parse(text, candidate)?));
+        return match parsed {
+            Ok(config) => (Some(config), None),
+            Err(error) => (
+                None,
+                Some(format!(
+                    "the base revision's configuration cannot be read ({error:#}); the head's applies to it"
+                )),
+            ),
+        };
+    }
+    // A --config that the base commit lacks: when the head's commit lacks it too (a file
+    // git does not track, written by an earlier step), it applies to both sides — with
+    // the defaults the base would match other files, or none, and a deletion would pass
+    // as a create. When the head's commit has it, the change adds it: the base had the
+    // defaults, and that is said.
+    if explicit && config_path.is_some() {
+        let candidate = &candidates[0];
+        let in_head = head.is_some_and(|head| head.exists(candidate));
+        if !in_head {
+            return (None, None);
+        }
+        return (
+            Some(Config::default()),
+            Some(format!(
+                "the base revision has no {candidate} (this change adds it): the base is read with the built-in defaults"
+            )),
+        );
+    }
+    // No configuration then: the defaults applied.
+    (Some(Config::default()), None)
 }
 
 #[cfg(test)]

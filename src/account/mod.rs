@@ -186,7 +186,9 @@ pub enum AccountError {
         action: &'static str,
         message: String,
     },
-    #[error("--aws: this dynalint was built without the `aws` feature")]
+    #[error(
+        "this dynalint was built without the `aws` feature: `cargo install --locked --path . --features aws` (the Action's image and the release binaries have it)"
+    )]
     NotBuilt,
 }
 

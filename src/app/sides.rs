@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use super::{repository_root, revision_config, short};
+use super::{repository_root, short};
 use crate::config::Config;
 use crate::pipeline;
+use crate::revision::revision_config;
 use crate::snapshot::{self, Commits, GitTree};
 
 /// The repository and its configuration.

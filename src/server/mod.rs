@@ -311,7 +311,7 @@ impl State {
                     .map(|tree| {
                         // As `check --base` finds it (the head's when it does not read).
                         let (config, _) =
-                            crate::app::revision_config(&self.root, None, false, &tree, None);
+                            crate::revision::revision_config(&self.root, None, false, &tree, None);
                         (tree, config, label)
                     })
                     .map_err(|error| error.to_string())

@@ -7,6 +7,8 @@ mod common;
 mod action;
 mod adversarial;
 mod argocd;
+// `check --aws` needs the `aws` feature (`cargo test --all-features`).
+#[cfg(feature = "aws")]
 mod aws;
 mod bad_input;
 mod change;
