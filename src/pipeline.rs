@@ -201,16 +201,10 @@ fn run_inner(
             changes.unchecked = unchecked;
             findings.extend(change_findings(&changes, &statuses));
             if let Some(account) = account {
-                let (found, answered) = account_findings(
-                    account,
-                    &head.values.releases,
-                    Some(&changes),
-                    input.scope,
-                    config,
-                    &statuses,
-                )?;
-                findings.extend(found);
-                facts = Some(answered);
+                let changes = Some(&changes);
+                let answered = account_findings(account, &head, changes, &input, &statuses)?;
+                facts = Some(answered.1);
+                findings.extend(answered.0);
             }
             let preexisting = if input.new_only {
                 Preexisting::new(
@@ -233,16 +227,9 @@ fn run_inner(
         }
         _ => {
             if let Some(account) = account {
-                let (found, answered) = account_findings(
-                    account,
-                    &head.values.releases,
-                    None,
-                    input.scope,
-                    config,
-                    &statuses,
-                )?;
-                findings.extend(found);
-                facts = Some(answered);
+                let answered = account_findings(account, &head, None, &input, &statuses)?;
+                facts = Some(answered.1);
+                findings.extend(answered.0);
             }
             (None, Preexisting::default())
         }
@@ -501,10 +488,9 @@ fn head_findings(revision: &Revision, config: &Config, statuses: &RuleStatuses) 
 /// The account rules: what matters is selected once, asked once, and read by each rule.
 fn account_findings(
     account: &dyn Account,
-    head: &[std::sync::Arc<crate::model::Release>],
+    head: &Revision,
     changes: Option<&ChangeSet<'_>>,
-    scope: &Scope,
-    config: &Config,
+    input: &Input<'_>,
     statuses: &RuleStatuses,
 ) -> Result<(Vec<Finding>, Facts), AccountError> {
     let checks: Vec<_> = rules::account_checks()
@@ -513,12 +499,12 @@ fn account_findings(
     if checks.is_empty() {
         return Ok((Vec::new(), Facts::default()));
     }
-    let selection = rules::account::select(head, changes, scope);
+    let selection = rules::account::select(&head.values.releases, changes, input.scope);
     let facts = account.answer(&selection.questions())?;
     let review = rules::account::AccountReview {
         selection: &selection,
         facts: &facts,
-        quotas: &config.limits.quotas,
+        quotas: &input.config.limits.quotas,
     };
     let mut findings = Vec::new();
     for (_, check) in checks {

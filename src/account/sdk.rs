@@ -333,29 +333,23 @@ async fn table(
         )
     };
     let (hash_key, range_key) = keys(description.key_schema());
+    let index = |name: Option<&str>, schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
+        let (hash_key, range_key) = keys(schema);
+        Index {
+            name: name.unwrap_or_default().to_string(),
+            hash_key,
+            range_key,
+        }
+    };
     let lsis = description
         .local_secondary_indexes()
         .iter()
-        .map(|index| {
-            let (hash_key, range_key) = keys(index.key_schema());
-            Index {
-                name: index.index_name().unwrap_or_default().to_string(),
-                hash_key,
-                range_key,
-            }
-        })
+        .map(|lsi| index(lsi.index_name(), lsi.key_schema()))
         .collect();
     let gsis = description
         .global_secondary_indexes()
         .iter()
-        .map(|index| {
-            let (hash_key, range_key) = keys(index.key_schema());
-            Index {
-                name: index.index_name().unwrap_or_default().to_string(),
-                hash_key,
-                range_key,
-            }
-        })
+        .map(|gsi| index(gsi.index_name(), gsi.key_schema()))
         .collect();
     let billing = match description
         .billing_mode_summary()

@@ -230,24 +230,36 @@ const ACCESS_KEY: &str = "AKIADYNALINTTEST0001";
 const SECRET_KEY: &str = "dynalint/secret/key/never-shown";
 const SESSION_TOKEN: &str = "dynalint-session-token-never-shown";
 
+/// dynalint in `repo` with no AWS credentials or configuration from this machine: an
+/// empty home, no profile, no instance metadata.
+fn isolated(repo: &Repo, home: &std::path::Path) -> assert_cmd::Command {
+    let mut command = repo.command();
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
 /// `dynalint check --aws ARGS` against `endpoint`, with only these credentials.
 fn check_aws(repo: &Repo, endpoint: &str, args: &[&str]) -> (Run, Duration) {
     let home = tempfile::tempdir().unwrap();
-    let mut command = repo.command();
+    let mut command = isolated(repo, home.path());
     command
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_DEFAULT_PROFILE")
-        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
-        .env_remove("AWS_ROLE_ARN")
-        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
-        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-        .env("HOME", home.path())
-        .env("AWS_CONFIG_FILE", home.path().join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", "eu-west-1")
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
@@ -463,20 +475,8 @@ fn refused_credentials_an_endpoint_down_and_no_credentials_are_exit_2_within_sec
 
     // No credentials anywhere.
     let home = tempfile::tempdir().unwrap();
-    let mut command = repo.command();
+    let mut command = isolated(&repo, home.path());
     command
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
-        .env("HOME", home.path())
-        .env("AWS_CONFIG_FILE", home.path().join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", &down)
         .args(["check", "--aws"]);
     let started = Instant::now();
@@ -508,24 +508,8 @@ fn in_pull_request_without_credentials(head_repo: &str) -> Run {
     )
     .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let mut command = repo.command();
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ] {
-        command.env_remove(name);
-    }
+    let mut command = isolated(&repo, home.path());
     command
-        .env("HOME", home.path())
-        .env("AWS_CONFIG_FILE", home.path().join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", &event)

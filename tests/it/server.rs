@@ -1,125 +1,34 @@
 //! `dynalint server` driven over stdio as an editor drives it: initialize, open, change,
 //! code actions, hover, close, shutdown and exit; exact ranges in UTF-16.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::io::Write;
 
 use serde_json::{Value, json};
 
 use crate::common::Repo;
+use crate::common::lsp::Server;
 
 const PATH: &str = "apps-shop/apps/shop-dev/dynamo-tables/values.yaml";
 
-/// A server process and its two ends.
-struct Server {
-    child: Child,
-    input: ChildStdin,
-    output: BufReader<ChildStdout>,
-    next_id: u64,
+/// `dynalint server`, initialized with `root` as the workspace folder, by a client that
+/// can watch files: the server asks it to, for what it reads.
+fn start(root: &std::path::Path) -> Server {
+    start_with(root, Value::Null)
 }
 
-impl Server {
-    /// `dynalint server`, initialized with `root` as the workspace folder.
-    fn start(root: &std::path::Path) -> Server {
-        Server::start_with(root, Value::Null)
-    }
-
-    /// With these `initializationOptions`.
-    fn start_with(root: &std::path::Path, options: Value) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dynalint"))
-            .arg("server")
-            .current_dir(root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the server starts");
-        let input = child.stdin.take().unwrap();
-        let output = BufReader::new(child.stdout.take().unwrap());
-        let mut server = Server {
-            child,
-            input,
-            output,
-            next_id: 1,
-        };
-        let root_uri = format!("file://{}", root.display());
-        let answer = server.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": root_uri,
-                "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
-                "initializationOptions": options,
-            }),
-        );
-        assert_eq!(answer["result"]["serverInfo"]["name"], "dynalint");
-        server.notify("initialized", json!({}));
-        // The client can watch files: the server asks it to, for what it reads.
-        let registration = server.receive();
-        assert_eq!(registration["method"], "client/registerCapability");
-        let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
-        assert_eq!(watchers[0]["globPattern"], "**/dynalint.toml");
-        server
-    }
-
-    fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.input.flush().unwrap();
-    }
-
-    fn receive(&mut self) -> Value {
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            self.output.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(value) = line.strip_prefix("Content-Length: ") {
-                length = value.parse().unwrap();
-            }
-        }
-        let mut body = vec![0; length];
-        self.output.read_exact(&mut body).unwrap();
-        serde_json::from_slice(&body).unwrap()
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Sends a request and returns its response (notifications before it are skipped).
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        loop {
-            let message = self.receive();
-            if message["id"] == id {
-                return message;
-            }
-        }
-    }
-
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
-        loop {
-            let message = self.receive();
-            if message["method"] == "textDocument/publishDiagnostics"
-                && message["params"]["uri"] == uri
-            {
-                return message["params"]["diagnostics"].as_array().unwrap().clone();
-            }
-        }
-    }
-
-    fn stop(mut self) -> i32 {
-        let answer = self.request("shutdown", Value::Null);
-        assert_eq!(answer["result"], Value::Null);
-        self.notify("exit", Value::Null);
-        self.child.wait().unwrap().code().unwrap()
-    }
+/// With these `initializationOptions`.
+fn start_with(root: &std::path::Path, options: Value) -> Server {
+    let mut server = Server::start_as(
+        root,
+        &format!("file://{}", root.display()),
+        options,
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+    );
+    let registration = server.receive();
+    assert_eq!(registration["method"], "client/registerCapability");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert_eq!(watchers[0]["globPattern"], "**/dynalint.toml");
+    server
 }
 
 fn repo() -> Repo {
@@ -149,7 +58,7 @@ fn summary(diagnostics: &[Value]) -> Vec<(String, u64, u64, u64)> {
 fn diagnostics_of_unsaved_text_with_utf16_ranges_fixes_and_hover() {
     let repo = repo();
     let uri = format!("file://{}/{PATH}", repo.path().display());
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     // Unsaved text, with characters of two and four bytes (one and two UTF-16 units)
     // before the trap on its line.
     let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    tags: {note: \"é😀\", kind: no}\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
@@ -209,14 +118,14 @@ fn diagnostics_of_unsaved_text_with_utf16_ranges_fixes_and_hover() {
         std::fs::read_to_string(repo.path().join(PATH)).unwrap(),
         "tables: []\n"
     );
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
 fn closing_a_document_clears_its_diagnostics_and_unknown_methods_are_answered() {
     let repo = repo();
     let uri = format!("file://{}/{PATH}", repo.path().display());
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     let text =
         "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n";
     server.notify(
@@ -238,20 +147,20 @@ fn closing_a_document_clears_its_diagnostics_and_unknown_methods_are_answered() 
         json!({"textDocument": {"uri": other, "languageId": "yaml", "version": 1, "text": "a: N\n"}}),
     );
     assert_eq!(server.diagnostics(&other), Vec::<Value>::new());
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
 fn a_malformed_message_is_skipped_and_the_server_goes_on() {
     let repo = repo();
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     // Not JSON, then a header without a length: both skipped, said on stderr.
     write!(server.input, "Content-Length: 8\r\n\r\nnot json").unwrap();
     write!(server.input, "X-Nothing: 1\r\n\r\n").unwrap();
     server.input.flush().unwrap();
     let unknown = server.request("dynalint/unknown", json!({}));
     assert_eq!(unknown["error"]["code"], -32601);
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
@@ -261,7 +170,7 @@ fn with_a_base_the_change_rules_run_while_typing() {
     repo.values("shop-dev", crate::common::TWO_TABLES);
     repo.commit("two tables");
     let uri = format!("file://{}/{PATH}", repo.path().display());
-    let mut server = Server::start_with(repo.path(), json!({"base": "HEAD"}));
+    let mut server = start_with(repo.path(), json!({"base": "HEAD"}));
     // The buffer deletes `Invoices` before anything is saved or committed.
     let (orders, _) = crate::common::TWO_TABLES.split_at(
         crate::common::TWO_TABLES
@@ -281,7 +190,7 @@ fn with_a_base_the_change_rules_run_while_typing() {
             .contains("Crossplane deletes it in AWS"),
         "{diagnostics:?}"
     );
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
@@ -289,7 +198,7 @@ fn a_configuration_changed_on_disk_relints_and_a_broken_one_is_a_diagnostic_on_i
     let repo = repo();
     let uri = format!("file://{}/{PATH}", repo.path().display());
     let config = format!("file://{}/dynalint.toml", repo.path().display());
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    pointInTimeRecovery: false\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
     server.notify(
         "textDocument/didOpen",
@@ -318,14 +227,14 @@ fn a_configuration_changed_on_disk_relints_and_a_broken_one_is_a_diagnostic_on_i
     repo.write("dynalint.toml", "");
     changed(&mut server);
     assert_eq!(server.diagnostics(&config), Vec::<Value>::new());
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
 fn exit_without_shutdown_is_status_1_and_a_30_mb_buffer_is_answered() {
     let repo = repo();
     let uri = format!("file://{}/{PATH}", repo.path().display());
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     // 30 MB of values: over the file size limit, a finding, not a crash.
     let mut big = String::from("tables:\n");
     while big.len() < 30 * 1024 * 1024 {
@@ -341,22 +250,6 @@ fn exit_without_shutdown_is_status_1_and_a_30_mb_buffer_is_answered() {
     assert_eq!(server.child.wait().unwrap().code(), Some(1));
 }
 
-/// Sends a request; the messages before its response (the diagnostics published since),
-/// and the response.
-fn until_answered(server: &mut Server, method: &str, params: Value) -> (Vec<Value>, Value) {
-    let id = server.next_id;
-    server.next_id += 1;
-    server.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-    let mut before = Vec::new();
-    loop {
-        let message = server.receive();
-        if message["id"] == id {
-            return (before, message);
-        }
-        before.push(message);
-    }
-}
-
 #[test]
 fn related_information_points_into_files_that_are_not_open() {
     let repo = repo();
@@ -370,7 +263,7 @@ fn related_information_points_into_files_that_are_not_open() {
     let legacy = Repo::values_path("shop-legacy");
     repo.write(&legacy, orders);
     let uri = format!("file://{}/{PATH}", repo.path().display());
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     server.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": orders}}),
@@ -386,14 +279,14 @@ fn related_information_points_into_files_that_are_not_open() {
         related["range"]["start"],
         json!({"line": 1, "character": 10})
     );
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
 fn documents_outside_the_workspace_or_not_files_get_nothing_and_break_nothing() {
     let repo = repo();
     let elsewhere = tempfile::tempdir().unwrap();
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     let trap =
         "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n";
     let outside = format!("file://{}/{PATH}", elsewhere.path().display());
@@ -411,8 +304,7 @@ fn documents_outside_the_workspace_or_not_files_get_nothing_and_break_nothing() 
             json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": trap}]}),
         );
         // Asked about it, the server answers with nothing; it published nothing for it.
-        let (published, actions) = until_answered(
-            &mut server,
+        let (published, actions) = server.until_answered(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 40}}, "context": {"diagnostics": []}}),
         );
@@ -423,8 +315,7 @@ fn documents_outside_the_workspace_or_not_files_get_nothing_and_break_nothing() 
                 .all(|message| message["params"]["uri"] != uri),
             "{uri}: {published:?}"
         );
-        let (_, hover) = until_answered(
-            &mut server,
+        let (_, hover) = server.until_answered(
             "textDocument/hover",
             json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 33}}),
         );
@@ -444,7 +335,7 @@ fn documents_outside_the_workspace_or_not_files_get_nothing_and_break_nothing() 
         summary(&server.diagnostics(&inside)),
         [("DL004".to_string(), 3, 34, 35)]
     );
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }
 
 #[test]
@@ -461,7 +352,7 @@ fn invalid_utf8_on_disk_is_a_finding_and_the_open_file_is_served() {
         b"tables:\n  - name: \xc3\x28\n".as_slice(),
     );
     let uri = format!("file://{}/{PATH}", repo.path().display());
-    let mut server = Server::start(repo.path());
+    let mut server = start(repo.path());
     let text = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: N}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
     server.notify(
         "textDocument/didOpen",
@@ -486,7 +377,7 @@ fn invalid_utf8_on_disk_is_a_finding_and_the_open_file_is_served() {
         summary(&server.diagnostics(&other)),
         [("DL002".to_string(), 1, 4, 12)]
     );
-    let (_, answer) = until_answered(&mut server, "dynalint/unknown", json!({}));
+    let (_, answer) = server.until_answered("dynalint/unknown", json!({}));
     assert_eq!(answer["error"]["code"], -32601);
-    assert_eq!(server.stop(), 0);
+    assert_eq!(server.stop(), Some(0));
 }

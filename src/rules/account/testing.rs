@@ -49,18 +49,13 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("crossplane-providerconfig", "default"),
 ];
 
-/// The account findings of `head` (compared with `base` when given), rendered, and the
-/// calls made (`1 GetRole, 1 DescribeTable`).
-pub fn lint_with_account(
-    head: &str,
-    base: Option<&str>,
-    account: &FixedAccount,
-) -> (Vec<String>, String) {
+/// The pipeline over `head` (compared with `base` when given) against `account`.
+fn run(head: &str, base: Option<&str>, account: &FixedAccount) -> pipeline::Run {
     let config = Config::default();
     let tree = |values: &str| MemoryTree::new().with(PATH, values);
     let head_tree = tree(head);
     let base_tree = base.map(tree);
-    let run = pipeline::run_against(
+    pipeline::run_against(
         pipeline::Input {
             config: &config,
             head: &head_tree,
@@ -75,12 +70,26 @@ pub fn lint_with_account(
         },
         account,
     )
-    .unwrap();
-    let locations = run
-        .report
+    .unwrap()
+}
+
+/// The account rules' findings of a run.
+fn account_findings(run: &pipeline::Run) -> impl Iterator<Item = &crate::report::Reported> {
+    run.report
         .findings
         .iter()
         .filter(|item| crate::rules::is_account_rule(item.finding.rule))
+}
+
+/// The account findings of `head` (compared with `base` when given), rendered, and the
+/// calls made (`1 DescribeTable, 1 GetRole`).
+pub fn lint_with_account(
+    head: &str,
+    base: Option<&str>,
+    account: &FixedAccount,
+) -> (Vec<String>, String) {
+    let run = run(head, base, account);
+    let locations = account_findings(&run)
         .map(|item| {
             format!(
                 "{}:{} {} {}",
@@ -88,7 +97,7 @@ pub fn lint_with_account(
             )
         })
         .collect();
-    let facts = run.account.expect("the account was asked");
+    let facts = run.account.as_ref().expect("the account was asked");
     let calls: Vec<String> = facts
         .calls
         .iter()
@@ -99,24 +108,8 @@ pub fn lint_with_account(
 
 /// The messages of the account findings of `head` against `account`, without a base.
 pub fn messages(head: &str, account: &FixedAccount) -> Vec<String> {
-    let config = Config::default();
-    let tree = MemoryTree::new().with(PATH, head);
-    let run = pipeline::run_against(
-        pipeline::Input {
-            config: &config,
-            head: &tree,
-            base: None,
-            scope: &Scope::everything(),
-            focus: false,
-            new_only: false,
-        },
-        account,
-    )
-    .unwrap();
-    run.report
-        .findings
-        .iter()
-        .filter(|item| crate::rules::is_account_rule(item.finding.rule))
+    let run = run(head, None, account);
+    account_findings(&run)
         .map(|item| item.finding.message.clone())
         .collect()
 }

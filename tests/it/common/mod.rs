@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod lsp;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
