@@ -187,7 +187,7 @@ pub enum AccountError {
         message: String,
     },
     #[error(
-        "this dynalint was built without the `aws` feature: `cargo install --locked --path . --features aws` (the Action's image and the release binaries have it)"
+        "this dynalint was built without the `aws` feature: `cargo install --locked --path . --features aws` (the Action's image has it)"
     )]
     NotBuilt,
 }
