@@ -77,8 +77,15 @@ pub enum Error {
     #[error("no values file matches the include globs ({})", include.join(", "))]
     NothingToLint { include: Vec<String> },
     /// `--aws`: the account could not be read (no credentials, unreachable): never a pass.
+    /// (Not a source: the message says it once.)
     #[error("--aws: {0}")]
-    Account(#[from] AccountError),
+    Account(AccountError),
+}
+
+impl From<AccountError> for Error {
+    fn from(error: AccountError) -> Error {
+        Error::Account(error)
+    }
 }
 
 pub fn run(input: Input<'_>) -> Result<Run, Error> {

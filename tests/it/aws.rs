@@ -471,6 +471,12 @@ fn refused_credentials_an_endpoint_down_and_no_credentials_are_exit_2_within_sec
         "{}",
         run.stderr
     );
+    assert_eq!(
+        run.stderr.matches("cannot reach AWS").count(),
+        1,
+        "said once: {}",
+        run.stderr
+    );
     assert!(took < Duration::from_secs(15), "took {took:?}");
 
     // No credentials anywhere.

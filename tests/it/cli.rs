@@ -676,3 +676,19 @@ fn suppression_findings_keep_their_fingerprints_when_others_are_added() {
         "the older suppression's finding kept its fingerprint"
     );
 }
+
+/// A dynalint built without the `aws` feature says how to get it, once, and exits 2.
+#[cfg(not(feature = "aws"))]
+#[test]
+fn aws_without_the_feature_says_how_to_get_it() {
+    let run = Run::of({
+        let mut command = dynalint(&project_root());
+        command.args(["check", "--repo", "fixtures/demo", "--aws"]);
+        command
+    });
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "dynalint: error: --aws: this dynalint was built without the `aws` feature: `cargo install --locked --path . --features aws` (the Action's image has it)\n"
+    );
+}
