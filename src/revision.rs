@@ -47,9 +47,9 @@ pub struct Revision {
 }
 
 /// Where a listing's files stand under a configuration: the values files, with their
-/// namespaces and the shape of each namespace's AWS table names, and the workloads, with
-/// the role each one's path names. Computed once per listing: the language server's
-/// lints of one repository share it.
+/// namespaces, and the workloads; for focused loads also the shape of each namespace's
+/// AWS table names and the role each workload's path names. Computed once per listing:
+/// the language server's lints of one repository share it.
 struct Layout {
     /// The configuration (and `also`) it was computed under.
     key: String,
@@ -59,6 +59,15 @@ struct Layout {
     values: Vec<usize>,
     /// Each values file's namespace.
     namespaces: Vec<String>,
+    /// The workloads' indexes in `listing`.
+    workloads: Vec<usize>,
+    /// What only a focused load asks, computed when it first does.
+    focus: std::sync::OnceLock<FocusIndex>,
+}
+
+/// A layout's index for focused loads: which files' tables could clash with a name, and
+/// which roles the workloads create.
+struct FocusIndex {
     /// The shape of the AWS names of each values file's namespace.
     shapes: Vec<model::NameShape>,
     /// The values files (positions in `values`) by namespace.
@@ -67,10 +76,53 @@ struct Layout {
     by_start: HashMap<String, Vec<usize>>,
     /// The values files whose names can be anything.
     any_name: Vec<usize>,
-    /// The workloads' indexes in `listing`, with the role each path names.
-    workloads: Vec<(usize, Option<String>)>,
+    /// The role each workload's path names, in the order of `workloads`.
+    roles: Vec<Option<String>>,
     /// The roles some workload's path names.
     possible_roles: HashSet<String>,
+}
+
+impl FocusIndex {
+    fn new(config: &Config, layout: &Layout) -> FocusIndex {
+        let shapes: Vec<model::NameShape> = layout
+            .namespaces
+            .iter()
+            .map(|namespace| config.naming.shape(namespace))
+            .collect();
+        let mut by_namespace: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_start: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut any_name = Vec::new();
+        for (position, (namespace, shape)) in layout.namespaces.iter().zip(&shapes).enumerate() {
+            by_namespace
+                .entry(namespace.clone())
+                .or_default()
+                .push(position);
+            let Some(starts) = shape.starts() else {
+                any_name.push(position);
+                continue;
+            };
+            for start in starts {
+                let files = by_start.entry(start.to_string()).or_default();
+                if files.last() != Some(&position) {
+                    files.push(position);
+                }
+            }
+        }
+        let roles: Vec<Option<String>> = layout
+            .workloads
+            .iter()
+            .map(|index| workloads::path_role(&layout.listing[*index], config))
+            .collect();
+        let possible_roles = roles.iter().flatten().cloned().collect();
+        FocusIndex {
+            shapes,
+            by_namespace,
+            by_start,
+            any_name,
+            roles,
+            possible_roles,
+        }
+    }
 }
 
 impl Layout {
@@ -104,49 +156,21 @@ impl Layout {
                     .ok_or_else(|| LoadError::NoNamespace { path: path.clone() })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let shapes: Vec<model::NameShape> = namespaces
-            .iter()
-            .map(|namespace| config.naming.shape(namespace))
-            .collect();
-        let mut by_namespace: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_start: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut any_name = Vec::new();
-        for (position, (namespace, shape)) in namespaces.iter().zip(&shapes).enumerate() {
-            by_namespace
-                .entry(namespace.clone())
-                .or_default()
-                .push(position);
-            let Some(starts) = shape.starts() else {
-                any_name.push(position);
-                continue;
-            };
-            for start in starts {
-                let files = by_start.entry(start.to_string()).or_default();
-                if files.last() != Some(&position) {
-                    files.push(position);
-                }
-            }
-        }
-        let workloads: Vec<(usize, Option<String>)> = (0..listing.len())
+        let workloads = (0..listing.len())
             .filter(|index| config.roles.workloads.is_match(listing[*index].as_str()))
-            .map(|index| (index, workloads::path_role(&listing[index], config)))
-            .collect();
-        let possible_roles = workloads
-            .iter()
-            .filter_map(|(_, role)| role.clone())
             .collect();
         Ok(Layout {
             key,
             listing,
             values,
             namespaces,
-            shapes,
-            by_namespace,
-            by_start,
-            any_name,
             workloads,
-            possible_roles,
+            focus: std::sync::OnceLock::new(),
         })
+    }
+
+    fn focus(&self, config: &Config) -> &FocusIndex {
+        self.focus.get_or_init(|| FocusIndex::new(config, self))
     }
 }
 
@@ -403,10 +427,11 @@ pub(crate) fn load(
     let mut workload_paths: Vec<&String> = layout
         .workloads
         .iter()
-        .map(|(index, _)| &layout.listing[*index])
+        .map(|index| &layout.listing[*index])
         .collect();
     if options.focus.is_some() {
-        let mut context = context_needed(&layout, &to_parse, &parsed);
+        let index = layout.focus(config);
+        let mut context = context_needed(&layout, index, &to_parse, &parsed);
         // A file of the context that reads as the other revision read it is reused, not
         // parsed again (the language server's files that are not open).
         context.values.retain(|index| same[*index].is_none());
@@ -415,14 +440,15 @@ pub(crate) fn load(
         if let Some(granted) = context.roles {
             // An unknown role gets suggestions from every workload: read them all then.
             let all_possible = granted.iter().all(|role| {
-                layout.possible_roles.contains(role) || config.roles.known_set.is_match(role)
+                index.possible_roles.contains(role) || config.roles.known_set.is_match(role)
             });
             if all_possible {
                 workload_paths = layout
                     .workloads
                     .iter()
+                    .zip(&index.roles)
                     .filter(|(_, role)| role.as_ref().is_none_or(|role| granted.contains(role)))
-                    .map(|(index, _)| &layout.listing[*index])
+                    .map(|(workload, _)| &layout.listing[*workload])
                     .collect();
             }
         }
@@ -568,7 +594,12 @@ struct FocusNeeds {
 /// (shadow tables) or could have the AWS name of a focus table (duplicates); a workload
 /// when its role is granted by a focus table. When a granted role is created by no
 /// workload of the repository, every workload is read, for the suggestions.
-fn context_needed(layout: &Layout, focus: &[usize], parsed: &[ParsedFile]) -> FocusNeeds {
+fn context_needed(
+    layout: &Layout,
+    index: &FocusIndex,
+    focus: &[usize],
+    parsed: &[ParsedFile],
+) -> FocusNeeds {
     let releases: Vec<&Release> = parsed
         .iter()
         .filter_map(|outcome| outcome.release.as_ref())
@@ -582,20 +613,16 @@ fn context_needed(layout: &Layout, focus: &[usize], parsed: &[ParsedFile]) -> Fo
     // looked up by each name's beginnings, not by trying every file's shape.
     let mut wanted: BTreeSet<usize> = focus
         .iter()
-        .flat_map(|index| &layout.by_namespace[&layout.namespaces[*index]])
+        .flat_map(|file| &index.by_namespace[&layout.namespaces[*file]])
         .copied()
         .collect();
-    wanted.extend(&layout.any_name);
+    wanted.extend(&index.any_name);
     for name in &names {
         for end in (0..=name.len()).filter(|end| name.is_char_boundary(*end)) {
-            let Some(files) = layout.by_start.get(&name[..end]) else {
+            let Some(files) = index.by_start.get(&name[..end]) else {
                 continue;
             };
-            wanted.extend(
-                files
-                    .iter()
-                    .filter(|index| layout.shapes[**index].fits(name)),
-            );
+            wanted.extend(files.iter().filter(|file| index.shapes[**file].fits(name)));
         }
     }
     let values = wanted
