@@ -1,0 +1,264 @@
+//! Attacks on `check --aws`: changes that could pass silently what AWS will do, wrong
+//! call counts, answers that never end, and secrets in messages.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::aws::{
+    ACCESS_KEY, Moto, ORDERS, SECRET_KEY, SESSION_TOKEN, Trap, Wrapper, check_aws, codes, isolated,
+    repo,
+};
+use crate::common::{Repo, Run};
+
+const LEGACY: &str = "managementPolicies: Observe\ntables:\n  - name: Legacy\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n";
+
+/// The attack: an Observe release renames its table in place (same keys: a replacement,
+/// not an addition), or flips its `useIdpPrefix`, or moves it to another region. What
+/// should happen: the table it now observes is looked up, and DL121 says it does not
+/// exist; no silent pass.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_an_observe_table_renamed_prefixed_or_moved_is_looked_up() {
+    let moto = Moto::start();
+    moto.seed(json!({"tables": [{"name": "shop-dev-Legacy", "hash": "Id"}]}));
+    for head in [
+        LEGACY.replace("name: Legacy", "name: Legacy2"),
+        LEGACY.replace("hashKey: Id", "useIdpPrefix: true\n    hashKey: Id"),
+        LEGACY.replace("hashKey: Id", "region: us-west-2\n    hashKey: Id"),
+    ] {
+        let repo = repo(LEGACY);
+        repo.values("shop-dev", &head);
+        let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+        assert!(
+            codes(&run).iter().any(|code| code.ends_with("DL121")),
+            "{head}\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(run.stderr.contains("1 DescribeTable"), "{}", run.stderr);
+    }
+}
+
+/// The attack: a table under Control renamed in place, the new name's table existing in
+/// AWS unmanaged. What should happen: DL120 on the new name (one DescribeTable, one
+/// ListTagsOfResource).
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_a_renamed_table_whose_new_name_exists_unmanaged() {
+    let moto = Moto::start();
+    moto.seed(json!({"roles": [{"name": "api-shop-dev"}], "tables": [{"name": "shop-dev-Invoices", "hash": "Id"}]}));
+    let repo = repo(ORDERS);
+    repo.values("shop-dev", &ORDERS.replace("Orders", "Invoices"));
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert!(
+        codes(&run).iter().any(|code| code.ends_with("DL120")),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("2 calls (1 DescribeTable, 1 ListTagsOfResource)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The attack: the change renames values.yaml to values.yml, nothing else. What should
+/// happen: the same release, nothing new granted or created: nothing is asked.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_values_yaml_renamed_to_yml_asks_nothing() {
+    let moto = Moto::start();
+    let repo = repo(ORDERS);
+    let path = Repo::values_path("shop-dev");
+    repo.remove(&path);
+    repo.write(&path.replace("values.yaml", "values.yml"), ORDERS);
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert!(
+        run.stderr.contains("0 calls (nothing to ask)"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// The attack: IAM answers ListAttachedRolePolicies truncated, with the same marker,
+/// forever. What should happen: the check stops within seconds (exit 2, one line),
+/// not after the whole run's timeout.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_a_marker_that_never_ends() {
+    let moto = Moto::start();
+    moto.seed(json!({"roles": [{"name": "api-shop-dev"}]}));
+    let looping = Trap {
+        matching: "ListAttachedRolePolicies",
+        times: usize::MAX,
+        status: 200,
+        body: "<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult><AttachedPolicies><member><PolicyName>p</PolicyName><PolicyArn>arn:aws:iam::123456789012:policy/p</PolicyArn></member></AttachedPolicies><IsTruncated>true</IsTruncated><Marker>same</Marker></ListAttachedRolePoliciesResult><ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></ListAttachedRolePoliciesResponse>".to_string(),
+    };
+    let wrapper = Wrapper::start(&moto.url, vec![looping]);
+    let repo = repo("tables: []\n");
+    repo.values("shop-dev", ORDERS);
+    let (run, took) = check_aws(&repo, &wrapper.url, &["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        took < Duration::from_secs(15),
+        "took {took:?}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("ListAttachedRolePolicies"),
+        "{}",
+        run.stderr
+    );
+    assert!(wrapper.seen.load(Ordering::SeqCst) < 100);
+}
+
+/// The attack: DynamoDB answers ListTagsOfResource with the same NextToken forever.
+/// What should happen: exit 2 within seconds, naming the call.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_a_next_token_that_never_ends() {
+    let moto = Moto::start();
+    moto.seed(json!({"tables": [{"name": "shop-dev-Orders", "hash": "Id"}]}));
+    let looping = Trap {
+        matching: "ListTagsOfResource",
+        times: usize::MAX,
+        status: 200,
+        body: r#"{"Tags":[{"Key":"a","Value":"b"}],"NextToken":"same"}"#.to_string(),
+    };
+    let wrapper = Wrapper::start(&moto.url, vec![looping]);
+    let repo = repo("tables: []\n");
+    repo.values(
+        "shop-dev",
+        &ORDERS.replace("    serviceAccountReadRoles: [\"api-shop-dev\"]\n", ""),
+    );
+    let (run, took) = check_aws(&repo, &wrapper.url, &["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        took < Duration::from_secs(15),
+        "took {took:?}: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ListTagsOfResource"), "{}", run.stderr);
+}
+
+/// The attack: an endpoint that accepts the connection, reads the request and never
+/// answers. What should happen: exit 2 with one line within a bounded time (well under
+/// the two minutes of the whole run).
+#[test]
+fn attack_an_endpoint_that_never_answers() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for client in listener.incoming().flatten() {
+            held.push(client);
+        }
+    });
+    let repo = repo(ORDERS);
+    let (run, took) = check_aws(&repo, &url, &[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with("dynalint: error: --aws: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        took < Duration::from_secs(45),
+        "took {took:?}: {}",
+        run.stderr
+    );
+}
+
+/// The attack: an endpoint answering 500 with an HTML page (a proxy's error page) every
+/// time. What should happen: exit 2, one line, no HTML dumped.
+#[test]
+fn attack_an_endpoint_answering_html_500() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let body = format!(
+                    "<html><body>{}</body></html>",
+                    "<p>Bad gateway</p>\n".repeat(5000)
+                );
+                let mut client = client;
+                let _ = write!(
+                    client,
+                    "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    let repo = repo(ORDERS);
+    let (run, took) = check_aws(&repo, &url, &[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with("dynalint: error: --aws: "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
+    assert!(took < Duration::from_secs(45), "took {took:?}");
+}
+
+/// The attack: a `credential_process` that fails, echoing the credentials it holds on
+/// stderr and stdout. What should happen: exit 2 (no credentials), and none of the
+/// secrets in dynalint's output.
+#[test]
+fn attack_a_failing_credential_process_echoing_secrets() {
+    let repo = repo(ORDERS);
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("creds.sh");
+    let output = format!(
+        r#"{{"Version": 1, "AccessKeyId": "{ACCESS_KEY}", "SecretAccessKey": "{SECRET_KEY}", "SessionToken": "{SESSION_TOKEN}""#
+    );
+    for (name, body) in [
+        (
+            "fails",
+            format!("#!/bin/sh\necho '{output}' >&2\necho '{output}'\nexit 1\n"),
+        ),
+        ("malformed", format!("#!/bin/sh\necho '{output}'\n")),
+    ] {
+        std::fs::write(&script, body).unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        std::fs::write(
+            home.path().join("config"),
+            format!(
+                "[default]\nregion = eu-west-1\ncredential_process = {}\n",
+                script.display()
+            ),
+        )
+        .unwrap();
+        let mut command = isolated(&repo, home.path());
+        command
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .args(["check", "--aws"]);
+        let started = Instant::now();
+        let run = Run::of(command);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(started.elapsed() < Duration::from_secs(25));
+        for secret in [ACCESS_KEY, SECRET_KEY, SESSION_TOKEN] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{name}: a secret shows:\n{}\n{}",
+                run.stdout,
+                run.stderr
+            );
+        }
+    }
+}
