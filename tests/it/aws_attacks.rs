@@ -262,3 +262,121 @@ fn attack_a_failing_credential_process_echoing_secrets() {
         }
     }
 }
+
+/// The attack: a fork's pull request without credentials, `--format json` to stdout, and
+/// `--fail-on warning`. What should happen: the notice on stderr only, stdout valid JSON,
+/// and the exit code as without `--aws`.
+#[test]
+fn attack_a_forks_notice_keeps_json_on_stdout_and_the_exit_code() {
+    let repo = repo(ORDERS);
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.values("shop-dev", &ORDERS.replace("Orders", "Invoices"));
+    let head = repo.commit("head");
+    let event = repo.path().join("event.json");
+    std::fs::write(
+        &event,
+        json!({"pull_request": {"number": 3, "base": {"sha": base, "repo": {"full_name": "org/gitops"}}, "head": {"sha": head, "repo": {"full_name": "someone/gitops"}}}}).to_string(),
+    )
+    .unwrap();
+    let mut codes_seen = Vec::new();
+    for aws in [false, true] {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = isolated(&repo, home.path());
+        command
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event)
+            .args([
+                "check",
+                "--base",
+                &base,
+                "--format",
+                "json",
+                "--fail-on",
+                "warning",
+            ]);
+        if aws {
+            command.arg("--aws");
+        }
+        let run = Run::of(command);
+        let parsed: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", run.stdout));
+        assert!(parsed["findings"].is_array());
+        assert!(!run.stdout.contains("notice"), "{}", run.stdout);
+        if aws {
+            assert!(
+                run.stderr.contains("::notice title=dynalint::"),
+                "{}",
+                run.stderr
+            );
+        }
+        codes_seen.push(run.code);
+    }
+    assert_eq!(codes_seen[0], codes_seen[1]);
+}
+
+/// The attack: AccessDenied on DescribeTable under `--fail-on warning`, and a table
+/// whose region is its own (not the release's). What should happen: the denial is a
+/// warning that fails the run, and the table is asked in its own region (DL120 there).
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_a_denial_under_fail_on_warning_and_a_table_in_its_own_region() {
+    let moto = Moto::start();
+    moto.seed(json!({"roles": [{"name": "api-shop-dev"}], "tables": [{"name": "shop-dev-Orders", "hash": "Id", "region": "us-west-2"}]}));
+    let denied = Trap {
+        matching: "DescribeTable",
+        times: 1,
+        status: 400,
+        body: r#"{"__type":"com.amazon.coral.service#AccessDeniedException","message":"not authorized to perform: dynamodb:DescribeTable"}"#.to_string(),
+    };
+    let wrapper = Wrapper::start(&moto.url, vec![denied]);
+    let repo = repo("tables: []\n");
+    repo.values("shop-dev", ORDERS);
+    let (run, _) = check_aws(
+        &repo,
+        &wrapper.url,
+        &["--base", "HEAD", "--format", "json", "--fail-on", "warning"],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("lack `dynamodb:DescribeTable`"),
+        "{}",
+        run.stdout
+    );
+    // The same table in us-west-2, where it exists unmanaged.
+    repo.values(
+        "shop-dev",
+        &ORDERS.replace("hashKey: Id", "region: us-west-2\n    hashKey: Id"),
+    );
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert!(
+        codes(&run).iter().any(|code| code.ends_with("DL120")),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// The attack: DynamoDB answers DescribeTable 200 with malformed JSON. What should
+/// happen: exit 2 with one line naming the call, never a pass or a panic.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_malformed_json_from_dynamodb() {
+    let moto = Moto::start();
+    moto.seed(json!({"roles": [{"name": "api-shop-dev"}]}));
+    let garbage = Trap {
+        matching: "DescribeTable",
+        times: usize::MAX,
+        status: 200,
+        body: r#"{"Table": {"KeySchema": [{"AttributeName": "#.to_string(),
+    };
+    let wrapper = Wrapper::start(&moto.url, vec![garbage]);
+    let repo = repo("tables: []\n");
+    repo.values("shop-dev", ORDERS);
+    let (run, took) = check_aws(&repo, &wrapper.url, &["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("DescribeTable"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
