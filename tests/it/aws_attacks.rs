@@ -380,3 +380,47 @@ fn attack_malformed_json_from_dynamodb() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(took < Duration::from_secs(30), "took {took:?}");
 }
+
+/// The attack: a shared credentials file the SDK cannot parse, its broken lines holding
+/// the secrets (a key pasted without `=`), or a profile naming a source profile that
+/// does not exist. What should happen: exit 2, and no secret in the output.
+#[test]
+fn attack_a_broken_credentials_file_holding_secrets() {
+    let repo = repo(ORDERS);
+    for credentials in [
+        format!("[default]\n{ACCESS_KEY}\n{SECRET_KEY} {SESSION_TOKEN}\n"),
+        format!(
+            "[default\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+        ),
+        format!(
+            "[default]\naws_access_key_id = {ACCESS_KEY}\naws_session_token = {SESSION_TOKEN}\n"
+        ),
+        format!(
+            "[default]\nrole_arn = arn:aws:iam::1:role/{SECRET_KEY}\nsource_profile = {ACCESS_KEY}\n"
+        ),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join("credentials"), &credentials).unwrap();
+        let mut command = isolated(&repo, home.path());
+        command
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_REGION", "eu-west-1")
+            .args(["check", "--aws"]);
+        let run = Run::of(command);
+        assert_eq!(run.code, 2, "{credentials}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("dynalint: error: --aws: no AWS credentials"),
+            "{}",
+            run.stderr
+        );
+        for secret in [ACCESS_KEY, SECRET_KEY, SESSION_TOKEN] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{credentials}: a secret shows:\n{}\n{}",
+                run.stdout,
+                run.stderr
+            );
+        }
+    }
+}
