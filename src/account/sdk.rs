@@ -373,7 +373,17 @@ async fn table(
         .collect();
     let tags = match (question.tags, description.table_arn()) {
         (true, Some(arn)) => Some(table_tags(client, arn, limit, calls, secrets).await?),
-        _ => None,
+        // Who manages a table that exists must be known: never a silent pass.
+        (true, None) => {
+            return Err(AccountError::Failed {
+                action: "DescribeTable",
+                message: format!(
+                    "table `{}` exists but its description has no TableArn: its tags cannot be read",
+                    id.name
+                ),
+            });
+        }
+        (false, _) => None,
     };
     let (pitr, ttl) = if question.settings {
         settings(client, &id.name, limit, calls, secrets).await?

@@ -424,3 +424,54 @@ fn attack_a_broken_credentials_file_holding_secrets() {
         }
     }
 }
+
+/// The attack: DescribeTable says the table a change creates exists, without its
+/// TableArn (an AWS-compatible endpoint, a proxy). What should happen: its tags cannot
+/// be read, so the check stops (exit 2), never a pass that the table is new.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_an_existing_table_described_without_its_arn() {
+    let moto = Moto::start();
+    let no_arn = Trap {
+        matching: "DescribeTable",
+        times: usize::MAX,
+        status: 200,
+        body: r#"{"Table":{"TableName":"shop-dev-Orders","TableStatus":"ACTIVE","KeySchema":[{"AttributeName":"Id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"Id","AttributeType":"S"}]}}"#.to_string(),
+    };
+    let wrapper = Wrapper::start(&moto.url, vec![no_arn]);
+    let repo = repo("tables: []\n");
+    repo.values(
+        "shop-dev",
+        &ORDERS.replace("    serviceAccountReadRoles: [\"api-shop-dev\"]\n", ""),
+    );
+    let (run, _) = check_aws(&repo, &wrapper.url, &["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("no TableArn"), "{}", run.stderr);
+}
+
+/// The attack: one role granted, in differing case, by new tables of two releases, and
+/// one new table declared in two files (DL105). What should happen: one GetRole (IAM
+/// names are case-insensitive; moto's GetRole is not, so the spelling asked decides
+/// whether moto finds it) and one DescribeTable per AWS table.
+#[test]
+#[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]
+fn attack_duplicates_across_releases_and_case_are_asked_once() {
+    let moto = Moto::start();
+    moto.seed(json!({"roles": [{"name": "batch-shop-dev"}]}));
+    let repo = repo("tables: []\n");
+    let grant =
+        |role: &str| ORDERS.replace("[\"api-shop-dev\"]", &format!("[\"{role}\", \"{role}\"]"));
+    repo.values("shop-dev", &grant("batch-shop-dev"));
+    // The same namespace's release again, in another team folder: the same AWS table.
+    repo.write(
+        "apps-other/apps/shop-dev/dynamo-tables/values.yaml",
+        grant("Batch-Shop-Dev"),
+    );
+    let (run, _) = check_aws(&repo, &moto.url, &["--base", "HEAD", "--format", "json"]);
+    assert!(
+        run.stderr.contains("(1 DescribeTable, 1 GetRole"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
