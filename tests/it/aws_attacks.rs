@@ -475,3 +475,37 @@ fn attack_duplicates_across_releases_and_case_are_asked_once() {
         run.stderr
     );
 }
+
+/// The attack: a `credential_process` that never ends. What should happen: exit 2 with
+/// one line within the credential chain's bound (20 s), never a hang.
+#[test]
+fn attack_a_credential_process_that_never_ends() {
+    let repo = repo(ORDERS);
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("hang.sh");
+    std::fs::write(&script, "#!/bin/sh\nexec sleep 40\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        home.path().join("config"),
+        format!(
+            "[default]\nregion = eu-west-1\ncredential_process = {}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let mut command = isolated(&repo, home.path());
+    command
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args(["check", "--aws"]);
+    let started = Instant::now();
+    let run = Run::of(command);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "dynalint: error: --aws: no AWS credentials: the credential chain did not answer"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
