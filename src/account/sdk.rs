@@ -101,7 +101,7 @@ impl SdkAccount {
                         )
                     })?
                     .map_err(|error| {
-                        AccountError::Credentials(one_line(
+                        AccountError::Credentials(without_process_output(
                             &DisplayErrorContext(&error).to_string(),
                         ))
                     })?;
@@ -251,6 +251,7 @@ async fn role(
     }
     let mut attached = Vec::new();
     let mut marker: Option<String> = None;
+    let mut pages = Pages::default();
     let answer = loop {
         let page = {
             let _permit = limit.acquire().await;
@@ -269,7 +270,9 @@ async fn role(
                         .filter_map(|policy| policy.policy_name().map(str::to_string)),
                 );
                 match page.marker().filter(|_| page.is_truncated()) {
-                    Some(next) => marker = Some(next.to_string()),
+                    Some(next) => {
+                        marker = Some(next_page("ListAttachedRolePolicies", &mut pages, next)?);
+                    }
                     None => break Answer::Found(std::mem::take(&mut attached)),
                 }
             }
@@ -370,7 +373,17 @@ async fn table(
         .collect();
     let tags = match (question.tags, description.table_arn()) {
         (true, Some(arn)) => Some(table_tags(client, arn, limit, calls, secrets).await?),
-        _ => None,
+        // Who manages a table that exists must be known: never a silent pass.
+        (true, None) => {
+            return Err(AccountError::Failed {
+                action: "DescribeTable",
+                message: format!(
+                    "table `{}` exists but its description has no TableArn: its tags cannot be read",
+                    id.name
+                ),
+            });
+        }
+        (false, _) => None,
     };
     let (pitr, ttl) = if question.settings {
         settings(client, &id.name, limit, calls, secrets).await?
@@ -459,6 +472,7 @@ async fn table_tags(
 ) -> Result<Answer<BTreeMap<String, String>>, AccountError> {
     let mut tags = BTreeMap::new();
     let mut next: Option<String> = None;
+    let mut pages = Pages::default();
     loop {
         let page = {
             let _permit = limit.acquire().await;
@@ -478,7 +492,9 @@ async fn table_tags(
                         .map(|tag| (tag.key().to_string(), tag.value().to_string())),
                 );
                 match page.next_token() {
-                    Some(token) => next = Some(token.to_string()),
+                    Some(token) => {
+                        next = Some(next_page("ListTagsOfResource", &mut pages, token)?);
+                    }
                     None => return Ok(Answer::Found(tags)),
                 }
             }
@@ -492,6 +508,42 @@ async fn table_tags(
                 );
             }
         }
+    }
+}
+
+/// The pagination tokens a listing was given.
+#[derive(Default)]
+struct Pages {
+    seen: std::collections::HashSet<String>,
+}
+
+/// More pages than a role's policies or a table's tags can fill: the service loops.
+const MAX_PAGES: usize = 100;
+
+/// The token of the next page, unless the service gives one again (a listing that would
+/// never end) or more pages than any answer has.
+fn next_page(action: &'static str, pages: &mut Pages, token: &str) -> Result<String, AccountError> {
+    if !pages.seen.insert(token.to_string()) || pages.seen.len() > MAX_PAGES {
+        return Err(AccountError::Failed {
+            action,
+            message: format!(
+                "its pages do not end (a pagination token repeats, or more than {MAX_PAGES} pages)"
+            ),
+        });
+    }
+    Ok(token.to_string())
+}
+
+/// A credential provider's error without what a `credential_process` printed: its
+/// output may hold the very secrets it failed to hand over.
+fn without_process_output(text: &str) -> String {
+    let text = one_line(text);
+    match text.find("Stderr:").or_else(|| text.find("stdout:")) {
+        Some(at) => format!(
+            "{}(the process's output is not shown: it may hold secrets)",
+            &text[..at]
+        ),
+        None => text,
     }
 }
 

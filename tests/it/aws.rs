@@ -14,20 +14,20 @@ use serde_json::{Value, json};
 
 use crate::common::{Repo, Run};
 
-const IGNORE: &str = "needs moto[server]";
+pub(crate) const IGNORE: &str = "needs moto[server]";
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("DYNALINT_MOTO_PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
 /// A moto server on a free loopback port, stopped when dropped.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Moto {
-    fn start() -> Moto {
+    pub(crate) fn start() -> Moto {
         let port = free_port();
         let child = Command::new(python())
             .args([
@@ -55,7 +55,7 @@ impl Moto {
     }
 
     /// Creates roles (with `policies` managed policies attached) and tables, with boto3.
-    fn seed(&self, spec: Value) {
+    pub(crate) fn seed(&self, spec: Value) {
         let script = r#"
 import json, sys, boto3
 url, spec = sys.argv[1], json.loads(sys.argv[2])
@@ -99,7 +99,7 @@ impl Drop for Moto {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -110,22 +110,22 @@ fn free_port() -> u16 {
 /// What the wrapper answers instead of moto, for requests whose target or action
 /// contains `matching`, the first `times` times.
 #[derive(Clone)]
-struct Trap {
-    matching: &'static str,
-    times: usize,
-    status: u16,
-    body: String,
+pub(crate) struct Trap {
+    pub(crate) matching: &'static str,
+    pub(crate) times: usize,
+    pub(crate) status: u16,
+    pub(crate) body: String,
 }
 
 /// A loopback proxy in front of moto: each request is answered by the first trap that
 /// matches it and has times left, else forwarded. Counts the requests it saw.
-struct Wrapper {
-    url: String,
-    seen: Arc<AtomicUsize>,
+pub(crate) struct Wrapper {
+    pub(crate) url: String,
+    pub(crate) seen: Arc<AtomicUsize>,
 }
 
 impl Wrapper {
-    fn start(upstream: &str, traps: Vec<Trap>) -> Wrapper {
+    pub(crate) fn start(upstream: &str, traps: Vec<Trap>) -> Wrapper {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
@@ -217,7 +217,7 @@ fn serve(
 }
 
 /// The GitOps repository of the tests: shop-dev's values, committed as the base.
-fn repo(values: &str) -> Repo {
+pub(crate) fn repo(values: &str) -> Repo {
     let repo = Repo::new();
     repo.workload("shop-dev", "api");
     repo.values("shop-dev", values);
@@ -226,13 +226,13 @@ fn repo(values: &str) -> Repo {
 }
 
 /// Secrets the tests give dynalint: they must never show.
-const ACCESS_KEY: &str = "AKIADYNALINTTEST0001";
-const SECRET_KEY: &str = "dynalint/secret/key/never-shown";
-const SESSION_TOKEN: &str = "dynalint-session-token-never-shown";
+pub(crate) const ACCESS_KEY: &str = "AKIADYNALINTTEST0001";
+pub(crate) const SECRET_KEY: &str = "dynalint/secret/key/never-shown";
+pub(crate) const SESSION_TOKEN: &str = "dynalint-session-token-never-shown";
 
 /// dynalint in `repo` with no AWS credentials or configuration from this machine: an
 /// empty home, no profile, no instance metadata.
-fn isolated(repo: &Repo, home: &std::path::Path) -> assert_cmd::Command {
+pub(crate) fn isolated(repo: &Repo, home: &std::path::Path) -> assert_cmd::Command {
     let mut command = repo.command();
     for name in [
         "AWS_ACCESS_KEY_ID",
@@ -256,7 +256,7 @@ fn isolated(repo: &Repo, home: &std::path::Path) -> assert_cmd::Command {
 }
 
 /// `dynalint check --aws ARGS` against `endpoint`, with only these credentials.
-fn check_aws(repo: &Repo, endpoint: &str, args: &[&str]) -> (Run, Duration) {
+pub(crate) fn check_aws(repo: &Repo, endpoint: &str, args: &[&str]) -> (Run, Duration) {
     let home = tempfile::tempdir().unwrap();
     let mut command = isolated(repo, home.path());
     command
@@ -283,7 +283,7 @@ fn check_aws(repo: &Repo, endpoint: &str, args: &[&str]) -> (Run, Duration) {
 }
 
 /// `line:column CODE` of each finding of the JSON output.
-fn codes(run: &Run) -> Vec<String> {
+pub(crate) fn codes(run: &Run) -> Vec<String> {
     run.json()["findings"]
         .as_array()
         .unwrap()
@@ -299,7 +299,7 @@ fn codes(run: &Run) -> Vec<String> {
         .collect()
 }
 
-const ORDERS: &str = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
+pub(crate) const ORDERS: &str = "tables:\n  - name: Orders\n    hashKey: Id\n    attributes: [{name: Id, type: 'S'}]\n    serviceAccountReadRoles: [\"api-shop-dev\"]\n";
 
 #[test]
 #[ignore = "needs moto[server] (`$DYNALINT_MOTO_PYTHON`); .ci/run installs it and runs the ignored tests"]

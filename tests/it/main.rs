@@ -10,6 +10,8 @@ mod argocd;
 // `check --aws` needs the `aws` feature (`cargo test --all-features`).
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "aws")]
+mod aws_attacks;
 mod bad_input;
 mod change;
 mod cli;

@@ -98,6 +98,16 @@ pub fn select<'a>(
                 .push((replacement.head.release, replacement.head.table));
         }
     }
+    // A table an Observe release now observes under another identity (renamed, its
+    // prefix flipped, another region, refused by the provider or not) is another AWS
+    // table: it must exist.
+    for replacement in &changes.replaced {
+        if in_scope(replacement.head.release) && replacement.head.release.observed() {
+            selection
+                .observed
+                .push((replacement.head.release, replacement.head.table, false));
+        }
+    }
     for pair in &changes.kept {
         if !in_scope(pair.head.release) {
             continue;
@@ -116,16 +126,23 @@ pub fn select<'a>(
                 .push((pair.head.release, pair.head.table, true));
         }
     }
-    // The roles each base release granted, lower-cased.
-    let mut before: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    // The roles each base release granted, lower-cased; `values.yml` and `values.yaml`
+    // are one release.
+    let release_key = |path: &str| -> String {
+        path.strip_suffix("/values.yml").map_or_else(
+            || path.to_string(),
+            |folder| format!("{folder}/values.yaml"),
+        )
+    };
+    let mut before: HashMap<String, BTreeSet<String>> = HashMap::new();
     for release in &changes.base.releases {
-        let roles = before.entry(release.path.as_str()).or_default();
+        let roles = before.entry(release_key(&release.path)).or_default();
         for table in &release.tables {
             roles.extend(grants(table).map(|role| role.value.to_ascii_lowercase()));
         }
     }
     for release in head.iter().filter(|release| in_scope(release)) {
-        let granted = before.get(release.path.as_str());
+        let granted = before.get(&release_key(&release.path));
         let mut seen = BTreeSet::new();
         for table in &release.tables {
             for role in grants(table) {
