@@ -129,10 +129,9 @@ pub fn select<'a>(
     // The roles each base release granted, lower-cased; `values.yml` and `values.yaml`
     // are one release.
     let release_key = |path: &str| -> String {
-        path.strip_suffix("/values.yml").map_or_else(
-            || path.to_string(),
-            |folder| format!("{folder}/values.yaml"),
-        )
+        crate::model::release_twin(path)
+            .filter(|twin| twin.as_str() < path)
+            .unwrap_or_else(|| path.to_string())
     };
     let mut before: HashMap<String, BTreeSet<String>> = HashMap::new();
     for release in &changes.base.releases {
