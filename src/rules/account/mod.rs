@@ -161,8 +161,9 @@ pub fn select<'a>(
     selection
 }
 
+/// The roles granted to a table, read and write (`rules::access::grants` without the access).
 fn grants(table: &Table) -> impl Iterator<Item = &Spanned<String>> {
-    table.read.roles.iter().chain(&table.write.roles)
+    crate::rules::access::grants(table).map(|(_, role)| role)
 }
 
 impl Selection<'_> {
